@@ -1,0 +1,128 @@
+// The gateway's configuration as plain data with safe defaults; filled by load_config().
+// Immutable once loaded: shared between workers as std::shared_ptr<const config>.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tollgate::config {
+
+using seconds = std::chrono::seconds;
+using milliseconds = std::chrono::milliseconds;
+
+/// A host and port to bind or connect to. IPv6 literals are kept without brackets.
+struct endpoint {
+    std::string host;
+    std::uint16_t port = 0;
+};
+
+struct tls_files {
+    std::string cert_file;
+    std::string key_file;
+};
+
+struct server_limits {
+    std::size_t max_body_bytes = 16 * 1024 * 1024;
+    std::size_t max_header_bytes = 16 * 1024;
+    std::size_t max_header_count = 100;
+    std::size_t max_json_depth = 64;          // nesting levels of the request JSON
+    std::size_t max_chunk_line_bytes = 1024;  // one chunk-size line incl. extensions
+    milliseconds header_timeout{10'000};      // first byte to end of headers
+    milliseconds body_timeout{60'000};        // end of headers to end of body
+    milliseconds idle_timeout{60'000};        // keep-alive wait for the next request
+};
+
+struct server_config {
+    endpoint listen{"0.0.0.0", 8080};
+    unsigned threads = 0;  // 0 = one per core
+    std::optional<tls_files> tls;
+    server_limits limits;
+    milliseconds drain_timeout{30'000};  // SIGTERM: finish in-flight requests this long
+};
+
+struct admin_config {
+    endpoint listen{"127.0.0.1", 9091};
+    std::string token;
+};
+
+enum class store_kind { memory, redis };
+enum class on_store_error { fail_closed, fail_open };
+
+struct store_config {
+    store_kind kind = store_kind::memory;
+    std::string path;
+    std::string url = "redis://127.0.0.1:6379/0";
+    on_store_error on_error = on_store_error::fail_closed;
+};
+
+enum class api_format { openai, anthropic };
+
+/// One upstream as the operator wrote it; upstream::target is its parsed, usable form.
+struct upstream_config {
+    std::string name;
+    std::string url;
+    std::string api_key;
+    api_format format = api_format::openai;
+    std::vector<std::string> models;  // glob patterns
+    milliseconds connect_timeout{5'000};
+    milliseconds timeout{600'000};          // request sent -> response headers
+    milliseconds idle_timeout{300'000};     // longest silence between two body pieces
+    std::size_t max_idle_connections = 64;  // per worker
+    bool verify_tls = true;
+    std::string ca_file;  // empty: the system's trust store
+    std::string anthropic_version = "2023-06-01";
+};
+
+struct price {
+    double input = 0;   // USD per million prompt tokens
+    double output = 0;  // USD per million completion tokens
+};
+
+enum class window { second, minute, hour, day, week, month };
+enum class metric { tokens, prompt_tokens, completion_tokens, requests, cost_usd };
+
+struct limit {
+    window per = window::minute;
+    metric what = metric::tokens;
+    double amount = 0;
+    std::vector<std::string> models;  // empty: every model
+};
+
+struct plan {
+    std::vector<limit> limits;
+};
+
+enum class admission { estimate, strict };
+enum class missing_max_tokens { clamp, reject };
+
+struct quota_config {
+    admission mode = admission::estimate;
+    missing_max_tokens on_missing_max_tokens = missing_max_tokens::clamp;
+};
+
+enum class log_format { text, json };
+
+struct log_config {
+    std::string level = "info";
+    log_format format = log_format::text;
+    bool access_log = true;
+};
+
+struct config {
+    server_config server;
+    admin_config admin;
+    store_config store;
+    std::vector<upstream_config> upstreams;
+    std::map<std::string, price> pricing;
+    std::map<std::string, plan> plans;
+    std::string default_plan;
+    quota_config quota;
+    log_config log;
+};
+
+}  // namespace tollgate::config

@@ -1,0 +1,49 @@
+// tollgate::error: the one vocabulary of failures the gateway itself reports, registered as a
+// boost::system error-code enum (the Beast http/error.hpp pattern). Thread-safe: pure data.
+#pragma once
+
+#include <type_traits>
+
+#include <boost/system/error_code.hpp>
+
+namespace tollgate {
+
+enum class error {
+    /// The request body is not valid JSON (or not a JSON object).
+    invalid_json = 1,
+    /// The JSON body has no string `model`.
+    missing_model,
+    /// The JSON body nests deeper than server.limits.max_json_depth.
+    json_too_deep,
+    /// Framing that could smuggle a request: CL+TE, bad TE, duplicate CL, long chunk line...
+    bad_framing,
+    /// The request line or headers are malformed.
+    bad_request,
+    /// No route serves this method and path.
+    no_route,
+    /// No upstream's `models` globs match the requested model.
+    model_not_found,
+    /// The body exceeds server.limits.max_body_bytes.
+    body_too_large,
+    /// The header block exceeds max_header_bytes or max_header_count.
+    headers_too_large,
+    /// The client did not send the request within header_timeout/body_timeout.
+    client_timeout,
+    /// The upstream could not be reached, refused, reset or sent garbage.
+    upstream_unavailable,
+    /// The upstream did not answer within its timeout.
+    upstream_timeout,
+    /// The gateway is draining for shutdown and takes no new request.
+    shutting_down,
+};
+
+const boost::system::error_category& error_category() noexcept;
+
+inline boost::system::error_code make_error_code(error e) noexcept {
+    return {static_cast<int>(e), error_category()};
+}
+
+}  // namespace tollgate
+
+template <>
+struct boost::system::is_error_code_enum<tollgate::error> : std::true_type {};

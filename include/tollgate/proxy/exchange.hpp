@@ -1,0 +1,49 @@
+// forward(): one request to one upstream and its response relayed to the client piece by
+// piece (never buffered whole), every body byte shown to a tap. Runs on the session's worker.
+#pragma once
+
+#include "tollgate/core/stream.hpp"
+#include "tollgate/proxy/framing.hpp"
+#include "tollgate/proxy/tap.hpp"
+#include "tollgate/server/worker.hpp"
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include <boost/system/error_code.hpp>
+
+namespace tollgate::proxy {
+
+struct exchange_request {
+    std::string_view method;
+    std::string_view target;
+    std::string_view request_id;
+    std::span<const header_view> fields;
+    std::string_view body;
+    bool client_http11 = true;
+    bool client_keep_alive = true;
+};
+
+struct exchange_result {
+    bool head_sent = false;        // false: nothing reached the client; the caller answers `ec`
+    unsigned status = 0;           // upstream status relayed, when head_sent
+    std::uint64_t bytes_out = 0;   // body bytes relayed
+    boost::system::error_code ec;  // the failure, if any (upstream or client side)
+    bool keep_alive = false;       // the client connection may carry another request
+};
+
+/// Lets a watcher of the client abort the exchange by closing its upstream connection.
+struct exchange_link {
+    upstream::connection* upstream = nullptr;
+};
+
+/// Forwards `req` to `up` and relays the answer to `client`. `tap` may be null.
+net::awaitable<exchange_result> forward(stream& client,
+                                        server::worker& w,
+                                        const server::upstream_runtime& up,
+                                        const exchange_request& req,
+                                        body_tap* tap,
+                                        exchange_link& link);
+
+}  // namespace tollgate::proxy

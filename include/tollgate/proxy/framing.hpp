@@ -1,0 +1,33 @@
+// Request framing checks that refuse what could smuggle a request past us or through us
+// (RFC 9112 §6): Content-Length with Transfer-Encoding, a Transfer-Encoding that does not end
+// in chunked or is not exactly chunked, Transfer-Encoding on HTTP/1.0, duplicate or malformed
+// Content-Length. Pure: takes the header fields as views.
+#pragma once
+
+#include "tollgate/core/result.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace tollgate::proxy {
+
+struct header_view {
+    std::string_view name;
+    std::string_view value;
+};
+
+/// How the request body is delimited, once the headers have passed the checks.
+struct body_framing {
+    bool chunked = false;
+    std::uint64_t content_length = 0;  // when !chunked; 0 when absent
+};
+
+/// `version` is 10 or 11. error::bad_framing on any ambiguity.
+result<body_framing> check_framing(unsigned version, std::span<const header_view> fields);
+
+/// Case-insensitive ASCII comparison, for header names and tokens.
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
+}  // namespace tollgate::proxy

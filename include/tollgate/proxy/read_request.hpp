@@ -1,0 +1,36 @@
+// read_request(): reads one client request within the configured limits: header bytes and
+// count, framing checks against smuggling, body size, header and body timeouts, and answers
+// "Expect: 100-continue". The body is read whole (requests are bounded; responses stream).
+#pragma once
+
+#include "tollgate/config/config.hpp"
+#include "tollgate/core/stream.hpp"
+#include "tollgate/proxy/framing.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+
+namespace tollgate::proxy {
+
+struct incoming_request {
+    std::optional<beast::http::request_parser<beast::http::empty_body>> parser;
+    std::vector<header_view> fields;  // views into *parser
+    std::string body;
+
+    const beast::http::request<beast::http::empty_body>& head() const { return parser->get(); }
+};
+
+/// Fills `in`. Returns: {} on success; net::error::eof (or another Asio code) when the client
+/// left between requests; a tollgate::error (client_timeout, headers_too_large, bad_request,
+/// bad_framing, body_too_large) to be answered before closing.
+net::awaitable<boost::system::error_code> read_request(stream& s,
+                                                       beast::flat_buffer& buf,
+                                                       const config::server_limits& limits,
+                                                       incoming_request& in);
+
+}  // namespace tollgate::proxy

@@ -1,0 +1,15 @@
+// run_session(): one client connection's keep-alive loop on its worker: read a request within
+// the configured limits, refuse ambiguous framing, route it and relay the answer.
+#pragma once
+
+#include "tollgate/core/net.hpp"
+#include "tollgate/server/worker.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+
+namespace tollgate::proxy {
+
+/// Spawned (by value) on `w`'s io_context for each accepted socket.
+net::awaitable<void> run_session(net::ip::tcp::socket socket, server::worker& w);
+
+}  // namespace tollgate::proxy

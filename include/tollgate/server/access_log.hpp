@@ -1,0 +1,30 @@
+// The access-log record of one request and its one-line text or JSON form. Never holds a
+// key or a prompt: only ids, sizes, timings and the model name. Pure formatting.
+#pragma once
+
+#include "tollgate/config/config.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace tollgate::server {
+
+struct access_record {
+    std::string request_id;
+    std::string_view method;
+    std::string_view path;  // without the query string
+    std::string model;
+    std::string_view upstream;
+    unsigned status = 0;
+    std::uint64_t bytes_in = 0;    // request body
+    std::uint64_t bytes_out = 0;   // response body
+    std::uint64_t sse_events = 0;  // events relayed, for text/event-stream answers
+    std::chrono::microseconds latency{0};
+    std::string error;  // empty when none
+};
+
+std::string format_access_line(const access_record& r, config::log_format format);
+
+}  // namespace tollgate::server

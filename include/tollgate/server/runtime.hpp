@@ -1,0 +1,36 @@
+// runtime: everything derived from one loaded config that the data path needs (routes,
+// parsed upstream targets, TLS contexts). Immutable; each worker holds a shared_ptr to the
+// current one and swaps it on reload, so requests in flight keep the one they started with.
+#pragma once
+
+#include "tollgate/config/config.hpp"
+#include "tollgate/proxy/route.hpp"
+#include "tollgate/upstream/target.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/ssl/context.hpp>
+
+namespace tollgate::server {
+
+struct upstream_runtime {
+    config::upstream_config cfg;
+    upstream::target to;
+    std::string pool_key;  // name + url: a reload that changes the url gets a fresh pool
+    std::shared_ptr<boost::asio::ssl::context> tls;  // null for http://
+};
+
+struct runtime {
+    config::config cfg;
+    proxy::router router;
+    std::vector<upstream_runtime> upstreams;
+    std::shared_ptr<boost::asio::ssl::context> server_tls;  // null without server.tls
+};
+
+/// Builds the runtime of a validated config. Throws std::runtime_error naming the file when a
+/// certificate, key or CA file cannot be loaded (startup and reload report it).
+std::shared_ptr<const runtime> build_runtime(const config::config& cfg);
+
+}  // namespace tollgate::server

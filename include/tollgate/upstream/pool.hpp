@@ -1,0 +1,46 @@
+// Per-worker keep-alive pool of upstream connections, and connect() to open a new one (async
+// DNS, connect timeout, TLS with SNI and host-name verification). Worker-local: no locking.
+#pragma once
+
+#include "tollgate/core/result.hpp"
+#include "tollgate/core/stream.hpp"
+#include "tollgate/server/runtime.hpp"
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/beast/core/flat_buffer.hpp>
+
+namespace tollgate::upstream {
+
+struct connection {
+    explicit connection(stream s) : io(std::move(s)) {}
+    stream io;
+    beast::flat_buffer buffer;  // bytes read past the last response (normally none)
+    bool reused = false;        // came from the pool: may have been closed while idle
+};
+
+using connection_ptr = std::unique_ptr<connection>;
+
+class pool {
+public:
+    /// An idle connection to `key` that still looks open, or null.
+    connection_ptr take(const std::string& key);
+
+    /// Keeps `c` for reuse unless `max_idle` connections to `key` are already idle.
+    void put(const std::string& key, connection_ptr c, std::size_t max_idle);
+
+    /// Closes every idle connection (shutdown).
+    void clear() { idle_.clear(); }
+
+private:
+    std::unordered_map<std::string, std::vector<connection_ptr>> idle_;
+};
+
+/// Resolves, connects (within connect_timeout) and, for https, handshakes. upstream_timeout
+/// when the connect deadline passes, upstream_unavailable for any other failure.
+net::awaitable<result<connection_ptr>> connect(const server::upstream_runtime& up);
+
+}  // namespace tollgate::upstream

@@ -1,0 +1,387 @@
+#include "tollgate/config/load.hpp"
+
+#include "reader.hpp"
+#include "tollgate/upstream/target.hpp"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace tollgate::config {
+namespace {
+
+using node = YAML::Node;
+
+std::string index(const std::string& path, std::size_t i) {
+    return path + "[" + std::to_string(i) + "]";
+}
+
+void parse_limits(yaml_reader& r, const node& n, const std::string& path, server_limits& out) {
+    if (!r.expect_map(n,
+                      path,
+                      {"max_body_bytes",
+                       "max_header_bytes",
+                       "max_header_count",
+                       "max_json_depth",
+                       "max_chunk_line_bytes",
+                       "header_timeout",
+                       "body_timeout",
+                       "idle_timeout"})) {
+        return;
+    }
+    r.get_size(n, path, "max_body_bytes", out.max_body_bytes);
+    r.get_size(n, path, "max_header_bytes", out.max_header_bytes);
+    r.get_size(n, path, "max_header_count", out.max_header_count);
+    r.get_size(n, path, "max_json_depth", out.max_json_depth);
+    r.get_size(n, path, "max_chunk_line_bytes", out.max_chunk_line_bytes);
+    r.get_duration(n, path, "header_timeout", out.header_timeout);
+    r.get_duration(n, path, "body_timeout", out.body_timeout);
+    r.get_duration(n, path, "idle_timeout", out.idle_timeout);
+}
+
+void parse_server(yaml_reader& r, const node& n, server_config& out) {
+    const std::string path = "server";
+    if (!r.expect_map(n, path, {"listen", "threads", "tls", "limits", "drain_timeout"})) {
+        return;
+    }
+    r.get_endpoint(n, path, "listen", out.listen);
+    r.get(n, path, "threads", out.threads);
+    r.get_duration(n, path, "drain_timeout", out.drain_timeout);
+    if (const node tls = n["tls"]; tls.IsDefined() && !tls.IsNull()) {
+        if (r.expect_map(tls, "server.tls", {"cert_file", "key_file"})) {
+            tls_files files;
+            r.get(tls, "server.tls", "cert_file", files.cert_file);
+            r.get(tls, "server.tls", "key_file", files.key_file);
+            if (files.cert_file.empty() || files.key_file.empty()) {
+                r.report(tls, "server.tls", "needs both cert_file and key_file");
+            }
+            out.tls = files;
+        }
+    }
+    if (const node limits = n["limits"]; limits.IsDefined()) {
+        parse_limits(r, limits, "server.limits", out.limits);
+    }
+}
+
+void parse_admin(yaml_reader& r, const node& n, admin_config& out) {
+    if (!r.expect_map(n, "admin", {"listen", "token"})) {
+        return;
+    }
+    r.get_endpoint(n, "admin", "listen", out.listen);
+    r.get(n, "admin", "token", out.token);
+}
+
+void parse_store(yaml_reader& r, const node& n, store_config& out) {
+    if (!r.expect_map(n, "store", {"kind", "path", "url", "on_error"})) {
+        return;
+    }
+    r.get_enum(n,
+               "store",
+               "kind",
+               out.kind,
+               {{"memory", store_kind::memory}, {"redis", store_kind::redis}});
+    r.get(n, "store", "path", out.path);
+    r.get(n, "store", "url", out.url);
+    r.get_enum(
+        n,
+        "store",
+        "on_error",
+        out.on_error,
+        {{"fail_closed", on_store_error::fail_closed}, {"fail_open", on_store_error::fail_open}});
+}
+
+upstream_config parse_upstream(yaml_reader& r, const node& n, const std::string& path) {
+    upstream_config u;
+    if (!r.expect_map(n,
+                      path,
+                      {"name",
+                       "url",
+                       "api_key",
+                       "format",
+                       "models",
+                       "timeout",
+                       "connect_timeout",
+                       "idle_timeout",
+                       "max_idle_connections",
+                       "verify_tls",
+                       "ca_file",
+                       "anthropic_version"})) {
+        return u;
+    }
+    r.get(n, path, "name", u.name);
+    r.get(n, path, "url", u.url);
+    r.get(n, path, "api_key", u.api_key);
+    r.get_enum(n,
+               path,
+               "format",
+               u.format,
+               {{"openai", api_format::openai}, {"anthropic", api_format::anthropic}});
+    r.get_strings(n, path, "models", u.models);
+    r.get_duration(n, path, "timeout", u.timeout);
+    r.get_duration(n, path, "connect_timeout", u.connect_timeout);
+    r.get_duration(n, path, "idle_timeout", u.idle_timeout);
+    r.get_size(n, path, "max_idle_connections", u.max_idle_connections);
+    r.get(n, path, "verify_tls", u.verify_tls);
+    r.get(n, path, "ca_file", u.ca_file);
+    r.get(n, path, "anthropic_version", u.anthropic_version);
+    if (u.name.empty()) {
+        r.report(n, path + ".name", "is required");
+    }
+    if (!n["url"].IsDefined()) {
+        r.report(n, path + ".url", "is required");
+    } else if (!upstream::parse_target(u.url)) {
+        r.report(n["url"], path + ".url", "must be http://host[:port][/path] or https://...");
+    }
+    if (u.models.empty()) {
+        r.report(n, path + ".models", "needs at least one model glob");
+    }
+    return u;
+}
+
+void parse_pricing(yaml_reader& r, const node& n, std::map<std::string, price>& out) {
+    if (!n.IsMap()) {
+        r.report(n, "pricing", "must be a mapping of model -> {input, output}");
+        return;
+    }
+    for (auto it = n.begin(); it != n.end(); ++it) {
+        const auto path = yaml_reader::join("pricing", it->first.Scalar());
+        price p;
+        if (r.expect_map(it->second, path, {"input", "output"})) {
+            r.get(it->second, path, "input", p.input);
+            r.get(it->second, path, "output", p.output);
+        }
+        out[it->first.Scalar()] = p;
+    }
+}
+
+limit parse_limit(yaml_reader& r, const node& n, const std::string& path) {
+    limit l;
+    static constexpr std::pair<const char*, metric> metrics[] = {
+        {"tokens", metric::tokens},
+        {"prompt_tokens", metric::prompt_tokens},
+        {"completion_tokens", metric::completion_tokens},
+        {"requests", metric::requests},
+        {"cost_usd", metric::cost_usd},
+    };
+    if (!r.expect_map(n,
+                      path,
+                      {"window",
+                       "models",
+                       "tokens",
+                       "prompt_tokens",
+                       "completion_tokens",
+                       "requests",
+                       "cost_usd"})) {
+        return l;
+    }
+    if (!n["window"].IsDefined()) {
+        r.report(n, path + ".window", "is required");
+    }
+    r.get_enum(n,
+               path,
+               "window",
+               l.per,
+               {{"second", window::second},
+                {"minute", window::minute},
+                {"hour", window::hour},
+                {"day", window::day},
+                {"week", window::week},
+                {"month", window::month}});
+    int found = 0;
+    for (const auto& [name, m] : metrics) {
+        if (n[name].IsDefined()) {
+            ++found;
+            l.what = m;
+            r.get(n, path, name, l.amount);
+        }
+    }
+    if (found != 1) {
+        r.report(
+            n,
+            path,
+            "needs exactly one of tokens, prompt_tokens, completion_tokens, requests, cost_usd");
+    }
+    r.get_strings(n, path, "models", l.models);
+    return l;
+}
+
+void parse_plans(yaml_reader& r, const node& n, std::map<std::string, plan>& out) {
+    if (!n.IsMap()) {
+        r.report(n, "plans", "must be a mapping of plan name -> {limits: [...]}");
+        return;
+    }
+    for (auto it = n.begin(); it != n.end(); ++it) {
+        const auto path = yaml_reader::join("plans", it->first.Scalar());
+        plan p;
+        if (r.expect_map(it->second, path, {"limits"})) {
+            const node limits = it->second["limits"];
+            if (limits.IsSequence()) {
+                for (std::size_t i = 0; i < limits.size(); ++i) {
+                    p.limits.push_back(parse_limit(r, limits[i], index(path + ".limits", i)));
+                }
+            } else if (limits.IsDefined()) {
+                r.report(limits, path + ".limits", "must be a list");
+            }
+        }
+        out[it->first.Scalar()] = std::move(p);
+    }
+}
+
+void parse_quota(yaml_reader& r, const node& n, quota_config& out) {
+    if (!r.expect_map(n, "quota", {"admission", "on_missing_max_tokens"})) {
+        return;
+    }
+    r.get_enum(n,
+               "quota",
+               "admission",
+               out.mode,
+               {{"estimate", admission::estimate}, {"strict", admission::strict}});
+    r.get_enum(n,
+               "quota",
+               "on_missing_max_tokens",
+               out.on_missing_max_tokens,
+               {{"clamp", missing_max_tokens::clamp}, {"reject", missing_max_tokens::reject}});
+}
+
+void parse_log(yaml_reader& r, const node& n, log_config& out) {
+    if (!r.expect_map(n, "log", {"level", "format", "access_log"})) {
+        return;
+    }
+    r.get_enum(n,
+               "log",
+               "level",
+               out.level,
+               {{"trace", std::string("trace")},
+                {"debug", std::string("debug")},
+                {"info", std::string("info")},
+                {"warn", std::string("warn")},
+                {"error", std::string("error")},
+                {"off", std::string("off")}});
+    r.get_enum(
+        n, "log", "format", out.format, {{"text", log_format::text}, {"json", log_format::json}});
+    r.get(n, "log", "access_log", out.access_log);
+}
+
+void parse_root(yaml_reader& r, const node& root, config& c) {
+    if (!r.expect_map(root,
+                      "",
+                      {"server",
+                       "admin",
+                       "store",
+                       "upstreams",
+                       "pricing",
+                       "plans",
+                       "default_plan",
+                       "quota",
+                       "log"})) {
+        return;
+    }
+    if (root["server"].IsDefined()) {
+        parse_server(r, root["server"], c.server);
+    }
+    if (root["admin"].IsDefined()) {
+        parse_admin(r, root["admin"], c.admin);
+    }
+    if (root["store"].IsDefined()) {
+        parse_store(r, root["store"], c.store);
+    }
+    if (const node ups = root["upstreams"]; ups.IsSequence()) {
+        for (std::size_t i = 0; i < ups.size(); ++i) {
+            c.upstreams.push_back(parse_upstream(r, ups[i], index("upstreams", i)));
+        }
+    } else {
+        r.report(
+            ups.IsDefined() ? ups : root, "upstreams", "must be a list of at least one upstream");
+    }
+    if (root["pricing"].IsDefined()) {
+        parse_pricing(r, root["pricing"], c.pricing);
+    }
+    if (root["plans"].IsDefined()) {
+        parse_plans(r, root["plans"], c.plans);
+    }
+    r.get(root, "", "default_plan", c.default_plan);
+    if (root["quota"].IsDefined()) {
+        parse_quota(r, root["quota"], c.quota);
+    }
+    if (root["log"].IsDefined()) {
+        parse_log(r, root["log"], c.log);
+    }
+}
+
+}  // namespace
+
+std::string to_string(const problem& p) {
+    std::ostringstream out;
+    out << p.file;
+    if (p.line > 0) {
+        out << ':' << p.line;
+    }
+    out << ": " << (p.key_path.empty() ? "(top level)" : p.key_path) << ": " << p.message;
+    return out.str();
+}
+
+load_result parse_config(const std::string& yaml_text,
+                         const std::string& file,
+                         const env_lookup& env) {
+    load_result out;
+    node root;
+    try {
+        root = YAML::Load(yaml_text);
+    } catch (const YAML::Exception& e) {
+        out.problems.push_back({file, e.mark.line + 1, "", "YAML syntax: " + e.msg});
+        return out;
+    }
+    yaml_reader reader(file, env, out.problems);
+    parse_root(reader, root, out.value);
+    if (out.problems.empty()) {
+        out.problems = validate(out.value, file);
+    }
+    return out;
+}
+
+load_result load_config(const std::string& path, const env_lookup& env) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        load_result out;
+        out.problems.push_back({path, 0, "", "cannot open the file"});
+        return out;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    return parse_config(text.str(), path, env);
+}
+
+std::vector<problem> validate(const config& c, const std::string& file) {
+    std::vector<problem> out;
+    auto add = [&](std::string key, std::string message) {
+        out.push_back({file, 0, std::move(key), std::move(message)});
+    };
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < c.upstreams.size(); ++i) {
+        if (!names.insert(c.upstreams[i].name).second) {
+            add(index("upstreams", i) + ".name",
+                "duplicate upstream name '" + c.upstreams[i].name + "'");
+        }
+    }
+    if (!c.default_plan.empty() && !c.plans.contains(c.default_plan)) {
+        add("default_plan", "names no plan in 'plans'");
+    }
+    if (c.server.threads > 1024) {
+        add("server.threads", "must be 0 (one per core) to 1024");
+    }
+    const auto& l = c.server.limits;
+    if (l.max_header_bytes < 1024) {
+        add("server.limits.max_header_bytes", "must be at least 1KiB");
+    }
+    if (l.max_json_depth == 0 || l.max_header_count == 0 || l.max_chunk_line_bytes < 8) {
+        add("server.limits",
+            "max_json_depth and max_header_count must be > 0, max_chunk_line_bytes >= 8");
+    }
+    if (c.store.kind == store_kind::redis && !c.store.url.starts_with("redis://") &&
+        !c.store.url.starts_with("rediss://")) {
+        add("store.url", "must start with redis:// or rediss://");
+    }
+    return out;
+}
+
+}  // namespace tollgate::config

@@ -1,0 +1,56 @@
+#include "tollgate/core/error.hpp"
+
+#include <string>
+
+namespace tollgate {
+namespace {
+
+// boost::system::error_category has a protected non-virtual destructor by design.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
+class category final : public boost::system::error_category {
+public:
+    const char* name() const noexcept override { return "tollgate"; }
+
+    std::string message(int ev) const override {
+        switch (static_cast<error>(ev)) {
+            case error::invalid_json:
+                return "request body is not a valid JSON object";
+            case error::missing_model:
+                return "request body lacks a string 'model'";
+            case error::json_too_deep:
+                return "request body nests too deeply";
+            case error::bad_framing:
+                return "ambiguous or malformed message framing";
+            case error::bad_request:
+                return "malformed request";
+            case error::no_route:
+                return "no route for this method and path";
+            case error::model_not_found:
+                return "no upstream serves this model";
+            case error::body_too_large:
+                return "request body too large";
+            case error::headers_too_large:
+                return "request headers too large";
+            case error::client_timeout:
+                return "client too slow";
+            case error::upstream_unavailable:
+                return "upstream unreachable or reset";
+            case error::upstream_timeout:
+                return "upstream timed out";
+            case error::shutting_down:
+                return "gateway is shutting down";
+        }
+        return "unknown tollgate error";
+    }
+};
+#pragma GCC diagnostic pop
+
+}  // namespace
+
+const boost::system::error_category& error_category() noexcept {
+    static const category instance;
+    return instance;
+}
+
+}  // namespace tollgate

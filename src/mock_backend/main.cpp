@@ -1,0 +1,201 @@
+// tollgate-mock: the project's own mock LLM backend (OpenAI and Anthropic shapes, JSON and
+// SSE, usage, test behaviours). Used by the demo, the tests and the benchmarks.
+#include "replies.hpp"
+#include "tollgate/config/units.hpp"
+#include "tollgate/core/net.hpp"
+
+#include <atomic>
+#include <iostream>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+using namespace tollgate;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+using request = http::request<http::string_body>;
+
+struct stats {
+    std::atomic<long> requests{0};
+    std::atomic<long> streams_completed{0};
+    std::atomic<long> streams_aborted{0};
+    std::mutex m;
+    nlohmann::json last_headers = nlohmann::json::object();
+};
+stats counters;
+
+std::string head_of(const mock::reply_plan& p, std::size_t content_length, bool keep_alive) {
+    std::string h =
+        "HTTP/1.1 " + std::to_string(p.status) + (p.status < 400 ? " OK" : " Error") + "\r\n";
+    h += "Content-Type: " + p.content_type + "\r\n";
+    h += p.stream ? "Transfer-Encoding: chunked\r\n"
+                  : "Content-Length: " + std::to_string(content_length) + "\r\n";
+    h += keep_alive ? "" : "Connection: close\r\n";
+    return h + "\r\n";
+}
+
+void record(const request& req) {
+    ++counters.requests;
+    nlohmann::json h = nlohmann::json::object();
+    for (const auto& f : req) {
+        h[std::string(f.name_string())] = std::string(f.value());
+    }
+    std::lock_guard lock(counters.m);
+    counters.last_headers = std::move(h);
+}
+
+std::string stats_json() {
+    std::lock_guard lock(counters.m);
+    return nlohmann::json{{"requests", counters.requests.load()},
+                          {"streams_completed", counters.streams_completed.load()},
+                          {"streams_aborted", counters.streams_aborted.load()},
+                          {"last_headers", counters.last_headers}}
+        .dump();
+}
+
+net::awaitable<bool> pause(beast::tcp_stream& s, std::chrono::milliseconds d) {
+    if (d.count() <= 0) {
+        co_return true;
+    }
+    net::steady_timer t(s.get_executor(), d);
+    auto [ec] = co_await t.async_wait(use_nothrow_awaitable);
+    co_return !ec;
+}
+
+// Plays a plan; false when the connection must close.
+net::awaitable<bool> play(beast::tcp_stream& s, const mock::reply_plan& p, bool keep_alive) {
+    if (!co_await pause(s, p.head_delay)) {
+        co_return false;
+    }
+    if (!p.stream) {
+        const std::string body = p.pieces.empty() ? "" : p.pieces.front();
+        const std::string head = head_of(p, body.size(), keep_alive && p.drop_after < 0);
+        const std::string out = p.drop_after == 0 ? head : head + body;
+        auto [ec, n] = co_await net::async_write(s, net::buffer(out), use_nothrow_awaitable);
+        co_return !ec && p.drop_after < 0 && keep_alive;
+    }
+    auto [hec, hn] =
+        co_await net::async_write(s, net::buffer(head_of(p, 0, keep_alive)), use_nothrow_awaitable);
+    for (std::size_t i = 0; !hec && i < p.pieces.size(); ++i) {
+        if (static_cast<int>(i) == p.drop_after) {
+            s.socket().close();
+            co_return false;
+        }
+        if (i > 0 && !co_await pause(s, p.piece_delay)) {
+            co_return false;
+        }
+        char size[20];
+        const int len = std::snprintf(size, sizeof size, "%zx\r\n", p.pieces[i].size());
+        const std::array<net::const_buffer, 3> chunk{
+            net::buffer(size, static_cast<std::size_t>(len)),
+            net::buffer(p.pieces[i]),
+            net::buffer("\r\n", 2)};
+        auto [ec, n] = co_await net::async_write(s, chunk, use_nothrow_awaitable);
+        if (ec) {
+            ++counters.streams_aborted;
+            co_return false;
+        }
+    }
+    auto [ec, n] = co_await net::async_write(s, net::buffer("0\r\n\r\n", 5), use_nothrow_awaitable);
+    if (ec) {
+        ++counters.streams_aborted;
+        co_return false;
+    }
+    ++counters.streams_completed;
+    co_return keep_alive;
+}
+
+net::awaitable<void> session(tcp::socket socket) {
+    socket.set_option(tcp::no_delay(true));
+    beast::tcp_stream s(std::move(socket));
+    beast::flat_buffer buf;
+    for (;;) {
+        http::request_parser<http::string_body> parser;
+        parser.body_limit(64 * 1024 * 1024);
+        auto [ec, n] = co_await http::async_read(s, buf, parser, use_nothrow_awaitable);
+        if (ec) {
+            break;
+        }
+        const request& req = parser.get();
+        mock::reply_plan plan;
+        if (req.target() == "/mock/stats" || req.target() == "/healthz") {
+            plan.pieces.push_back(req.target() == "/healthz" ? R"({"status":"ok"})" : stats_json());
+        } else {
+            record(req);
+            plan = mock::plan_reply(
+                req.method_string(), req.target(), req.body(), [&req](std::string_view name) {
+                    auto it = req.find(name);
+                    return it == req.end() ? std::string_view{} : std::string_view(it->value());
+                });
+        }
+        if (!co_await play(s, plan, req.keep_alive())) {
+            break;
+        }
+    }
+    boost::system::error_code ignored;
+    s.socket().shutdown(tcp::socket::shutdown_both, ignored);
+}
+
+net::awaitable<void> accept_loop(tcp::acceptor& acceptor) {
+    for (;;) {
+        auto [ec, socket] = co_await acceptor.async_accept(use_nothrow_awaitable);
+        if (ec == net::error::operation_aborted) {
+            co_return;
+        }
+        if (!ec) {
+            net::co_spawn(acceptor.get_executor(), session(std::move(socket)), net::detached);
+        }
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string listen = "127.0.0.1:9000";
+    unsigned threads = 2;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string arg = argv[i];
+        if (arg == "--listen") {
+            listen = argv[i + 1];
+        } else if (arg == "--threads") {
+            threads = static_cast<unsigned>(std::stoul(argv[i + 1]));
+        } else {
+            std::cerr << "usage: tollgate-mock [--listen HOST:PORT] [--threads N]\n";
+            return 2;
+        }
+    }
+    const auto ep = config::parse_endpoint(listen);
+    if (!ep) {
+        std::cerr << "tollgate-mock: bad --listen " << listen << "\n";
+        return 2;
+    }
+    net::io_context ioc(static_cast<int>(threads));
+    tcp::acceptor acceptor(ioc, tcp::endpoint(net::ip::make_address(ep->host), ep->port));
+    net::signal_set signals(ioc, SIGINT, SIGTERM);
+    signals.async_wait([&](auto, int) { ioc.stop(); });
+    net::co_spawn(ioc, accept_loop(acceptor), net::detached);
+    std::cout << "tollgate-mock listening on " << listen << std::endl;
+    std::vector<std::thread> pool;
+    for (unsigned i = 1; i < threads; ++i) {
+        pool.emplace_back([&ioc] { ioc.run(); });
+    }
+    ioc.run();
+    for (auto& t : pool) {
+        t.join();
+    }
+    return 0;
+}

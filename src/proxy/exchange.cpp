@@ -1,0 +1,254 @@
+#include "tollgate/proxy/exchange.hpp"
+
+#include "tollgate/core/error.hpp"
+#include "tollgate/proxy/http_head.hpp"
+
+#include <array>
+#include <charconv>
+#include <optional>
+#include <vector>
+
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+
+namespace tollgate::proxy {
+namespace {
+
+namespace http = beast::http;
+using parser_type = http::response_parser<http::buffer_body>;
+using error_code = boost::system::error_code;
+
+constexpr std::size_t relay_buffer_bytes = 16 * 1024;
+constexpr std::size_t upstream_header_limit = 64 * 1024;
+
+error_code upstream_error(const error_code& ec) {
+    return ec == beast::error::timeout ? error_code(error::upstream_timeout)
+                                       : error_code(error::upstream_unavailable);
+}
+
+// Writes the request and reads the response head into `parser`.
+net::awaitable<error_code> send_and_read_head(upstream::connection& c,
+                                              std::string_view head,
+                                              std::string_view body,
+                                              const config::upstream_config& cfg,
+                                              parser_type& parser) {
+    c.io.tcp().expires_after(cfg.timeout);
+    const std::array<net::const_buffer, 2> out{net::buffer(head), net::buffer(body)};
+    auto [wec, written] = co_await net::async_write(c.io, out, use_nothrow_awaitable);
+    if (wec) {
+        co_return upstream_error(wec);
+    }
+    parser.header_limit(upstream_header_limit);
+    parser.body_limit(boost::none);
+    auto [rec, read] =
+        co_await http::async_read_header(c.io, c.buffer, parser, use_nothrow_awaitable);
+    co_return rec ? upstream_error(rec) : error_code{};
+}
+
+// Reads the next piece of body into `buf`; returns its size, 0 at the end.
+net::awaitable<std::pair<error_code, std::size_t>> read_piece(upstream::connection& c,
+                                                              parser_type& parser,
+                                                              std::span<char> buf,
+                                                              std::chrono::milliseconds idle) {
+    if (parser.is_done()) {
+        co_return std::pair{error_code{}, std::size_t{0}};
+    }
+    auto& body = parser.get().body();
+    body.data = buf.data();
+    body.size = buf.size();
+    c.io.tcp().expires_after(idle);
+    auto [ec, n] = co_await http::async_read(c.io, c.buffer, parser, use_nothrow_awaitable);
+    if (ec == http::error::need_buffer) {
+        ec = {};
+    }
+    co_return std::pair{ec ? upstream_error(ec) : error_code{}, buf.size() - body.size};
+}
+
+class chunk_writer {
+public:
+    chunk_writer(stream& client, body_mode mode) : client_(client), mode_(mode) {}
+
+    net::awaitable<error_code> write(std::string_view head, std::string_view data) {
+        std::array<net::const_buffer, 4> out{};
+        std::size_t n = 0;
+        if (!head.empty()) {
+            out[n++] = net::buffer(head);
+        }
+        if (!data.empty() && mode_ == body_mode::chunked) {
+            auto [end, ec] = std::to_chars(size_line_, size_line_ + 16, data.size(), 16);
+            end[0] = '\r';
+            end[1] = '\n';
+            out[n++] = net::buffer(size_line_, static_cast<std::size_t>(end + 2 - size_line_));
+            out[n++] = net::buffer(data);
+            out[n++] = net::buffer("\r\n", 2);
+        } else if (!data.empty()) {
+            out[n++] = net::buffer(data);
+        }
+        auto [ec, written] = co_await net::async_write(
+            client_, std::span<const net::const_buffer>(out.data(), n), use_nothrow_awaitable);
+        co_return ec;
+    }
+
+    net::awaitable<error_code> finish() {
+        if (mode_ != body_mode::chunked) {
+            co_return error_code{};
+        }
+        auto [ec, n] =
+            co_await net::async_write(client_, net::buffer("0\r\n\r\n", 5), use_nothrow_awaitable);
+        co_return ec;
+    }
+
+private:
+    stream& client_;
+    body_mode mode_;
+    char size_line_[20];
+};
+
+body_mode choose_mode(const parser_type& p, const exchange_request& req) {
+    const unsigned status = p.get().result_int();
+    if (req.method == "HEAD" || status / 100 == 1 || status == 204 || status == 304) {
+        return body_mode::none;
+    }
+    if (!p.chunked() && p.content_length()) {
+        return body_mode::content_length;
+    }
+    return req.client_http11 ? body_mode::chunked : body_mode::until_close;
+}
+
+bool is_event_stream(std::string_view content_type) {
+    return content_type.substr(0, 17) == "text/event-stream";
+}
+
+// An upstream that broke off mid-stream: an SSE client gets a final error event and a clean
+// end of the chunked body, so SDKs raise instead of hanging; others see the connection close.
+net::awaitable<void> end_broken_stream(chunk_writer& out, body_mode mode, std::string_view ctype) {
+    if (mode != body_mode::chunked) {
+        co_return;
+    }
+    if (is_event_stream(ctype)) {
+        static constexpr std::string_view event =
+            "event: error\ndata: {\"error\":{\"message\":\"upstream connection lost mid-stream\","
+            "\"type\":\"api_error\",\"code\":\"upstream_error\"}}\n\n";
+        co_await out.write({}, event);
+    }
+    co_await out.finish();
+}
+
+// Acquires a connection (pooled or new), sends the request and reads the response head. A
+// pooled connection that fails before answering is retried once on a fresh one.
+net::awaitable<error_code> open_exchange(server::worker& w,
+                                         const server::upstream_runtime& up,
+                                         std::string_view head,
+                                         std::string_view body,
+                                         upstream::connection_ptr& conn,
+                                         std::optional<parser_type>& parser,
+                                         exchange_link& link) {
+    for (int attempt = 0;; ++attempt) {
+        conn = w.pool().take(up.pool_key);
+        if (!conn) {
+            auto fresh = co_await upstream::connect(up);
+            if (!fresh) {
+                co_return fresh.error();
+            }
+            conn = std::move(*fresh);
+        }
+        link.upstream = conn.get();
+        parser.emplace();
+        auto ec = co_await send_and_read_head(*conn, head, body, up.cfg, *parser);
+        if (!ec || !conn->reused || attempt > 0 || parser->got_some()) {
+            co_return ec;
+        }
+    }
+}
+
+}  // namespace
+
+net::awaitable<exchange_result> forward(stream& client,
+                                        server::worker& w,
+                                        const server::upstream_runtime& up,
+                                        const exchange_request& req,
+                                        body_tap* tap,
+                                        exchange_link& link) {
+    exchange_result out;
+    const std::string head = build_upstream_head(
+        {req.method, req.target, req.request_id, req.fields, req.body.size()}, up.to, up.cfg);
+    upstream::connection_ptr conn;
+    std::optional<parser_type> parser;
+    out.ec = co_await open_exchange(w, up, head, req.body, conn, parser, link);
+    if (out.ec) {
+        link.upstream = nullptr;
+        co_return out;
+    }
+
+    auto& res = parser->get();
+    std::vector<header_view> fields;
+    fields.reserve(16);
+    for (const auto& f : res) {
+        fields.push_back({f.name_string(), f.value()});
+    }
+    const body_mode mode = choose_mode(*parser, req);
+    out.status = res.result_int();
+    out.keep_alive = req.client_keep_alive && mode != body_mode::until_close && !w.draining();
+    const std::string_view ctype = res[http::field::content_type];
+    const std::string client_head = build_client_head({out.status,
+                                                       fields,
+                                                       req.request_id,
+                                                       mode,
+                                                       parser->content_length().value_or(0),
+                                                       out.keep_alive});
+    if (tap) {
+        tap->on_head(out.status, ctype);
+    }
+
+    std::array<char, relay_buffer_bytes> buf;
+    chunk_writer writer(client, mode);
+    std::string_view pending_head = client_head;
+    // Small answers usually arrive with their head: send head and first piece in one write.
+    std::size_t got = 0;
+    error_code uec;
+    if (conn->buffer.size() > 0 || parser->is_done()) {
+        std::tie(uec, got) = co_await read_piece(*conn, *parser, buf, up.cfg.idle_timeout);
+    }
+    for (;;) {
+        const std::string_view piece(buf.data(), got);
+        if (tap && got) {
+            tap->on_body(piece);
+        }
+        if (!pending_head.empty() || got) {
+            if (auto cec = co_await writer.write(pending_head, piece); cec) {
+                out.ec = cec;  // the client went away
+                out.keep_alive = false;
+                break;
+            }
+            out.head_sent = true;
+            pending_head = {};
+            out.bytes_out += got;
+        }
+        if (uec || parser->is_done()) {
+            break;
+        }
+        std::tie(uec, got) = co_await read_piece(*conn, *parser, buf, up.cfg.idle_timeout);
+    }
+    link.upstream = nullptr;
+    const bool complete = !out.ec && !uec && parser->is_done();
+    if (tap) {
+        tap->on_end(complete);
+    }
+    if (complete) {
+        if (co_await writer.finish()) {
+            out.keep_alive = false;
+        }
+        if (parser->keep_alive() && conn->buffer.size() == 0) {
+            w.pool().put(up.pool_key, std::move(conn), up.cfg.max_idle_connections);
+        }
+    } else if (!out.ec) {
+        out.ec = uec;
+        out.keep_alive = false;
+        co_await end_broken_stream(writer, mode, ctype);
+    }
+    co_return out;
+}
+
+}  // namespace tollgate::proxy

@@ -1,0 +1,83 @@
+#include "tollgate/proxy/framing.hpp"
+
+#include <charconv>
+
+namespace tollgate::proxy {
+namespace {
+
+char lower(char c) noexcept {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+std::string_view trim(std::string_view s) noexcept {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+// 1*DIGIT only: no sign, no list ("5, 5"), no spaces inside, at most 19 digits.
+std::optional<std::uint64_t> parse_content_length(std::string_view v) noexcept {
+    v = trim(v);
+    if (v.empty() || v.size() > 19) {
+        return std::nullopt;
+    }
+    for (char c : v) {
+        if (c < '0' || c > '9') {
+            return std::nullopt;
+        }
+    }
+    std::uint64_t n = 0;
+    std::from_chars(v.data(), v.data() + v.size(), n);
+    return n;
+}
+
+}  // namespace
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (lower(a[i]) != lower(b[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+result<body_framing> check_framing(unsigned version, std::span<const header_view> fields) {
+    int content_lengths = 0;
+    int transfer_encodings = 0;
+    body_framing out;
+    for (const auto& f : fields) {
+        if (iequals(f.name, "content-length")) {
+            ++content_lengths;
+            auto n = parse_content_length(f.value);
+            if (!n) {
+                return error::bad_framing;
+            }
+            out.content_length = *n;
+        } else if (iequals(f.name, "transfer-encoding")) {
+            ++transfer_encodings;
+            // We decode only chunked; anything else ("gzip, chunked", "chunked, chunked",
+            // "identity") is refused rather than guessed at.
+            if (!iequals(trim(f.value), "chunked")) {
+                return error::bad_framing;
+            }
+            out.chunked = true;
+        }
+    }
+    if (content_lengths > 1 || transfer_encodings > 1) {
+        return error::bad_framing;
+    }
+    if (transfer_encodings == 1 && (content_lengths == 1 || version < 11)) {
+        return error::bad_framing;
+    }
+    return out;
+}
+
+}  // namespace tollgate::proxy

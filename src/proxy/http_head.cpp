@@ -1,0 +1,217 @@
+#include "tollgate/proxy/http_head.hpp"
+
+#include <charconv>
+
+namespace tollgate::proxy {
+namespace {
+
+void add(std::string& out, std::string_view name, std::string_view value) {
+    out.append(name).append(": ").append(value).append("\r\n");
+}
+
+void add_number(std::string& out, std::string_view name, std::uint64_t n) {
+    char digits[24];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
+    add(out, name, std::string_view(digits, static_cast<std::size_t>(end - digits)));
+}
+
+// Headers a client may not choose for the upstream: credentials (the gateway sends its own),
+// identity headers the gateway sets, and Accept-Encoding (bodies must stay readable for
+// metering; the upstream answers identity).
+bool is_gateway_owned(std::string_view name) noexcept {
+    static constexpr std::string_view owned[] = {"authorization",
+                                                 "x-api-key",
+                                                 "x-request-id",
+                                                 "x-consumer-id",
+                                                 "x-key-id",
+                                                 "accept-encoding",
+                                                 "expect",
+                                                 "anthropic-version"};
+    for (auto o : owned) {
+        if (iequals(name, o)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+bool is_hop_by_hop(std::string_view name) noexcept {
+    static constexpr std::string_view hop[] = {"connection",
+                                               "keep-alive",
+                                               "proxy-connection",
+                                               "proxy-authenticate",
+                                               "proxy-authorization",
+                                               "te",
+                                               "trailer",
+                                               "transfer-encoding",
+                                               "upgrade",
+                                               "content-length",
+                                               "host"};
+    for (auto h : hop) {
+        if (iequals(name, h)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool listed_in_connection(std::span<const header_view> fields, std::string_view name) noexcept {
+    for (const auto& f : fields) {
+        if (!iequals(f.name, "connection")) {
+            continue;
+        }
+        std::string_view v = f.value;
+        while (!v.empty()) {
+            auto comma = v.find(',');
+            std::string_view token = v.substr(0, comma);
+            while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) {
+                token.remove_prefix(1);
+            }
+            while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) {
+                token.remove_suffix(1);
+            }
+            if (iequals(token, name)) {
+                return true;
+            }
+            v = comma == std::string_view::npos ? std::string_view{} : v.substr(comma + 1);
+        }
+    }
+    return false;
+}
+
+std::string build_upstream_head(const upstream_request& req,
+                                const upstream::target& to,
+                                const config::upstream_config& cfg) {
+    std::string out;
+    out.reserve(512);
+    out.append(req.method).append(" ").append(to.base_path).append(req.target);
+    out.append(" HTTP/1.1\r\n");
+    add(out, "Host", to.host_header);
+    std::string_view anthropic_version = cfg.anthropic_version;
+    for (const auto& f : req.client_fields) {
+        if (cfg.format == config::api_format::anthropic && iequals(f.name, "anthropic-version")) {
+            anthropic_version = f.value;  // the client knows which API revision it speaks
+        }
+        if (is_hop_by_hop(f.name) || is_gateway_owned(f.name) ||
+            listed_in_connection(req.client_fields, f.name)) {
+            continue;
+        }
+        add(out, f.name, f.value);
+    }
+    if (cfg.format == config::api_format::anthropic) {
+        if (!cfg.api_key.empty()) {
+            add(out, "x-api-key", cfg.api_key);
+        }
+        add(out, "anthropic-version", anthropic_version);
+    } else if (!cfg.api_key.empty()) {
+        out.append("Authorization: Bearer ").append(cfg.api_key).append("\r\n");
+    }
+    add(out, "X-Request-ID", req.request_id);
+    add(out, "Accept-Encoding", "identity");
+    if (req.method != "GET" || req.body_bytes != 0) {
+        add_number(out, "Content-Length", req.body_bytes);
+    }
+    out.append("\r\n");
+    return out;
+}
+
+std::string build_client_head(const client_response& res) {
+    std::string out;
+    out.reserve(256);
+    char status[8];
+    auto [end, ec] = std::to_chars(status, status + sizeof status, res.status);
+    out.append("HTTP/1.1 ")
+        .append(status, static_cast<std::size_t>(end - status))
+        .append(" ")
+        .append(reason_phrase(res.status))
+        .append("\r\n");
+    for (const auto& f : res.fields) {
+        if (is_hop_by_hop(f.name) || iequals(f.name, "x-request-id") ||
+            listed_in_connection(res.fields, f.name)) {
+            continue;
+        }
+        add(out, f.name, f.value);
+    }
+    add(out, "X-Request-ID", res.request_id);
+    switch (res.mode) {
+        case body_mode::none:
+            add(out, "Content-Length", "0");
+            break;
+        case body_mode::content_length:
+            add_number(out, "Content-Length", res.content_length);
+            break;
+        case body_mode::chunked:
+            add(out, "Transfer-Encoding", "chunked");
+            break;
+        case body_mode::until_close:
+            break;
+    }
+    if (!res.keep_alive) {
+        add(out, "Connection", "close");
+    }
+    out.append("\r\n");
+    return out;
+}
+
+std::string_view reason_phrase(unsigned status) noexcept {
+    switch (status) {
+        case 100:
+            return "Continue";
+        case 200:
+            return "OK";
+        case 201:
+            return "Created";
+        case 204:
+            return "No Content";
+        case 400:
+            return "Bad Request";
+        case 401:
+            return "Unauthorized";
+        case 403:
+            return "Forbidden";
+        case 404:
+            return "Not Found";
+        case 405:
+            return "Method Not Allowed";
+        case 408:
+            return "Request Timeout";
+        case 409:
+            return "Conflict";
+        case 413:
+            return "Content Too Large";
+        case 422:
+            return "Unprocessable Content";
+        case 429:
+            return "Too Many Requests";
+        case 431:
+            return "Request Header Fields Too Large";
+        case 500:
+            return "Internal Server Error";
+        case 501:
+            return "Not Implemented";
+        case 502:
+            return "Bad Gateway";
+        case 503:
+            return "Service Unavailable";
+        case 504:
+            return "Gateway Timeout";
+        default:
+            return "Unknown";
+    }
+}
+
+bool is_valid_request_id(std::string_view id) noexcept {
+    if (id.empty() || id.size() > 128) {
+        return false;
+    }
+    for (char c : id) {
+        if (c <= ' ' || c > '~') {
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace tollgate::proxy

@@ -1,0 +1,123 @@
+#include "tollgate/proxy/read_request.hpp"
+
+#include "tollgate/core/error.hpp"
+#include "tollgate/proxy/chunked_decoder.hpp"
+
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+
+namespace tollgate::proxy {
+namespace {
+
+namespace http = beast::http;
+using error_code = boost::system::error_code;
+
+error_code client_error(const error_code& ec) {
+    if (ec == beast::error::timeout) {
+        return error::client_timeout;
+    }
+    if (ec == http::error::header_limit) {
+        return error::headers_too_large;
+    }
+    if (ec.category() == error_code(http::error::end_of_stream).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message) {
+        return error::bad_request;
+    }
+    return ec;  // the connection itself failed or closed: nothing to answer
+}
+
+net::awaitable<error_code> read_sized_body(stream& s,
+                                           beast::flat_buffer& buf,
+                                           std::size_t length,
+                                           std::string& body) {
+    body.resize(length);
+    const std::size_t have = std::min(length, buf.size());
+    net::buffer_copy(net::buffer(body.data(), have), buf.data());
+    buf.consume(have);
+    if (have == length) {
+        co_return error_code{};
+    }
+    auto [ec, n] = co_await net::async_read(
+        s, net::buffer(body.data() + have, length - have), use_nothrow_awaitable);
+    co_return ec ? client_error(ec) : error_code{};
+}
+
+net::awaitable<error_code> read_chunked_body(stream& s,
+                                             beast::flat_buffer& buf,
+                                             const config::server_limits& limits,
+                                             std::string& body) {
+    chunked_decoder decoder(limits.max_chunk_line_bytes, limits.max_body_bytes);
+    for (;;) {
+        const auto data = buf.cdata();
+        auto used = decoder.feed(
+            std::string_view(static_cast<const char*>(data.data()), data.size()), body);
+        if (!used) {
+            co_return used.error();
+        }
+        buf.consume(*used);
+        if (decoder.done()) {
+            co_return error_code{};
+        }
+        auto [ec, n] = co_await s.async_read_some(buf.prepare(16 * 1024), use_nothrow_awaitable);
+        if (ec) {
+            co_return client_error(ec == net::error::eof ? http::error::partial_message : ec);
+        }
+        buf.commit(n);
+    }
+}
+
+bool expects_continue(const incoming_request& in) {
+    for (const auto& f : in.fields) {
+        if (iequals(f.name, "expect") && iequals(f.value, "100-continue")) {
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+net::awaitable<error_code> read_request(stream& s,
+                                        beast::flat_buffer& buf,
+                                        const config::server_limits& limits,
+                                        incoming_request& in) {
+    in.parser.emplace();
+    in.parser->header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+    in.fields.clear();
+    in.body.clear();
+    s.tcp().expires_after(limits.header_timeout);
+    auto [ec, n] = co_await http::async_read_header(s, buf, *in.parser, use_nothrow_awaitable);
+    if (ec) {
+        co_return client_error(ec);
+    }
+    for (const auto& f : in.parser->get()) {
+        in.fields.push_back({f.name_string(), f.value()});
+    }
+    if (in.fields.size() > limits.max_header_count) {
+        co_return error::headers_too_large;
+    }
+    auto framing = check_framing(in.parser->get().version(), in.fields);
+    if (!framing) {
+        co_return framing.error();
+    }
+    if (!framing->chunked && framing->content_length > limits.max_body_bytes) {
+        co_return error::body_too_large;
+    }
+    if (in.parser->get().version() >= 11 && expects_continue(in)) {
+        static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+        auto [wec, w] = co_await net::async_write(s, net::buffer(go_on), use_nothrow_awaitable);
+        if (wec) {
+            co_return wec;
+        }
+    }
+    s.tcp().expires_after(limits.body_timeout);
+    if (framing->chunked) {
+        co_return co_await read_chunked_body(s, buf, limits, in.body);
+    }
+    co_return co_await read_sized_body(
+        s, buf, static_cast<std::size_t>(framing->content_length), in.body);
+}
+
+}  // namespace tollgate::proxy

@@ -1,0 +1,52 @@
+#include "tollgate/server/worker.hpp"
+
+#include <boost/asio/post.hpp>
+
+namespace tollgate::server {
+
+worker::worker(std::shared_ptr<const runtime> rt)
+    : guard_(net::make_work_guard(ioc_)),
+      runtime_(std::move(rt)),
+      random_(std::random_device{}()) {}
+
+std::string worker::next_request_id() {
+    // 64 random bits fixed per worker mixed with a counter: unique and cheap (no syscall).
+    static constexpr char hex[] = "0123456789abcdef";
+    const std::uint64_t parts[2] = {random_(), ++counter_};
+    std::string id(32, '0');
+    for (int p = 0; p < 2; ++p) {
+        for (int i = 0; i < 16; ++i) {
+            id[static_cast<std::size_t>(p * 16 + i)] = hex[(parts[p] >> (60 - 4 * i)) & 15];
+        }
+    }
+    return id;
+}
+
+void worker::start() {
+    thread_ = std::thread([this] { ioc_.run(); });
+}
+
+void worker::swap_runtime(std::shared_ptr<const runtime> rt) {
+    net::post(ioc_, [this, rt = std::move(rt)]() mutable { runtime_ = std::move(rt); });
+}
+
+void worker::start_draining() {
+    net::post(ioc_, [this] {
+        draining_ = true;
+        guard_.reset();
+        pool_.clear();
+        for (auto* s : sessions_) {
+            if (s->idle && s->io) {
+                s->io->tcp().cancel();
+            }
+        }
+    });
+}
+
+void worker::join() {
+    if (thread_.joinable()) {
+        thread_.join();
+    }
+}
+
+}  // namespace tollgate::server

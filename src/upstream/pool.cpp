@@ -1,0 +1,106 @@
+#include "tollgate/upstream/pool.hpp"
+
+#include <sys/socket.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <openssl/ssl.h>
+
+namespace tollgate::upstream {
+namespace {
+
+using tcp = net::ip::tcp;
+
+// A pooled connection the upstream closed while it sat idle reads as EOF (or an error)
+// without blocking; one that is still open has nothing to read.
+bool looks_open(connection& c) {
+    auto& sock = c.io.tcp().socket();
+    char byte;
+    const auto n = ::recv(sock.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+}  // namespace
+
+connection_ptr pool::take(const std::string& key) {
+    auto it = idle_.find(key);
+    if (it == idle_.end()) {
+        return nullptr;
+    }
+    auto& list = it->second;
+    while (!list.empty()) {
+        connection_ptr c = std::move(list.back());
+        list.pop_back();
+        if (c->buffer.size() == 0 && looks_open(*c)) {
+            c->reused = true;
+            return c;
+        }
+    }
+    return nullptr;
+}
+
+void pool::put(const std::string& key, connection_ptr c, std::size_t max_idle) {
+    auto& list = idle_[key];
+    if (list.size() < max_idle) {
+        list.push_back(std::move(c));
+    }
+}
+
+net::awaitable<result<connection_ptr>> connect(const server::upstream_runtime& up) {
+    auto executor = co_await net::this_coro::executor;
+    const auto& to = up.to;
+
+    boost::system::error_code ec;
+    std::vector<tcp::endpoint> endpoints;
+    const auto address = net::ip::make_address(to.host, ec);
+    if (!ec) {
+        endpoints.emplace_back(address, to.port);
+    } else {
+        // getaddrinfo runs on Asio's resolver thread, never on this io thread.
+        tcp::resolver resolver(executor);
+        auto [rec, results] = co_await resolver.async_resolve(
+            to.host, std::to_string(to.port), use_nothrow_awaitable);
+        if (rec) {
+            co_return error::upstream_unavailable;
+        }
+        for (const auto& r : results) {
+            endpoints.push_back(r.endpoint());
+        }
+    }
+
+    beast::tcp_stream tcp_layer(executor);
+    tcp_layer.expires_after(up.cfg.connect_timeout);
+    auto [cec, ep] = co_await tcp_layer.async_connect(endpoints, use_nothrow_awaitable);
+    if (cec) {
+        co_return cec == beast::error::timeout ? error::upstream_timeout
+                                               : error::upstream_unavailable;
+    }
+    tcp_layer.socket().set_option(tcp::no_delay(true));
+
+    if (!up.tls) {
+        co_return std::make_unique<connection>(stream(std::move(tcp_layer)));
+    }
+    auto c = std::make_unique<connection>(stream(std::move(tcp_layer), *up.tls));
+    auto* tls = c->io.tls();
+    if (ec) {  // a host name, not an address literal: send SNI and verify the name
+        // SSL_set_tlsext_host_name() is a macro with a C cast; this is what it expands to.
+        SSL_ctrl(tls->native_handle(),
+                 SSL_CTRL_SET_TLSEXT_HOSTNAME,
+                 TLSEXT_NAMETYPE_host_name,
+                 const_cast<char*>(to.host.c_str()));
+    }
+    if (up.cfg.verify_tls) {
+        tls->set_verify_callback(net::ssl::host_name_verification(to.host));
+    }
+    c->io.tcp().expires_after(up.cfg.connect_timeout);
+    auto [hec] =
+        co_await tls->async_handshake(net::ssl::stream_base::client, use_nothrow_awaitable);
+    if (hec) {
+        co_return hec == beast::error::timeout ? error::upstream_timeout
+                                               : error::upstream_unavailable;
+    }
+    co_return c;
+}
+
+}  // namespace tollgate::upstream
