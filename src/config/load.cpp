@@ -26,7 +26,8 @@ void parse_limits(yaml_reader& r, const node& n, const std::string& path, server
                        "max_chunk_line_bytes",
                        "header_timeout",
                        "body_timeout",
-                       "idle_timeout"})) {
+                       "idle_timeout",
+                       "send_timeout"})) {
         return;
     }
     r.get_size(n, path, "max_body_bytes", out.max_body_bytes);
@@ -37,6 +38,7 @@ void parse_limits(yaml_reader& r, const node& n, const std::string& path, server
     r.get_duration(n, path, "header_timeout", out.header_timeout);
     r.get_duration(n, path, "body_timeout", out.body_timeout);
     r.get_duration(n, path, "idle_timeout", out.idle_timeout);
+    r.get_duration(n, path, "send_timeout", out.send_timeout);
 }
 
 void parse_server(yaml_reader& r, const node& n, server_config& out) {
@@ -285,11 +287,13 @@ void parse_root(yaml_reader& r, const node& root, config& c) {
     if (root["store"].IsDefined()) {
         parse_store(r, root["store"], c.store);
     }
-    if (const node ups = root["upstreams"]; ups.IsSequence()) {
+    const node ups = root["upstreams"];
+    if (ups.IsSequence()) {
         for (std::size_t i = 0; i < ups.size(); ++i) {
             c.upstreams.push_back(parse_upstream(r, ups[i], index("upstreams", i)));
         }
-    } else {
+    }
+    if (!ups.IsSequence() || ups.size() == 0) {
         r.report(
             ups.IsDefined() ? ups : root, "upstreams", "must be a list of at least one upstream");
     }

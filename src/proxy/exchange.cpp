@@ -59,7 +59,7 @@ net::awaitable<std::pair<error_code, std::size_t>> read_piece(upstream::connecti
     body.data = buf.data();
     body.size = buf.size();
     c.io.tcp().expires_after(idle);
-    auto [ec, n] = co_await http::async_read(c.io, c.buffer, parser, use_nothrow_awaitable);
+    auto [ec, n] = co_await http::async_read_some(c.io, c.buffer, parser, use_nothrow_awaitable);
     if (ec == http::error::need_buffer) {
         ec = {};
     }
@@ -68,7 +68,8 @@ net::awaitable<std::pair<error_code, std::size_t>> read_piece(upstream::connecti
 
 class chunk_writer {
 public:
-    chunk_writer(stream& client, body_mode mode) : client_(client), mode_(mode) {}
+    chunk_writer(stream& client, body_mode mode, std::chrono::milliseconds timeout)
+        : client_(client), mode_(mode), timeout_(timeout) {}
 
     net::awaitable<error_code> write(std::string_view head, std::string_view data) {
         std::array<net::const_buffer, 4> out{};
@@ -86,6 +87,7 @@ public:
         } else if (!data.empty()) {
             out[n++] = net::buffer(data);
         }
+        client_.tcp().expires_after(timeout_);
         auto [ec, written] = co_await net::async_write(
             client_, std::span<const net::const_buffer>(out.data(), n), use_nothrow_awaitable);
         co_return ec;
@@ -95,6 +97,7 @@ public:
         if (mode_ != body_mode::chunked) {
             co_return error_code{};
         }
+        client_.tcp().expires_after(timeout_);
         auto [ec, n] =
             co_await net::async_write(client_, net::buffer("0\r\n\r\n", 5), use_nothrow_awaitable);
         co_return ec;
@@ -103,6 +106,7 @@ public:
 private:
     stream& client_;
     body_mode mode_;
+    std::chrono::milliseconds timeout_;
     char size_line_[20];
 };
 
@@ -203,7 +207,7 @@ net::awaitable<exchange_result> forward(stream& client,
     }
 
     std::array<char, relay_buffer_bytes> buf;
-    chunk_writer writer(client, mode);
+    chunk_writer writer(client, mode, req.send_timeout);
     std::string_view pending_head = client_head;
     // Small answers usually arrive with their head: send head and first piece in one write.
     std::size_t got = 0;

@@ -14,8 +14,8 @@ namespace {
 namespace http = beast::http;
 using error_code = boost::system::error_code;
 
-error_code client_error(const error_code& ec) {
-    if (ec == beast::error::timeout) {
+error_code client_error(const error_code& ec, const deadline& timer) {
+    if (timer.expired()) {
         return error::client_timeout;
     }
     if (ec == http::error::header_limit) {
@@ -30,6 +30,7 @@ error_code client_error(const error_code& ec) {
 
 net::awaitable<error_code> read_sized_body(stream& s,
                                            beast::flat_buffer& buf,
+                                           const deadline& timer,
                                            std::size_t length,
                                            std::string& body) {
     body.resize(length);
@@ -41,12 +42,13 @@ net::awaitable<error_code> read_sized_body(stream& s,
     }
     auto [ec, n] = co_await net::async_read(
         s, net::buffer(body.data() + have, length - have), use_nothrow_awaitable);
-    co_return ec ? client_error(ec) : error_code{};
+    co_return ec ? client_error(ec, timer) : error_code{};
 }
 
 net::awaitable<error_code> read_chunked_body(stream& s,
                                              beast::flat_buffer& buf,
                                              const config::server_limits& limits,
+                                             const deadline& timer,
                                              std::string& body) {
     chunked_decoder decoder(limits.max_chunk_line_bytes, limits.max_body_bytes);
     for (;;) {
@@ -62,7 +64,8 @@ net::awaitable<error_code> read_chunked_body(stream& s,
         }
         auto [ec, n] = co_await s.async_read_some(buf.prepare(16 * 1024), use_nothrow_awaitable);
         if (ec) {
-            co_return client_error(ec == net::error::eof ? http::error::partial_message : ec);
+            co_return client_error(ec == net::error::eof ? http::error::partial_message : ec,
+                                   timer);
         }
         buf.commit(n);
     }
@@ -82,15 +85,17 @@ bool expects_continue(const incoming_request& in) {
 net::awaitable<error_code> read_request(stream& s,
                                         beast::flat_buffer& buf,
                                         const config::server_limits& limits,
+                                        deadline& timer,
                                         incoming_request& in) {
     in.parser.emplace();
     in.parser->header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     in.fields.clear();
     in.body.clear();
-    s.tcp().expires_after(limits.header_timeout);
+    s.tcp().expires_never();
+    timer.arm(limits.header_timeout);
     auto [ec, n] = co_await http::async_read_header(s, buf, *in.parser, use_nothrow_awaitable);
     if (ec) {
-        co_return client_error(ec);
+        co_return client_error(ec, timer);
     }
     for (const auto& f : in.parser->get()) {
         in.fields.push_back({f.name_string(), f.value()});
@@ -107,17 +112,19 @@ net::awaitable<error_code> read_request(stream& s,
     }
     if (in.parser->get().version() >= 11 && expects_continue(in)) {
         static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+        s.tcp().expires_after(limits.send_timeout);
         auto [wec, w] = co_await net::async_write(s, net::buffer(go_on), use_nothrow_awaitable);
         if (wec) {
             co_return wec;
         }
+        s.tcp().expires_never();
     }
-    s.tcp().expires_after(limits.body_timeout);
+    timer.arm(limits.body_timeout);
     if (framing->chunked) {
-        co_return co_await read_chunked_body(s, buf, limits, in.body);
+        co_return co_await read_chunked_body(s, buf, limits, timer, in.body);
     }
     co_return co_await read_sized_body(
-        s, buf, static_cast<std::size_t>(framing->content_length), in.body);
+        s, buf, timer, static_cast<std::size_t>(framing->content_length), in.body);
 }
 
 }  // namespace tollgate::proxy

@@ -28,11 +28,13 @@ net::awaitable<error_code> write_reply(stream& s,
                                        std::string_view content_type,
                                        std::string_view body,
                                        std::string_view request_id,
-                                       bool keep_alive) {
+                                       bool keep_alive,
+                                       std::chrono::milliseconds send_timeout) {
     const header_view ctype[] = {{"Content-Type", content_type}};
     const std::string head = build_client_head(
         {status, ctype, request_id, body_mode::content_length, body.size(), keep_alive});
     const std::array<net::const_buffer, 2> out{net::buffer(head), net::buffer(body)};
+    s.tcp().expires_after(send_timeout);
     auto [ec, n] = co_await net::async_write(s, out, use_nothrow_awaitable);
     co_return ec;
 }
@@ -40,10 +42,11 @@ net::awaitable<error_code> write_reply(stream& s,
 net::awaitable<error_code> write_error(stream& s,
                                        const error_code& ec,
                                        std::string_view rid,
-                                       bool keep_alive) {
+                                       bool keep_alive,
+                                       std::chrono::milliseconds send_timeout) {
     const auto reply = describe(ec);
     co_return co_await write_reply(
-        s, reply.status, "application/json", error_body(reply), rid, keep_alive);
+        s, reply.status, "application/json", error_body(reply), rid, keep_alive, send_timeout);
 }
 
 std::string models_body(const server::runtime& rt) {
@@ -87,6 +90,7 @@ struct request_context {
     std::string request_id;
     server::access_record& log;
     bool keep_alive;
+    std::chrono::milliseconds send_timeout;
 };
 
 net::awaitable<bool> proxy_request(stream& s, server::worker& w, request_context& ctx) {
@@ -101,7 +105,8 @@ net::awaitable<bool> proxy_request(stream& s, server::worker& w, request_context
         const error_code ec = fields ? error_code(error::model_not_found) : fields.error();
         ctx.log.status = describe(ec).status;
         ctx.log.error = ec.message();
-        co_return !co_await write_error(s, ec, ctx.request_id, ctx.keep_alive) && ctx.keep_alive;
+        co_return !co_await write_error(s, ec, ctx.request_id, ctx.keep_alive, ctx.send_timeout) &&
+            ctx.keep_alive;
     }
     const auto& up = rt->upstreams[*upstream];
     ctx.log.upstream = up.cfg.name;
@@ -111,7 +116,8 @@ net::awaitable<bool> proxy_request(stream& s, server::worker& w, request_context
                          ctx.in.fields,
                          ctx.in.body,
                          head.version() >= 11,
-                         ctx.keep_alive};
+                         ctx.keep_alive,
+                         ctx.send_timeout};
     event_counter counter;
     exchange_link link;
     auto outcome = co_await (forward(s, w, up, req, &counter, link) || watch_client(s, link));
@@ -127,7 +133,8 @@ net::awaitable<bool> proxy_request(stream& s, server::worker& w, request_context
     }
     if (!result.head_sent) {
         ctx.log.status = describe(result.ec).status;
-        co_return !co_await write_error(s, result.ec, ctx.request_id, ctx.keep_alive) &&
+        co_return !co_await write_error(
+            s, result.ec, ctx.request_id, ctx.keep_alive, ctx.send_timeout) &&
             ctx.keep_alive;
     }
     ctx.log.status = result.status;
@@ -140,13 +147,19 @@ net::awaitable<bool> handle(stream& s, server::worker& w, request_context& ctx) 
     if (!kind) {
         ctx.log.status = 404;
         ctx.log.error = "no route";
-        co_return !co_await write_error(s, error::no_route, ctx.request_id, ctx.keep_alive) &&
+        co_return !co_await write_error(
+            s, error::no_route, ctx.request_id, ctx.keep_alive, ctx.send_timeout) &&
             ctx.keep_alive;
     }
     if (*kind == api::list_models) {
         ctx.log.status = 200;
-        co_return !co_await write_reply(
-            s, 200, "application/json", models_body(w.rt()), ctx.request_id, ctx.keep_alive) &&
+        co_return !co_await write_reply(s,
+                                        200,
+                                        "application/json",
+                                        models_body(w.rt()),
+                                        ctx.request_id,
+                                        ctx.keep_alive,
+                                        ctx.send_timeout) &&
             ctx.keep_alive;
     }
     co_return co_await proxy_request(s, w, ctx);
@@ -177,11 +190,15 @@ net::awaitable<void> linger_close(stream& s) {
 }
 
 // Serves one request; false when the connection must close afterwards.
-net::awaitable<bool> serve_one(stream& s, server::worker& w, beast::flat_buffer& buf) {
+net::awaitable<bool> serve_one(stream& s,
+                               server::worker& w,
+                               beast::flat_buffer& buf,
+                               deadline& timer) {
     const auto started = std::chrono::steady_clock::now();
-    const auto& limits = w.rt().cfg.server.limits;
+    const auto limits = w.rt().cfg.server.limits;
     incoming_request in;
-    const error_code ec = co_await read_request(s, buf, limits, in);
+    const error_code ec = co_await read_request(s, buf, limits, timer, in);
+    timer.disarm();
     if (ec && ec.category() != error_category()) {
         co_return false;  // the client left or the socket failed: nothing to answer
     }
@@ -195,11 +212,12 @@ net::awaitable<bool> serve_one(stream& s, server::worker& w, beast::flat_buffer&
     if (ec) {
         log.status = describe(ec).status;
         log.error = ec.message();
-        co_await write_error(s, ec, log.request_id, false);
+        co_await write_error(s, ec, log.request_id, false, limits.send_timeout);
         co_await linger_close(s);
     } else {
         log.bytes_in = in.body.size();
-        request_context ctx{in, log.request_id, log, in.head().keep_alive() && !w.draining()};
+        request_context ctx{
+            in, log.request_id, log, in.head().keep_alive() && !w.draining(), limits.send_timeout};
         keep_alive = co_await handle(s, w, ctx);
     }
     log.latency = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -239,6 +257,7 @@ net::awaitable<void> run_session(net::ip::tcp::socket socket, server::worker& w)
         ok = !ec;
     }
     beast::flat_buffer buf;
+    deadline timer(s);
     for (bool first = true; ok && !w.draining(); first = false) {
         entry.idle = true;
         if (!co_await await_request(
@@ -246,7 +265,7 @@ net::awaitable<void> run_session(net::ip::tcp::socket socket, server::worker& w)
             break;
         }
         entry.idle = false;
-        ok = co_await serve_one(s, w, buf);
+        ok = co_await serve_one(s, w, buf, timer);
     }
     w.remove(&entry);
     error_code ec;

@@ -35,6 +35,7 @@ struct server_limits {
     milliseconds header_timeout{10'000};      // first byte to end of headers
     milliseconds body_timeout{60'000};        // end of headers to end of body
     milliseconds idle_timeout{60'000};        // keep-alive wait for the next request
+    milliseconds send_timeout{60'000};        // one write to a client that reads nothing
 };
 
 struct server_config {

@@ -7,6 +7,7 @@
 #include "tollgate/proxy/tap.hpp"
 #include "tollgate/server/worker.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -23,6 +24,7 @@ struct exchange_request {
     std::string_view body;
     bool client_http11 = true;
     bool client_keep_alive = true;
+    std::chrono::milliseconds send_timeout{60'000};  // each write to the client
 };
 
 struct exchange_result {

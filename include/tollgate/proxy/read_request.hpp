@@ -5,6 +5,7 @@
 
 #include "tollgate/config/config.hpp"
 #include "tollgate/core/stream.hpp"
+#include "tollgate/proxy/deadline.hpp"
 #include "tollgate/proxy/framing.hpp"
 
 #include <optional>
@@ -31,6 +32,7 @@ struct incoming_request {
 net::awaitable<boost::system::error_code> read_request(stream& s,
                                                        beast::flat_buffer& buf,
                                                        const config::server_limits& limits,
+                                                       deadline& timer,
                                                        incoming_request& in);
 
 }  // namespace tollgate::proxy

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Sets up (installs, builds) and runs every test: unit tests, then the integration tests
+# that start the real gateway and mock backend on free loopback ports.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+build_dir=${BUILD_DIR:-build}
+# The shipped example configuration must stay valid.
+OPENAI_API_KEY=x ANTHROPIC_API_KEY=x TOLLGATE_ADMIN_TOKEN=x \
+  "$build_dir/src/tollgate" --check-config --config config/tollgate.example.yaml
+"$build_dir/src/tollgate" --check-config --config config/tollgate.yaml
+cd "$build_dir"
+ctest --output-on-failure --timeout 300 "$@"

@@ -1,0 +1,325 @@
+#include "harness.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace tollgate::testing {
+namespace {
+
+sockaddr_in loopback(std::uint16_t port) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return a;
+}
+
+std::string lower(std::string s) {
+    for (auto& c : s) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return s;
+}
+
+}  // namespace
+
+std::uint16_t free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    auto a = loopback(0);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(fd);
+    return ntohs(a.sin_port);
+}
+
+process::process(std::vector<std::string> argv, const std::string& log_path) : log_(log_path) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    std::vector<char*> args;
+    for (auto& a : argv) {
+        args.push_back(a.data());
+    }
+    args.push_back(nullptr);
+    if (posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ) != 0) {
+        throw std::runtime_error("cannot start " + argv[0]);
+    }
+    posix_spawn_file_actions_destroy(&actions);
+}
+
+process::~process() {
+    if (pid_ > 0) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+    }
+}
+
+std::optional<int> process::stop(int signo, std::chrono::milliseconds timeout) {
+    if (pid_ <= 0) {
+        return std::nullopt;
+    }
+    ::kill(pid_, signo);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        }
+        std::this_thread::sleep_for(10ms);
+    }
+    return std::nullopt;
+}
+
+std::string process::log() const {
+    std::ifstream in(log_);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        auto a = loopback(port);
+        const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+        ::close(fd);
+        if (ok) {
+            return true;
+        }
+        std::this_thread::sleep_for(20ms);
+    }
+    return false;
+}
+
+connection::connection(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    auto a = loopback(port);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        throw std::runtime_error("connect failed to port " + std::to_string(port));
+    }
+    int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+connection::~connection() { close(); }
+
+void connection::close() {
+    if (fd_ >= 0) {
+        ::close(fd_);
+        fd_ = -1;
+    }
+}
+
+void connection::send(std::string_view bytes) {
+    while (!bytes.empty()) {
+        const auto n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+        if (n <= 0) {
+            return;  // the peer may legitimately have closed; reads will tell
+        }
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
+std::string connection::read_some(std::chrono::milliseconds timeout) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) {
+        return {};
+    }
+    char buf[65536];
+    const auto n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) {
+        eof_ = true;
+        return {};
+    }
+    return std::string(buf, static_cast<std::size_t>(n));
+}
+
+bool connection::closed_by_peer(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!eof_ && std::chrono::steady_clock::now() < deadline) {
+        buf_ += read_some(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+    }
+    return eof_;
+}
+
+std::string response::header(const std::string& name) const {
+    auto it = headers.find(lower(name));
+    return it == headers.end() ? std::string{} : it->second;
+}
+
+namespace {
+
+// Fills c.pending() until it holds `n` bytes or the peer stops.
+bool fill(connection& c, std::size_t n, std::chrono::steady_clock::time_point deadline) {
+    while (c.pending().size() < n) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0 || c.eof()) {
+            return false;
+        }
+        c.pending() += c.read_some(left);
+    }
+    return true;
+}
+
+bool fill_until(connection& c, std::string_view marker, std::chrono::steady_clock::time_point deadline, std::size_t& at) {
+    for (;;) {
+        at = c.pending().find(marker);
+        if (at != std::string::npos) {
+            return true;
+        }
+        if (!fill(c, c.pending().size() + 1, deadline)) {
+            return false;
+        }
+    }
+}
+
+bool read_chunked(connection& c, response& r, std::chrono::steady_clock::time_point deadline) {
+    for (;;) {
+        std::size_t eol = 0;
+        if (!fill_until(c, "\r\n", deadline, eol)) {
+            return false;
+        }
+        const std::size_t size = std::stoul(c.pending().substr(0, eol), nullptr, 16);
+        c.pending().erase(0, eol + 2);
+        if (size == 0) {
+            if (!fill_until(c, "\r\n", deadline, eol)) {
+                return false;
+            }
+            c.pending().erase(0, eol + 2);
+            return true;
+        }
+        if (!fill(c, size + 2, deadline)) {
+            return false;
+        }
+        r.body += c.pending().substr(0, size);
+        c.pending().erase(0, size + 2);
+    }
+}
+
+}  // namespace
+
+std::optional<response> read_response(connection& c, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::size_t end = 0;
+    if (!fill_until(c, "\r\n\r\n", deadline, end)) {
+        return std::nullopt;
+    }
+    const std::string head = c.pending().substr(0, end);
+    c.pending().erase(0, end + 4);
+    response r;
+    std::istringstream lines(head);
+    std::string line;
+    std::getline(lines, line);
+    r.status = std::stoi(line.substr(9, 3));
+    while (std::getline(lines, line)) {
+        if (!line.empty() && line.back() == '\r') {
+            line.pop_back();
+        }
+        const auto colon = line.find(':');
+        r.headers[lower(line.substr(0, colon))] = line.substr(line.find_first_not_of(' ', colon + 1));
+    }
+    if (lower(r.header("transfer-encoding")) == "chunked") {
+        r.chunked = true;
+        if (!read_chunked(c, r, deadline)) {
+            return std::nullopt;
+        }
+    } else if (!r.header("content-length").empty()) {
+        const std::size_t n = std::stoul(r.header("content-length"));
+        if (!fill(c, n, deadline)) {
+            return std::nullopt;
+        }
+        r.body = c.pending().substr(0, n);
+        c.pending().erase(0, n);
+    } else if (r.status != 204 && r.status != 304) {
+        while (!c.eof() && std::chrono::steady_clock::now() < deadline) {
+            c.pending() += c.read_some(100ms);
+        }
+        r.body = std::move(c.pending());
+        c.pending().clear();
+    }
+    return r;
+}
+
+std::string make_request(std::string_view method,
+                         std::string_view path,
+                         std::string_view body,
+                         const std::vector<std::string>& headers) {
+    std::string out = std::string(method) + " " + std::string(path) + " HTTP/1.1\r\nHost: localhost\r\n";
+    for (const auto& h : headers) {
+        out += h + "\r\n";
+    }
+    if (method != "GET" || !body.empty()) {
+        out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    }
+    return out + "\r\n" + std::string(body);
+}
+
+std::optional<response> request(std::uint16_t port,
+                                std::string_view method,
+                                std::string_view path,
+                                std::string_view body,
+                                const std::vector<std::string>& headers) {
+    connection c(port);
+    c.send(make_request(method, path, body, headers));
+    return read_response(c);
+}
+
+std::string make_temp_dir() {
+    std::string tmpl = "/tmp/tollgate-test-XXXXXX";
+    if (!::mkdtemp(tmpl.data())) {
+        throw std::runtime_error("mkdtemp failed");
+    }
+    return tmpl;
+}
+
+void write_file(const std::string& path, const std::string& text) {
+    std::ofstream(path) << text;
+}
+
+stack::stack(const std::string& server_extra, const std::string& upstream_extra, const std::string& more_upstreams)
+    : mock_port_(free_port()), gateway_port_(free_port()), dir_(make_temp_dir()) {
+    mock_.emplace(std::vector<std::string>{MOCK_BIN, "--listen", "127.0.0.1:" + std::to_string(mock_port_)},
+                  dir_ + "/mock.log");
+    const std::string mock_url = "http://127.0.0.1:" + std::to_string(mock_port_);
+    config_path_ = dir_ + "/tollgate.yaml";
+    write_file(config_path_,
+               "server:\n  listen: 127.0.0.1:" + std::to_string(gateway_port_) + "\n  threads: 2\n" + server_extra +
+                   "upstreams:\n"
+                   "  - name: mock-openai\n    url: " + mock_url +
+                   "\n    api_key: sk-upstream-openai\n    models: [\"gpt-*\", \"mock-*\"]\n" + upstream_extra +
+                   "  - name: mock-anthropic\n    url: " + mock_url +
+                   "\n    api_key: sk-upstream-anthropic\n    format: anthropic\n    models: [\"claude-*\"]\n" +
+                   upstream_extra + more_upstreams);
+    gateway_.emplace(std::vector<std::string>{TOLLGATE_BIN, "--config", config_path_}, dir_ + "/gateway.log");
+    if (!wait_for_port(mock_port_) || !wait_for_port(gateway_port_)) {
+        throw std::runtime_error("stack did not start; gateway log:\n" + gateway_->log());
+    }
+}
+
+std::string stack::mock_stats() {
+    auto r = request(mock_port_, "GET", "/mock/stats", "");
+    return r ? r->body : std::string{};
+}
+
+}  // namespace tollgate::testing

@@ -1,0 +1,189 @@
+// The daemon's life: --check-config, graceful drain on SIGTERM, SIGHUP reload, TLS on the
+// listener and to upstreams.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "harness.hpp"
+
+namespace tollgate::testing {
+namespace {
+
+using json = nlohmann::json;
+
+std::string run_output(const std::string& command, int& exit_code) {
+    std::string out;
+    FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+    char buf[4096];
+    while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) {
+        out.append(buf, n);
+    }
+    const int status = ::pclose(p);
+    exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return out;
+}
+
+TEST(CheckConfig, ExampleIsValid) {
+    int code = -1;
+    const auto out = run_output("env OPENAI_API_KEY=x ANTHROPIC_API_KEY=y TOLLGATE_ADMIN_TOKEN=z " TOLLGATE_BIN
+                                " --check-config --config " TG_SOURCE_DIR "/config/tollgate.example.yaml",
+                                code);
+    EXPECT_EQ(code, 0) << out;
+}
+
+TEST(CheckConfig, ProblemsNameFileLineAndKey) {
+    const auto dir = make_temp_dir();
+    write_file(dir + "/bad.yaml", "server:\n  listen: 127.0.0.1:80\n  treads: 2\nupstreams: []\n");
+    int code = -1;
+    const auto out = run_output(TOLLGATE_BIN " --check-config --config " + dir + "/bad.yaml", code);
+    EXPECT_EQ(code, 1);
+    EXPECT_NE(out.find(dir + "/bad.yaml:3: server.treads: unknown key"), std::string::npos) << out;
+    EXPECT_NE(out.find("upstreams"), std::string::npos) << out;
+}
+
+TEST(CheckConfig, VersionPrints) {
+    int code = -1;
+    EXPECT_EQ(run_output(TOLLGATE_BIN " --version", code).rfind("tollgate ", 0), 0u);
+    EXPECT_EQ(code, 0);
+}
+
+TEST(Shutdown, SigtermFinishesInFlightStreamsThenExitsZero) {
+    stack s("  drain_timeout: 10s\n");
+    connection idle(s.gateway_port());  // a keep-alive connection with nothing in flight
+    idle.send(make_request("GET", "/v1/models", ""));
+    ASSERT_TRUE(read_response(idle));
+
+    connection busy(s.gateway_port());
+    busy.send(make_request("POST", "/v1/chat/completions", R"({"model":"gpt-4o","stream":true,"max_tokens":8})",
+                           {"x-mock-chunk-delay-ms: 100"}));
+    const auto first = busy.read_some(5s);
+    ASSERT_NE(first.find("200 OK"), std::string::npos);
+    busy.pending() = first;
+
+    const auto t0 = std::chrono::steady_clock::now();
+    // SIGTERM arrives mid-stream.
+    std::optional<int> code;
+    std::thread waiter([&] { code = s.gateway().stop(SIGTERM, 10s); });
+    auto rest = read_response(busy);
+    waiter.join();
+    ASSERT_TRUE(rest) << "the in-flight stream was cut";
+    EXPECT_NE(rest->body.find("data: [DONE]"), std::string::npos);
+    EXPECT_EQ(rest->header("connection"), "");  // the head went out before the drain began
+    EXPECT_TRUE(busy.closed_by_peer(2s));
+    EXPECT_TRUE(idle.closed_by_peer(2s));
+    EXPECT_EQ(code, 0);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+    EXPECT_THROW(connection refused(s.gateway_port()), std::runtime_error);
+}
+
+TEST(Shutdown, DrainDeadlineCutsStreamsThatRunTooLong) {
+    stack s("  drain_timeout: 300ms\n");
+    connection busy(s.gateway_port());
+    busy.send(make_request("POST", "/v1/chat/completions", R"({"model":"gpt-4o","stream":true,"max_tokens":50})",
+                           {"x-mock-chunk-delay-ms: 200"}));
+    ASSERT_FALSE(busy.read_some(5s).empty());
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(s.gateway().stop(SIGTERM, 5s), 0);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+}
+
+TEST(Reload, SighupAppliesAValidFileAndKeepsTheOldOnErrors) {
+    stack s;
+    const auto model = R"({"model":"newmodel-1"})";
+    auto before = request(s.gateway_port(), "POST", "/v1/chat/completions", model);
+    ASSERT_TRUE(before);
+    EXPECT_EQ(before->status, 404);
+
+    // Keep the original text and add a route for newmodel-*.
+    std::string text;
+    {
+        int code = 0;
+        text = run_output("cat " + s.config_path(), code);
+    }
+    const std::string pattern = "models: [\"gpt-*\", \"mock-*\"]";
+    auto edited = text;
+    edited.replace(edited.find(pattern), pattern.size(), "models: [\"gpt-*\", \"mock-*\", \"newmodel-*\"]");
+    write_file(s.config_path(), edited);
+    connection held(s.gateway_port());  // an open connection survives the reload
+    s.gateway().stop(SIGHUP, 200ms);
+    std::this_thread::sleep_for(300ms);
+    auto after = request(s.gateway_port(), "POST", "/v1/chat/completions", model);
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->status, 200);
+    held.send(make_request("POST", "/v1/chat/completions", model));
+    auto on_held = read_response(held);
+    ASSERT_TRUE(on_held);
+    EXPECT_EQ(on_held->status, 200);
+
+    write_file(s.config_path(), edited + "bogus_key: 1\n");
+    s.gateway().stop(SIGHUP, 200ms);
+    std::this_thread::sleep_for(1500ms);
+    auto still = request(s.gateway_port(), "POST", "/v1/chat/completions", model);
+    ASSERT_TRUE(still);
+    EXPECT_EQ(still->status, 200);
+    EXPECT_NE(s.gateway().log().find("reload rejected"), std::string::npos);
+}
+
+class Tls : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = make_temp_dir();
+        int code = -1;
+        const auto out = run_output("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost "
+                                    "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
+                                        dir_ + "/key.pem -out " + dir_ + "/cert.pem",
+                                    code);
+        ASSERT_EQ(code, 0) << out;
+    }
+    // A gateway whose only upstream is `url`, on a fresh port.
+    std::uint16_t start(const std::string& name, const std::string& server_extra, const std::string& url,
+                        const std::string& upstream_extra) {
+        const auto port = free_port();
+        write_file(dir_ + "/" + name + ".yaml",
+                   "server:\n  listen: 127.0.0.1:" + std::to_string(port) + "\n  threads: 1\n" + server_extra +
+                       "upstreams:\n  - name: up\n    url: " + url + "\n    models: [\"*\"]\n" + upstream_extra);
+        procs_.emplace_back(std::make_unique<process>(
+            std::vector<std::string>{TOLLGATE_BIN, "--config", dir_ + "/" + name + ".yaml"}, dir_ + "/" + name + ".log"));
+        EXPECT_TRUE(wait_for_port(port)) << procs_.back()->log();
+        return port;
+    }
+    std::string dir_;
+    std::vector<std::unique_ptr<process>> procs_;
+};
+
+TEST_F(Tls, HttpsListenerAndVerifiedHttpsUpstream) {
+    const auto mock_port = free_port();
+    process mock({MOCK_BIN, "--listen", "127.0.0.1:" + std::to_string(mock_port)}, dir_ + "/mock.log");
+    ASSERT_TRUE(wait_for_port(mock_port));
+    // B: TLS on its listener, in front of the mock.
+    const auto b = start("b",
+                         "  tls:\n    cert_file: " + dir_ + "/cert.pem\n    key_file: " + dir_ + "/key.pem\n",
+                         "http://127.0.0.1:" + std::to_string(mock_port),
+                         "");
+    // A: plain listener, https upstream B verified against our CA, by host name (SNI).
+    const auto a = start("a", "", "https://localhost:" + std::to_string(b), "    ca_file: " + dir_ + "/cert.pem\n");
+    auto r = request(a, "POST", "/v1/chat/completions", R"({"model":"gpt-4o","stream":true,"max_tokens":3})");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << r->body;
+    EXPECT_NE(r->body.find("[DONE]"), std::string::npos);
+
+    // A standard client on B's TLS listener.
+    int code = -1;
+    const auto out = run_output("curl -s --cacert " + dir_ + "/cert.pem https://localhost:" + std::to_string(b) +
+                                    "/v1/chat/completions -d '{\"model\":\"gpt-4o\",\"max_tokens\":2}'",
+                                code);
+    EXPECT_EQ(code, 0);
+    EXPECT_EQ(json::parse(out)["usage"]["completion_tokens"], 2) << out;
+
+    // C: verification on with the system trust store: our self-signed B is refused -> 502.
+    const auto c = start("c", "", "https://localhost:" + std::to_string(b), "");
+    auto refused = request(c, "POST", "/v1/chat/completions", R"({"model":"gpt-4o"})");
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 502);
+}
+
+}  // namespace
+}  // namespace tollgate::testing

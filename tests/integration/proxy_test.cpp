@@ -1,0 +1,212 @@
+// The data plane end to end: the real gateway in front of the real mock backend.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <thread>
+
+#include "harness.hpp"
+
+namespace tollgate::testing {
+namespace {
+
+using json = nlohmann::json;
+
+class Proxy : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() { stack_ = new stack(); }
+    static void TearDownTestSuite() {
+        delete stack_;
+        stack_ = nullptr;
+    }
+    static std::uint16_t gw() { return stack_->gateway_port(); }
+    static std::uint16_t mock() { return stack_->mock_port(); }
+    static stack* stack_;
+};
+stack* Proxy::stack_ = nullptr;
+
+const std::string chat = R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}],"max_tokens":5})";
+const std::string chat_stream =
+    R"({"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hello"}],"max_tokens":6})";
+
+TEST_F(Proxy, JsonAnswersAreByteIdenticalToDirect) {
+    for (const auto& [path, body] : std::vector<std::pair<std::string, std::string>>{
+             {"/v1/chat/completions", chat},
+             {"/v1/completions", R"({"model":"gpt-3.5-turbo-instruct","prompt":"hi","max_tokens":3})"},
+             {"/v1/embeddings", R"({"model":"mock-embed","input":["a","b"]})"},
+             {"/v1/responses", R"({"model":"gpt-4.1","input":"hi","max_output_tokens":4})"},
+             {"/v1/messages", R"({"model":"claude-3-5-haiku","max_tokens":4,"messages":[]})"}}) {
+        auto via = request(gw(), "POST", path, body, {"Content-Type: application/json"});
+        auto direct = request(mock(), "POST", path, body, {"Content-Type: application/json"});
+        ASSERT_TRUE(via && direct) << path;
+        EXPECT_EQ(via->status, 200) << path;
+        EXPECT_EQ(via->body, direct->body) << path;
+        EXPECT_EQ(via->header("content-type"), "application/json") << path;
+    }
+}
+
+TEST_F(Proxy, StreamsAreByteIdenticalToDirect) {
+    for (const auto& [path, body] : std::vector<std::pair<std::string, std::string>>{
+             {"/v1/chat/completions", chat_stream},
+             {"/v1/completions", R"({"model":"gpt-3.5-turbo-instruct","prompt":"hi","stream":true})"},
+             {"/v1/responses", R"({"model":"gpt-4.1","input":"hi","stream":true})"},
+             {"/v1/messages", R"({"model":"claude-3-5-haiku","max_tokens":9,"stream":true,"messages":[]})"}}) {
+        auto via = request(gw(), "POST", path, body);
+        auto direct = request(mock(), "POST", path, body);
+        ASSERT_TRUE(via && direct) << path;
+        EXPECT_EQ(via->status, 200);
+        EXPECT_TRUE(via->chunked);
+        EXPECT_EQ(via->header("content-type"), "text/event-stream");
+        EXPECT_EQ(via->body, direct->body) << path;
+        EXPECT_GT(via->body.size(), 200u);
+    }
+}
+
+// Time from sending the request to the first body byte, and to the end of the body.
+std::pair<double, double> first_and_last_ms(std::uint16_t port, const std::string& body, const std::vector<std::string>& h) {
+    connection c(port);
+    const auto t0 = std::chrono::steady_clock::now();
+    c.send(make_request("POST", "/v1/chat/completions", body, h));
+    std::string got;
+    double first = -1;
+    while (!c.eof()) {
+        auto piece = c.read_some(5s);
+        if (piece.empty()) {
+            break;
+        }
+        got += piece;
+        const auto head_end = got.find("\r\n\r\n");
+        if (first < 0 && head_end != std::string::npos && got.find("data:", head_end) != std::string::npos) {
+            first = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        }
+        if (got.find("0\r\n\r\n", got.size() - std::min<std::size_t>(got.size(), 5)) != std::string::npos) {
+            break;
+        }
+    }
+    return {first, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count()};
+}
+
+TEST_F(Proxy, StreamIsRelayedPieceByPieceNotBuffered) {
+    const std::vector<std::string> slow = {"x-mock-chunk-delay-ms: 150"};
+    const std::string body = R"({"model":"gpt-4o","stream":true,"max_tokens":5})";
+    auto [via_first, via_last] = first_and_last_ms(gw(), body, slow);
+    auto [direct_first, direct_last] = first_and_last_ms(mock(), body, slow);
+    // 7 events 150 ms apart: the first must arrive long before the last.
+    EXPECT_GE(via_last, 800.0);
+    EXPECT_LT(via_first, 300.0);
+    std::printf("time to first chunk: direct %.3f ms, via tollgate %.3f ms (added %.3f ms)\n",
+                direct_first,
+                via_first,
+                via_first - direct_first);
+}
+
+TEST_F(Proxy, ClientDisconnectMidStreamClosesTheUpstreamRequest) {
+    const auto before = json::parse(stack_->mock_stats());
+    {
+        connection c(gw());
+        c.send(make_request("POST",
+                            "/v1/chat/completions",
+                            R"({"model":"gpt-4o","stream":true,"max_tokens":40})",
+                            {"x-mock-chunk-delay-ms: 100"}));
+        EXPECT_NE(c.read_some(5s).find("200 OK"), std::string::npos);
+    }  // the client leaves after the first piece
+    std::this_thread::sleep_for(1500ms);  // 40 chunks would take 4 s
+    const auto after = json::parse(stack_->mock_stats());
+    EXPECT_EQ(after["streams_aborted"].get<int>(), before["streams_aborted"].get<int>() + 1);
+    EXPECT_EQ(after["streams_completed"], before["streams_completed"]);
+}
+
+TEST_F(Proxy, UpstreamDropMidStreamEndsTheClientStreamCleanly) {
+    connection c(gw());
+    c.send(make_request("POST", "/v1/chat/completions", R"({"model":"gpt-4o","stream":true,"max_tokens":20})",
+                        {"x-mock-drop-after: 3"}));
+    auto r = read_response(c);
+    ASSERT_TRUE(r);  // a complete chunked body: terminated, not cut
+    EXPECT_EQ(r->status, 200);
+    EXPECT_NE(r->body.find("\"content\":\" are\""), std::string::npos);
+    EXPECT_NE(r->body.find("event: error\ndata: {\"error\""), std::string::npos);
+    EXPECT_TRUE(c.closed_by_peer());
+}
+
+TEST_F(Proxy, UpstreamErrorStatusIsRelayedAsIs) {
+    auto r = request(gw(), "POST", "/v1/chat/completions", chat, {"x-mock-status: 500"});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 500);
+    EXPECT_EQ(json::parse(r->body)["error"]["type"], "mock_error");
+}
+
+TEST_F(Proxy, UpstreamGetsItsOwnCredentialAndCleanHeaders) {
+    auto r = request(gw(),
+                     "POST",
+                     "/v1/chat/completions",
+                     chat,
+                     {"Authorization: Bearer tg_client_key_secret",
+                      "x-api-key: tg_client_key_secret",
+                      "X-Consumer-ID: forged",
+                      "Connection: keep-alive, X-Hop",
+                      "X-Hop: 1",
+                      "Keep-Alive: timeout=5",
+                      "Proxy-Authorization: Basic x",
+                      "X-Custom: kept"});
+    ASSERT_TRUE(r);
+    const auto seen = json::parse(stack_->mock_stats())["last_headers"];
+    EXPECT_EQ(seen["Authorization"], "Bearer sk-upstream-openai");
+    EXPECT_FALSE(seen.contains("x-api-key"));
+    EXPECT_FALSE(seen.contains("X-Consumer-ID"));
+    EXPECT_FALSE(seen.contains("X-Hop"));
+    EXPECT_FALSE(seen.contains("Keep-Alive"));
+    EXPECT_FALSE(seen.contains("Proxy-Authorization"));
+    EXPECT_EQ(seen["X-Custom"], "kept");
+    EXPECT_EQ(seen["X-Request-ID"], r->header("x-request-id"));
+    EXPECT_EQ(r->header("x-request-id").size(), 32u);
+
+    auto a = request(gw(), "POST", "/v1/messages", R"({"model":"claude-x","max_tokens":1,"messages":[]})",
+                     {"x-api-key: tg_client_key_secret"});
+    ASSERT_TRUE(a);
+    const auto seen_a = json::parse(stack_->mock_stats())["last_headers"];
+    EXPECT_EQ(seen_a["x-api-key"], "sk-upstream-anthropic");
+    EXPECT_EQ(seen_a["anthropic-version"], "2023-06-01");
+    EXPECT_FALSE(seen_a.contains("Authorization"));
+}
+
+TEST_F(Proxy, IncomingRequestIdIsKeptAndReturned) {
+    auto r = request(gw(), "POST", "/v1/chat/completions", chat, {"X-Request-ID: trace-abc-123"});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->header("x-request-id"), "trace-abc-123");
+    EXPECT_EQ(json::parse(stack_->mock_stats())["last_headers"]["X-Request-ID"], "trace-abc-123");
+}
+
+TEST_F(Proxy, KeepAliveCarriesManyRequestsOnOneConnection) {
+    connection c(gw());
+    for (int i = 0; i < 20; ++i) {
+        c.send(make_request("POST", "/v1/chat/completions", i % 2 ? chat : chat_stream));
+        auto r = read_response(c);
+        ASSERT_TRUE(r) << i;
+        EXPECT_EQ(r->status, 200);
+    }
+    // Two pipelined requests are answered in order.
+    c.send(make_request("POST", "/v1/chat/completions", chat) + make_request("GET", "/v1/models", ""));
+    auto first = read_response(c);
+    auto second = read_response(c);
+    ASSERT_TRUE(first && second);
+    EXPECT_EQ(json::parse(first->body)["object"], "chat.completion");
+    EXPECT_EQ(json::parse(second->body)["object"], "list");
+}
+
+TEST_F(Proxy, AccessLogHasOneLinePerRequestWithoutSecrets) {
+    auto r = request(gw(), "POST", "/v1/chat/completions", chat_stream,
+                     {"Authorization: Bearer tg_secret_in_header", "X-Request-ID: log-check-1"});
+    ASSERT_TRUE(r);
+    std::this_thread::sleep_for(1500ms);  // the access log flushes every second
+    const auto log = stack_->gateway().log();
+    const auto at = log.find("rid=log-check-1 ");
+    ASSERT_NE(at, std::string::npos) << log;
+    const auto line = log.substr(at, log.find('\n', at) - at);
+    EXPECT_NE(line.find("model=gpt-4o-mini upstream=mock-openai status=200"), std::string::npos) << line;
+    EXPECT_NE(line.find("sse_events=10"), std::string::npos) << line;
+    EXPECT_EQ(log.find("tg_secret_in_header"), std::string::npos);
+    EXPECT_EQ(log.find("hello"), std::string::npos);  // no prompt text
+}
+
+}  // namespace
+}  // namespace tollgate::testing

@@ -1,0 +1,164 @@
+#include "tollgate/config/load.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tollgate::config {
+namespace {
+
+const env_lookup no_env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+
+load_result parse(const std::string& yaml) { return parse_config(yaml, "t.yaml", no_env); }
+
+constexpr const char* minimal = R"(
+upstreams:
+  - name: a
+    url: http://127.0.0.1:9000
+    models: ["gpt-*"]
+)";
+
+TEST(LoadConfig, MinimalFileTakesDefaults) {
+    auto r = parse(minimal);
+    ASSERT_TRUE(r.problems.empty()) << to_string(r.problems.front());
+    EXPECT_EQ(r.value.server.listen.port, 8080);
+    EXPECT_EQ(r.value.server.limits.max_body_bytes, 16u * 1024 * 1024);
+    EXPECT_EQ(r.value.admin.listen.host, "127.0.0.1");
+    EXPECT_EQ(r.value.upstreams.at(0).timeout, std::chrono::seconds(600));
+}
+
+TEST(LoadConfig, ReadsEveryServerKey) {
+    auto r = parse(std::string(R"(
+server:
+  listen: 127.0.0.1:18080
+  threads: 3
+  drain_timeout: 5s
+  limits: { max_body_bytes: 1MiB, max_header_bytes: 8KiB, max_header_count: 20,
+            max_json_depth: 8, max_chunk_line_bytes: 64, header_timeout: 2s,
+            body_timeout: 3s, idle_timeout: 4s }
+)") + minimal);
+    ASSERT_TRUE(r.problems.empty()) << to_string(r.problems.front());
+    const auto& s = r.value.server;
+    EXPECT_EQ(s.listen.port, 18080);
+    EXPECT_EQ(s.threads, 3u);
+    EXPECT_EQ(s.drain_timeout, std::chrono::seconds(5));
+    EXPECT_EQ(s.limits.max_body_bytes, 1u << 20);
+    EXPECT_EQ(s.limits.max_header_count, 20u);
+    EXPECT_EQ(s.limits.max_json_depth, 8u);
+    EXPECT_EQ(s.limits.idle_timeout, std::chrono::seconds(4));
+}
+
+TEST(LoadConfig, UnknownKeyIsReportedWithLineAndPath) {
+    auto r = parse(std::string("server:\n  listen: 0.0.0.0:1\n  thraeds: 2\n") + minimal);
+    ASSERT_EQ(r.problems.size(), 1u);
+    EXPECT_EQ(r.problems[0].line, 3);
+    EXPECT_EQ(r.problems[0].key_path, "server.thraeds");
+    EXPECT_EQ(to_string(r.problems[0]), "t.yaml:3: server.thraeds: unknown key");
+}
+
+TEST(LoadConfig, ReportsEveryProblemAtOnce) {
+    auto r = parse(R"(
+server:
+  listen: nowhere
+  limits: { header_timeout: soon, max_body_bytes: lots }
+store: { kind: postgres }
+upstreams:
+  - name: a
+    url: ftp://x
+    models: []
+)");
+    std::vector<std::string> paths;
+    for (const auto& p : r.problems) {
+        paths.push_back(p.key_path);
+        EXPECT_GT(p.line, 0) << p.key_path;
+    }
+    EXPECT_EQ(paths,
+              (std::vector<std::string>{"server.listen",
+                                        "server.limits.max_body_bytes",
+                                        "server.limits.header_timeout",
+                                        "store.kind",
+                                        "upstreams[0].url",
+                                        "upstreams[0].models"}));
+}
+
+TEST(LoadConfig, ExpandsEnvironmentAndReportsMissingVariables) {
+    const env_lookup env = [](const std::string& n) -> std::optional<std::string> {
+        return n == "KEY" ? std::optional<std::string>("sk-123") : std::nullopt;
+    };
+    auto ok = parse_config(std::string(minimal) + "    api_key: ${KEY}\n", "t.yaml", env);
+    ASSERT_TRUE(ok.problems.empty());
+    EXPECT_EQ(ok.value.upstreams[0].api_key, "sk-123");
+    auto bad = parse_config(std::string(minimal) + "    api_key: ${NOPE}\n", "t.yaml", env);
+    ASSERT_EQ(bad.problems.size(), 1u);
+    EXPECT_EQ(bad.problems[0].key_path, "upstreams[0].api_key");
+    EXPECT_NE(bad.problems[0].message.find("NOPE"), std::string::npos);
+}
+
+TEST(LoadConfig, SyntaxErrorNamesTheLine) {
+    auto r = parse("server:\n  listen: [unclosed\n");
+    ASSERT_EQ(r.problems.size(), 1u);
+    EXPECT_GT(r.problems[0].line, 0);
+    EXPECT_NE(r.problems[0].message.find("YAML syntax"), std::string::npos);
+}
+
+TEST(LoadConfig, ReadsPlansPricingAndQuota) {
+    auto r = parse(std::string(minimal) + R"(
+pricing:
+  gpt-4o-mini: { input: 0.15, output: 0.60 }
+plans:
+  free:
+    limits:
+      - { window: minute, tokens: 20000 }
+      - { window: month, cost_usd: 5, models: ["gpt-4o*"] }
+default_plan: free
+quota: { admission: strict, on_missing_max_tokens: reject }
+)");
+    ASSERT_TRUE(r.problems.empty()) << to_string(r.problems.front());
+    EXPECT_DOUBLE_EQ(r.value.pricing.at("gpt-4o-mini").output, 0.60);
+    const auto& limits = r.value.plans.at("free").limits;
+    ASSERT_EQ(limits.size(), 2u);
+    EXPECT_EQ(limits[1].what, metric::cost_usd);
+    EXPECT_EQ(limits[1].per, window::month);
+    EXPECT_EQ(limits[1].models, std::vector<std::string>{"gpt-4o*"});
+    EXPECT_EQ(r.value.quota.mode, admission::strict);
+}
+
+TEST(LoadConfig, CrossFieldChecks) {
+    auto r = parse(std::string(minimal) + R"(
+  - name: a
+    url: http://127.0.0.1:9001
+    models: ["x"]
+default_plan: gold
+plans:
+  free: { limits: [ { window: day, tokens: 1, requests: 2 } ] }
+)");
+    std::vector<std::string> messages;
+    for (const auto& p : r.problems) {
+        messages.push_back(p.key_path);
+    }
+    EXPECT_EQ(messages, (std::vector<std::string>{"plans.free.limits[0]"}));
+    auto r2 = parse(std::string(minimal) + R"(
+  - name: a
+    url: http://127.0.0.1:9001
+    models: ["x"]
+default_plan: gold
+)");
+    ASSERT_EQ(r2.problems.size(), 2u);
+    EXPECT_EQ(r2.problems[0].key_path, "upstreams[1].name");
+    EXPECT_EQ(r2.problems[1].key_path, "default_plan");
+}
+
+TEST(LoadConfig, ExampleConfigIsValid) {
+    const env_lookup env = [](const std::string&) -> std::optional<std::string> { return "x"; };
+    auto r = load_config(TG_SOURCE_DIR "/config/tollgate.example.yaml", env);
+    for (const auto& p : r.problems) {
+        ADD_FAILURE() << to_string(p);
+    }
+}
+
+TEST(LoadConfig, MissingFileIsAProblem) {
+    auto r = load_config("/nonexistent/tollgate.yaml", no_env);
+    ASSERT_EQ(r.problems.size(), 1u);
+    EXPECT_EQ(r.problems[0].message, "cannot open the file");
+}
+
+}  // namespace
+}  // namespace tollgate::config

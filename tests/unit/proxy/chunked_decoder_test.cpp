@@ -1,0 +1,95 @@
+#include "tollgate/proxy/chunked_decoder.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tollgate::proxy {
+namespace {
+
+struct decoded {
+    boost::system::error_code ec;
+    std::string body;
+    std::size_t consumed = 0;
+    bool done = false;
+};
+
+decoded decode_whole(std::string_view in, std::size_t max_line = 64, std::size_t max_body = 1 << 20) {
+    chunked_decoder d(max_line, max_body);
+    decoded out;
+    auto r = d.feed(in, out.body);
+    if (!r) {
+        out.ec = r.error();
+    } else {
+        out.consumed = *r;
+    }
+    out.done = d.done();
+    return out;
+}
+
+decoded decode_bytewise(std::string_view in, std::size_t max_line = 64) {
+    chunked_decoder d(max_line, 1 << 20);
+    decoded out;
+    for (std::size_t i = 0; i < in.size() && !d.done(); ++i) {
+        auto r = d.feed(in.substr(i, 1), out.body);
+        if (!r) {
+            out.ec = r.error();
+            return out;
+        }
+        out.consumed += *r;
+    }
+    out.done = d.done();
+    return out;
+}
+
+constexpr std::string_view message = "5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nX-Trailer: y\r\n\r\nNEXT";
+
+TEST(ChunkedDecoder, DecodesWholeAndStopsAtMessageEnd) {
+    auto d = decode_whole(message);
+    EXPECT_FALSE(d.ec);
+    EXPECT_TRUE(d.done);
+    EXPECT_EQ(d.body, "hello, world");
+    EXPECT_EQ(message.substr(d.consumed), "NEXT");
+}
+
+TEST(ChunkedDecoder, ByteByByteGivesTheSameResult) {
+    auto d = decode_bytewise(message);
+    EXPECT_FALSE(d.ec);
+    EXPECT_TRUE(d.done);
+    EXPECT_EQ(d.body, "hello, world");
+    EXPECT_EQ(d.consumed, message.size() - 4);
+}
+
+TEST(ChunkedDecoder, HexCaseAndLeadingZeros) {
+    auto d = decode_whole("000A\r\n0123456789\r\n0\r\n\r\n");
+    EXPECT_FALSE(d.ec);
+    EXPECT_EQ(d.body, "0123456789");
+}
+
+TEST(ChunkedDecoder, RefusesOverLongSizeLine) {
+    const std::string zeros(100, '0');
+    EXPECT_EQ(decode_whole(zeros + "1\r\nx\r\n0\r\n\r\n", 1024).ec, error::bad_framing);  // > 16 digits
+    const std::string ext(200, 'e');
+    EXPECT_EQ(decode_whole("1;" + ext + "\r\nx\r\n0\r\n\r\n", 64).ec, error::bad_framing);
+    EXPECT_EQ(decode_bytewise("1;" + ext + "\r\nx\r\n0\r\n\r\n", 64).ec, error::bad_framing);
+}
+
+TEST(ChunkedDecoder, RefusesMalformedFraming) {
+    for (std::string_view bad : {"\r\n", "x\r\n", "5\nhello\r\n0\r\n\r\n", "5\r\nhelloX\r\n", "5\r\nhello\r0",
+                                 "-5\r\n", "5\r\nhello\r\n0\r\nbad\ntrailer\r\n\r\n", "1;\x01\r\n"}) {
+        EXPECT_EQ(decode_whole(bad).ec, error::bad_framing) << bad;
+    }
+}
+
+TEST(ChunkedDecoder, EnforcesTheBodyLimit) {
+    auto d = decode_whole("10\r\n0123456789abcdef\r\n0\r\n\r\n", 64, 15);
+    EXPECT_EQ(d.ec, error::body_too_large);
+}
+
+TEST(ChunkedDecoder, IncompleteInputWaitsForMore) {
+    auto d = decode_whole("5\r\nhel");
+    EXPECT_FALSE(d.ec);
+    EXPECT_FALSE(d.done);
+    EXPECT_EQ(d.body, "hel");
+}
+
+}  // namespace
+}  // namespace tollgate::proxy

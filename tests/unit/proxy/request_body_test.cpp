@@ -1,0 +1,53 @@
+#include "tollgate/proxy/request_body.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tollgate::proxy {
+namespace {
+
+TEST(ScanRequestBody, ReadsTopLevelModelAndStream) {
+    auto r = scan_request_body(
+        R"({"messages":[{"role":"user","content":"hi","model":"inner"}],"model":"gpt-4o","stream":true})", 64);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->model, "gpt-4o");
+    EXPECT_TRUE(r->stream);
+}
+
+TEST(ScanRequestBody, NestedModelKeyDoesNotCount) {
+    auto r = scan_request_body(R"({"meta":{"model":"x"},"stream":false})", 64);
+    EXPECT_EQ(r.error(), error::missing_model);
+}
+
+TEST(ScanRequestBody, RefusesInvalidJson) {
+    for (const char* body : {"", "{", "[]", "\"gpt\"", "{\"model\":\"a\",}", "{\"model\":\"a\"} x",
+                             "{\"model\":\"a\"}{}", "{\"model\":\"\xff\"}"}) {
+        EXPECT_EQ(scan_request_body(body, 64).error(), error::invalid_json) << body;
+    }
+}
+
+TEST(ScanRequestBody, RefusesMissingOrNonStringModel) {
+    EXPECT_EQ(scan_request_body(R"({"messages":[]})", 64).error(), error::missing_model);
+    EXPECT_EQ(scan_request_body(R"({"model":42})", 64).error(), error::missing_model);
+    EXPECT_EQ(scan_request_body(R"({"model":""})", 64).error(), error::missing_model);
+}
+
+TEST(ScanRequestBody, DepthLimitCountsObjectsAndArrays) {
+    std::string deep = R"({"model":"m","x":)";
+    for (int i = 0; i < 10; ++i) {
+        deep += "[";
+    }
+    for (int i = 0; i < 10; ++i) {
+        deep += "]";
+    }
+    deep += "}";
+    EXPECT_TRUE(scan_request_body(deep, 11));
+    EXPECT_EQ(scan_request_body(deep, 10).error(), error::json_too_deep);
+}
+
+TEST(ScanRequestBody, VeryDeepInputDoesNotOverflowTheStack) {
+    const std::string body(1'000'000, '[');
+    EXPECT_EQ(scan_request_body(body, 64).error(), error::json_too_deep);
+}
+
+}  // namespace
+}  // namespace tollgate::proxy

@@ -1,0 +1,61 @@
+#include "tollgate/tokens/sse_parser.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tollgate::tokens {
+namespace {
+
+std::vector<sse_event> parse_in_pieces(std::string_view text, std::size_t piece) {
+    sse_parser p;
+    std::vector<sse_event> out;
+    for (std::size_t i = 0; i < text.size(); i += piece) {
+        p.feed(text.substr(i, piece), out);
+    }
+    return out;
+}
+
+constexpr std::string_view stream =
+    ": keep-alive comment\r\n"
+    "data: {\"a\":1}\r\n\r\n"
+    "event: message_delta\n"
+    "data: line one\n"
+    "data:line two\n"
+    "id: 7\n\n"
+    "data: [DONE]\r\r"
+    "event: ignored-without-data\n\n";
+
+TEST(SseParser, SplitsEventsWhateverThePieceSize) {
+    for (std::size_t piece : {1u, 2u, 3u, 7u, 1000u}) {
+        const auto events = parse_in_pieces(stream, piece);
+        ASSERT_EQ(events.size(), 3u) << "piece " << piece;
+        EXPECT_EQ(events[0].data, "{\"a\":1}");
+        EXPECT_EQ(events[0].type, "");
+        EXPECT_EQ(events[1].type, "message_delta");
+        EXPECT_EQ(events[1].data, "line one\nline two");
+        EXPECT_EQ(events[1].id, "7");
+        EXPECT_EQ(events[2].data, "[DONE]");
+    }
+}
+
+TEST(SseParser, CrLfSplitAcrossFeedsIsOneLineEnd) {
+    sse_parser p;
+    std::vector<sse_event> out;
+    p.feed("data: x\r", out);
+    p.feed("\n", out);
+    EXPECT_TRUE(out.empty());
+    p.feed("\r", out);
+    p.feed("\n", out);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].data, "x");
+}
+
+TEST(SseParser, UnfinishedEventIsHeld) {
+    sse_parser p;
+    std::vector<sse_event> out;
+    p.feed("data: partial", out);
+    EXPECT_TRUE(out.empty());
+    EXPECT_GT(p.buffered_bytes(), 0u);
+}
+
+}  // namespace
+}  // namespace tollgate::tokens
