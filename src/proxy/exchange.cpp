@@ -148,7 +148,7 @@ net::awaitable<error_code> open_exchange(server::worker& w,
                                          std::string_view body,
                                          upstream::connection_ptr& conn,
                                          std::optional<parser_type>& parser,
-                                         exchange_link& link) {
+                                         upstream::connection*& link) {
     for (int attempt = 0;; ++attempt) {
         conn = w.pool().take(up.pool_key);
         if (!conn) {
@@ -158,7 +158,7 @@ net::awaitable<error_code> open_exchange(server::worker& w,
             }
             conn = std::move(*fresh);
         }
-        link.upstream = conn.get();
+        link = conn.get();
         parser.emplace();
         auto ec = co_await send_and_read_head(*conn, head, body, up.cfg, *parser);
         if (!ec || !conn->reused || attempt > 0 || parser->got_some()) {
@@ -174,7 +174,7 @@ net::awaitable<exchange_result> forward(stream& client,
                                         const server::upstream_runtime& up,
                                         const exchange_request& req,
                                         body_tap* tap,
-                                        exchange_link& link) {
+                                        upstream::connection*& link) {
     exchange_result out;
     const std::string head = build_upstream_head(
         {req.method, req.target, req.request_id, req.fields, req.body.size()}, up.to, up.cfg);
@@ -182,7 +182,7 @@ net::awaitable<exchange_result> forward(stream& client,
     std::optional<parser_type> parser;
     out.ec = co_await open_exchange(w, up, head, req.body, conn, parser, link);
     if (out.ec) {
-        link.upstream = nullptr;
+        link = nullptr;
         co_return out;
     }
 
@@ -235,7 +235,7 @@ net::awaitable<exchange_result> forward(stream& client,
         }
         std::tie(uec, got) = co_await read_piece(*conn, *parser, buf, up.cfg.idle_timeout);
     }
-    link.upstream = nullptr;
+    link = nullptr;
     const bool complete = !out.ec && !uec && parser->is_done();
     if (tap) {
         tap->on_end(complete);

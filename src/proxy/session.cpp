@@ -1,6 +1,7 @@
 #include "tollgate/proxy/session.hpp"
 
 #include "tollgate/core/error.hpp"
+#include "tollgate/proxy/client_watch.hpp"
 #include "tollgate/proxy/event_counter.hpp"
 #include "tollgate/proxy/exchange.hpp"
 #include "tollgate/proxy/http_head.hpp"
@@ -9,11 +10,9 @@
 #include "tollgate/proxy/responses.hpp"
 #include "tollgate/proxy/route.hpp"
 #include "tollgate/server/access_log.hpp"
-#include "tollgate/server/logging.hpp"
 
 #include <chrono>
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
@@ -21,7 +20,6 @@ namespace tollgate::proxy {
 namespace {
 
 using error_code = boost::system::error_code;
-using namespace net::experimental::awaitable_operators;
 
 net::awaitable<error_code> write_reply(stream& s,
                                        unsigned status,
@@ -64,34 +62,17 @@ std::string models_body(const server::runtime& rt) {
     return out + "]}";
 }
 
-// Completes only if the client closes its side while its request is in flight; then it
-// closes the upstream connection so the upstream stops generating (and billing) at once.
-net::awaitable<void> watch_client(stream& client, exchange_link& link) {
-    auto& sock = client.tcp().socket();
-    auto [ec] = co_await sock.async_wait(net::socket_base::wait_read, use_nothrow_awaitable);
-    if (!ec) {
-        char byte;
-        error_code pec;
-        const auto n = sock.receive(net::buffer(&byte, 1), net::socket_base::message_peek, pec);
-        if (n == 0 || pec) {
-            if (link.upstream) {
-                link.upstream->io.tcp().close();
-            }
-            co_return;
-        }
-    }
-    // A pipelined request (or TLS record) is waiting: nothing to watch; sleep until cancelled.
-    net::steady_timer forever(client.get_executor(), std::chrono::steady_clock::time_point::max());
-    co_await forever.async_wait(use_nothrow_awaitable);
-}
-
 struct request_context {
     incoming_request& in;
     std::string request_id;
     server::access_record& log;
     bool keep_alive;
     std::chrono::milliseconds send_timeout;
+    const std::shared_ptr<client_watch>& watch;
 };
+
+// A request answered faster than this never costs a syscall for disconnect watching.
+constexpr std::chrono::milliseconds watch_delay{50};
 
 net::awaitable<bool> proxy_request(stream& s, server::worker& w, request_context& ctx) {
     const auto rt = w.snapshot();  // this request keeps the config it started with
@@ -119,13 +100,14 @@ net::awaitable<bool> proxy_request(stream& s, server::worker& w, request_context
                          ctx.keep_alive,
                          ctx.send_timeout};
     event_counter counter;
-    exchange_link link;
-    auto outcome = co_await (forward(s, w, up, req, &counter, link) || watch_client(s, link));
-    if (outcome.index() == 1) {
+    client_watch::arm(ctx.watch, watch_delay);
+    const auto result = co_await forward(s, w, up, req, &counter, ctx.watch->link());
+    ctx.watch->disarm();
+    if (ctx.watch->client_gone()) {
+        ctx.log.status = 499;  // nginx's "client closed request"
         ctx.log.error = "client closed the connection";
         co_return false;
     }
-    auto& result = std::get<0>(outcome);
     ctx.log.sse_events = counter.events();
     ctx.log.bytes_out = result.bytes_out;
     if (result.ec) {
@@ -193,7 +175,8 @@ net::awaitable<void> linger_close(stream& s) {
 net::awaitable<bool> serve_one(stream& s,
                                server::worker& w,
                                beast::flat_buffer& buf,
-                               deadline& timer) {
+                               deadline& timer,
+                               const std::shared_ptr<client_watch>& watch) {
     const auto started = std::chrono::steady_clock::now();
     const auto limits = w.rt().cfg.server.limits;
     incoming_request in;
@@ -216,13 +199,17 @@ net::awaitable<bool> serve_one(stream& s,
         co_await linger_close(s);
     } else {
         log.bytes_in = in.body.size();
-        request_context ctx{
-            in, log.request_id, log, in.head().keep_alive() && !w.draining(), limits.send_timeout};
+        request_context ctx{in,
+                            log.request_id,
+                            log,
+                            in.head().keep_alive() && !w.draining(),
+                            limits.send_timeout,
+                            watch};
         keep_alive = co_await handle(s, w, ctx);
     }
     log.latency = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - started);
-    server::log_access(log, w.rt().cfg.log);
+    w.log_access(log);
     co_return keep_alive && !w.draining();
 }
 
@@ -258,6 +245,7 @@ net::awaitable<void> run_session(net::ip::tcp::socket socket, server::worker& w)
     }
     beast::flat_buffer buf;
     deadline timer(s);
+    const auto watch = client_watch::make(s.tcp().socket());
     for (bool first = true; ok && !w.draining(); first = false) {
         entry.idle = true;
         if (!co_await await_request(
@@ -265,8 +253,9 @@ net::awaitable<void> run_session(net::ip::tcp::socket socket, server::worker& w)
             break;
         }
         entry.idle = false;
-        ok = co_await serve_one(s, w, buf, timer);
+        ok = co_await serve_one(s, w, buf, timer, watch);
     }
+    watch->detach();
     w.remove(&entry);
     error_code ec;
     s.tcp().socket().shutdown(net::socket_base::shutdown_both, ec);

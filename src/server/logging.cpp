@@ -35,25 +35,17 @@ void setup_logging(const config::log_config& cfg) {
                             spdlog::pattern_time_type::utc);
     } else {
         main->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l %v", spdlog::pattern_time_type::utc);
-        access->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ access %v", spdlog::pattern_time_type::utc);
+        access->set_pattern("%v");  // lines carry their own time (access_batch)
     }
     spdlog::set_default_logger(main);
     spdlog::flush_every(std::chrono::seconds(1));
 }
 
-void log_access(const access_record& r, const config::log_config& cfg) {
-    if (!cfg.access_log) {
-        return;
-    }
+void write_access_batch(const std::string& lines) {
     static const auto logger = spdlog::get("access");
-    if (!logger) {
-        return;
+    if (logger && !lines.empty()) {
+        logger->info(lines);
     }
-    std::string line = format_access_line(r, cfg.format);
-    if (cfg.format == config::log_format::json && !line.empty()) {
-        line.erase(0, 1);  // the pattern already opened the object
-    }
-    logger->info(line);
 }
 
 }  // namespace tollgate::server

@@ -1,5 +1,7 @@
 #include "tollgate/server/worker.hpp"
 
+#include "tollgate/server/logging.hpp"
+
 #include <boost/asio/post.hpp>
 
 namespace tollgate::server {
@@ -10,7 +12,7 @@ worker::worker(std::shared_ptr<const runtime> rt)
       random_(std::random_device{}()) {}
 
 std::string worker::next_request_id() {
-    // 64 random bits fixed per worker mixed with a counter: unique and cheap (no syscall).
+    // 64 random bits and a per-worker counter: unique and cheap (no syscall).
     static constexpr char hex[] = "0123456789abcdef";
     const std::uint64_t parts[2] = {random_(), ++counter_};
     std::string id(32, '0');
@@ -23,7 +25,28 @@ std::string worker::next_request_id() {
 }
 
 void worker::start() {
-    thread_ = std::thread([this] { ioc_.run(); });
+    thread_ = std::thread([this] {
+        ioc_.run();
+        write_access_batch(access_.take());
+    });
+}
+
+void worker::log_access(const access_record& r) {
+    const auto& log = runtime_->cfg.log;
+    if (!log.access_log) {
+        return;
+    }
+    access_.add(r, log.format, std::chrono::system_clock::now());
+    if (access_.bytes() >= 16 * 1024) {
+        write_access_batch(access_.take());
+    } else if (!access_timer_armed_) {
+        access_timer_armed_ = true;
+        access_timer_.expires_after(std::chrono::milliseconds(100));
+        access_timer_.async_wait([this](const boost::system::error_code&) {
+            access_timer_armed_ = false;
+            write_access_batch(access_.take());
+        });
+    }
 }
 
 void worker::swap_runtime(std::shared_ptr<const runtime> rt) {

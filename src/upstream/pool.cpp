@@ -1,7 +1,5 @@
 #include "tollgate/upstream/pool.hpp"
 
-#include <sys/socket.h>
-
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -11,15 +9,6 @@ namespace tollgate::upstream {
 namespace {
 
 using tcp = net::ip::tcp;
-
-// A pooled connection the upstream closed while it sat idle reads as EOF (or an error)
-// without blocking; one that is still open has nothing to read.
-bool looks_open(connection& c) {
-    auto& sock = c.io.tcp().socket();
-    char byte;
-    const auto n = ::recv(sock.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
-}
 
 }  // namespace
 
@@ -32,7 +21,9 @@ connection_ptr pool::take(const std::string& key) {
     while (!list.empty()) {
         connection_ptr c = std::move(list.back());
         list.pop_back();
-        if (c->buffer.size() == 0 && looks_open(*c)) {
+        // One the upstream closed while idle fails its first write or read, and the
+        // exchange retries once on a fresh connection: no probe syscall per request here.
+        if (c->buffer.size() == 0 && c->io.tcp().socket().is_open()) {
             c->reused = true;
             return c;
         }

@@ -35,17 +35,14 @@ struct exchange_result {
     bool keep_alive = false;       // the client connection may carry another request
 };
 
-/// Lets a watcher of the client abort the exchange by closing its upstream connection.
-struct exchange_link {
-    upstream::connection* upstream = nullptr;
-};
-
-/// Forwards `req` to `up` and relays the answer to `client`. `tap` may be null.
+/// Forwards `req` to `up` and relays the answer to `client`. `tap` may be null. While the
+/// exchange runs, `link` points at its upstream connection, so that a watcher of the client
+/// (client_watch) can abort it by closing that connection.
 net::awaitable<exchange_result> forward(stream& client,
                                         server::worker& w,
                                         const server::upstream_runtime& up,
                                         const exchange_request& req,
                                         body_tap* tap,
-                                        exchange_link& link);
+                                        upstream::connection*& link);
 
 }  // namespace tollgate::proxy

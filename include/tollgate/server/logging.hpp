@@ -1,5 +1,6 @@
 // spdlog setup: the "tollgate" logger (stderr) and the "access" logger (stdout, one line per
-// request), both asynchronous so an io thread never waits on a terminal or file.
+// request, handed over in per-worker batches), both asynchronous so an io thread never waits
+// on a terminal or file.
 #pragma once
 
 #include "tollgate/config/config.hpp"
@@ -9,7 +10,7 @@ namespace tollgate::server {
 
 void setup_logging(const config::log_config& cfg);
 
-/// Writes `r` to the access log when it is enabled. Thread-safe.
-void log_access(const access_record& r, const config::log_config& cfg);
+/// Hands a batch of formatted access lines (see access_batch) to the log thread. Thread-safe.
+void write_access_batch(const std::string& lines);
 
 }  // namespace tollgate::server

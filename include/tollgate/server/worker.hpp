@@ -4,6 +4,7 @@
 #pragma once
 
 #include "tollgate/core/stream.hpp"
+#include "tollgate/server/access_batch.hpp"
 #include "tollgate/server/runtime.hpp"
 #include "tollgate/upstream/pool.hpp"
 
@@ -16,6 +17,7 @@
 #include <unordered_set>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 namespace tollgate::server {
 
@@ -50,6 +52,8 @@ public:
     void join();
 
     // Worker-thread only.
+    /// Queues the request's access-log line; lines leave in batches (16 KiB or 100 ms).
+    void log_access(const access_record& r);
     void add(session_entry* s) { sessions_.insert(s); }
     void remove(session_entry* s) { sessions_.erase(s); }
 
@@ -60,6 +64,9 @@ private:
     upstream::pool pool_;
     std::unordered_set<session_entry*> sessions_;
     bool draining_ = false;
+    access_batch access_;
+    net::steady_timer access_timer_{ioc_};
+    bool access_timer_armed_ = false;
     std::mt19937_64 random_;
     std::uint64_t counter_ = 0;
     std::thread thread_;

@@ -26,7 +26,7 @@ using connection_ptr = std::unique_ptr<connection>;
 
 class pool {
 public:
-    /// An idle connection to `key` that still looks open, or null.
+    /// The most recently used idle connection to `key`, or null.
     connection_ptr take(const std::string& key);
 
     /// Keeps `c` for reuse unless `max_idle` connections to `key` are already idle.

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Data-plane load benchmark, all in one run on this machine: the same small chat request
+# (1) direct to the mock backend, (2) through nginx as a plain keep-alive reverse proxy,
+# (3) through Tollgate. Prints RPS and p50/p99 latency for each and Tollgate/nginx, then the
+# time to first chunk of a stream, direct and through Tollgate.
+#
+#   benchmarks/load/run.sh [--duration 10s] [--connections 64] [--rounds 3]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+duration=10s connections=64 rounds=3
+while (($#)); do
+  case "$1" in
+    --duration) duration=$2; shift 2 ;;
+    --connections) connections=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+for tool in wrk nginx curl; do
+  command -v "$tool" >/dev/null || { echo "installing $tool"; apt-get install -y -qq "$( [ $tool = nginx ] && echo nginx-light || echo $tool)" >/dev/null; }
+done
+build=${BUILD_DIR:-build}
+[ -x "$build/src/tollgate" ] || scripts/setup.sh >/dev/null
+
+dir=$(mktemp -d)
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup EXIT
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+workers=$(nproc)
+mock_port=$(port) nginx_port=$(port) tg_port=$(port)
+"$build/src/mock_backend/tollgate-mock" --listen "127.0.0.1:$mock_port" --threads "$workers" >"$dir/mock.log" 2>&1 &
+pids+=($!)
+sed -e "s#@DIR@#$dir#g" -e "s#@MOCK_PORT@#$mock_port#g" -e "s#@NGINX_PORT@#$nginx_port#g" \
+    -e "s#@WORKERS@#$workers#g" benchmarks/load/nginx.conf.in >"$dir/nginx.conf"
+nginx -c "$dir/nginx.conf" -p "$dir" &
+pids+=($!)
+cat >"$dir/tollgate.yaml" <<YAML
+server:
+  listen: 127.0.0.1:$tg_port
+  threads: $workers
+upstreams:
+  - name: mock
+    url: http://127.0.0.1:$mock_port
+    api_key: sk-upstream
+    models: ["*"]
+    max_idle_connections: 128
+YAML
+"$build/src/tollgate" --config "$dir/tollgate.yaml" >"$dir/tollgate-access.log" 2>"$dir/tollgate.log" &
+pids+=($!)
+wait_port "$mock_port"; wait_port "$nginx_port"; wait_port "$tg_port"
+
+# One wrk run; prints "rps p50_ms p99_ms".
+measure() {
+  local url=$1 out
+  out=$(wrk -t2 -c"$connections" -d"$duration" --latency -s benchmarks/load/chat.lua "$url")
+  echo "$out" >>"$dir/wrk.txt"
+  local rps p50 p99
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  echo "$rps $(to_ms "$p50") $(to_ms "$p99")"
+}
+to_ms() { awk -v v="$1" 'BEGIN { n=v+0; if (v ~ /us$/) n/=1000; else if (v ~ /ms$/) n=n; else if (v ~ /s$/) n*=1000; printf "%.3f", n }'; }
+
+declare -A best_rps best_p50 best_p99
+targets=(direct nginx tollgate)
+declare -A urls=([direct]="http://127.0.0.1:$mock_port/v1/chat/completions"
+                 [nginx]="http://127.0.0.1:$nginx_port/v1/chat/completions"
+                 [tollgate]="http://127.0.0.1:$tg_port/v1/chat/completions")
+for t in "${targets[@]}"; do  # warm-up: pools, caches
+  wrk -t1 -c8 -d1s -s benchmarks/load/chat.lua "${urls[$t]}" >/dev/null
+done
+echo "machine: $(nproc) cores; wrk -t2 -c$connections -d$duration; best of $rounds interleaved rounds"
+for r in $(seq "$rounds"); do
+  for t in "${targets[@]}"; do
+    read -r rps p50 p99 < <(measure "${urls[$t]}")
+    printf '  round %d %-9s %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms\n' "$r" "$t" "$rps" "$p50" "$p99"
+    if [ -z "${best_rps[$t]:-}" ] || awk -v a="$rps" -v b="${best_rps[$t]}" 'BEGIN{exit !(a>b)}'; then
+      best_rps[$t]=$rps best_p50[$t]=$p50 best_p99[$t]=$p99
+    fi
+  done
+done
+echo
+printf '%-9s %12s %10s %10s\n' target "req/s" "p50 ms" "p99 ms"
+for t in "${targets[@]}"; do
+  printf '%-9s %12.0f %10.3f %10.3f\n' "$t" "${best_rps[$t]}" "${best_p50[$t]}" "${best_p99[$t]}"
+done
+awk -v a="${best_rps[tollgate]}" -v b="${best_rps[nginx]}" 'BEGIN { printf "tollgate/nginx RPS ratio: %.3f\n", a/b }'
+
+# Time to first chunk of a stream (median of 200 sequential requests, fresh connection each).
+ttfc() {
+  local url=$1
+  for _ in $(seq 200); do
+    curl -s -o /dev/null -w '%{time_starttransfer}\n' "$url" -H 'Content-Type: application/json' \
+      -d '{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}],"max_tokens":16}'
+  done | sort -n | awk '{ v[NR]=$1 } END { printf "%.3f", v[int(NR/2)+1]*1000 }'
+}
+direct_ttfc=$(ttfc "${urls[direct]}")
+tg_ttfc=$(ttfc "${urls[tollgate]}")
+echo "stream time to first chunk (median of 200): direct ${direct_ttfc} ms, tollgate ${tg_ttfc} ms, added $(awk -v a="$tg_ttfc" -v b="$direct_ttfc" 'BEGIN{printf "%.3f", a-b}') ms"
+echo "raw wrk output: $dir/wrk.txt"
+trap - EXIT
+cleanup

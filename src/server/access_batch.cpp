@@ -1,0 +1,48 @@
+#include "tollgate/server/access_batch.hpp"
+
+#include <cstdio>
+
+namespace tollgate::server {
+
+void access_batch::append_time(std::chrono::system_clock::time_point now) {
+    using namespace std::chrono;
+    const auto since_epoch = now.time_since_epoch();
+    const auto second = static_cast<std::time_t>(duration_cast<seconds>(since_epoch).count());
+    if (second != cached_second_) {
+        std::tm tm{};
+        gmtime_r(&second, &tm);
+        std::strftime(cached_prefix_, sizeof cached_prefix_, "%Y-%m-%dT%H:%M:%S", &tm);
+        cached_second_ = second;
+    }
+    const auto micros = duration_cast<microseconds>(since_epoch).count() % 1'000'000;
+    char fraction[16];
+    std::snprintf(fraction, sizeof fraction, ".%06dZ", static_cast<int>(micros));
+    text_.append(cached_prefix_).append(fraction);
+}
+
+void access_batch::add(const access_record& r,
+                       config::log_format format,
+                       std::chrono::system_clock::time_point now) {
+    if (!text_.empty()) {
+        text_ += '\n';
+    }
+    const std::string line = format_access_line(r, format);
+    if (format == config::log_format::json) {
+        text_ += R"({"time":")";
+        append_time(now);
+        text_ += "\",";
+        text_.append(line, 1);  // the record's object, without its opening brace
+    } else {
+        append_time(now);
+        text_ += " access ";
+        text_ += line;
+    }
+}
+
+std::string access_batch::take() {
+    std::string out;
+    out.swap(text_);
+    return out;
+}
+
+}  // namespace tollgate::server
