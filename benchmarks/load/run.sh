@@ -26,7 +26,14 @@ dir=$(mktemp -d)
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# A free loopback port: probe random high ports until one refuses a connection.
+port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+}
 wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 workers=$(nproc)
@@ -36,7 +43,8 @@ pids+=($!)
 sed -e "s#@DIR@#$dir#g" -e "s#@MOCK_PORT@#$mock_port#g" -e "s#@NGINX_PORT@#$nginx_port#g" \
     -e "s#@WORKERS@#$workers#g" benchmarks/load/nginx.conf.in >"$dir/nginx.conf"
 nginx -c "$dir/nginx.conf" -p "$dir" &
-pids+=($!)
+nginx_pid=$!
+pids+=($nginx_pid)
 cat >"$dir/tollgate.yaml" <<YAML
 server:
   listen: 127.0.0.1:$tg_port
@@ -49,24 +57,39 @@ upstreams:
     max_idle_connections: 128
 YAML
 "$build/src/tollgate" --config "$dir/tollgate.yaml" >"$dir/tollgate-access.log" 2>"$dir/tollgate.log" &
-pids+=($!)
+tollgate_pid=$!
+pids+=($tollgate_pid)
 wait_port "$mock_port"; wait_port "$nginx_port"; wait_port "$tg_port"
 
-# One wrk run; prints "rps p50_ms p99_ms".
+# CPU time (user+system, clock ticks) of a process and all its children, e.g. nginx workers.
+cpu_ticks() {
+  local total=0 pid
+  for pid in $1 $(pgrep -P "$1" || true); do
+    [ -r "/proc/$pid/stat" ] && total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  done
+  echo "$total"
+}
+hz=$(getconf CLK_TCK)
+
+# One wrk run; prints "rps p50_ms p99_ms cpu_us_per_request" (cpu of the proxy, if any).
 measure() {
-  local url=$1 out
+  local url=$1 pid=$2 out before after
+  before=$( [ -n "$pid" ] && cpu_ticks "$pid" || echo 0)
   out=$(wrk -t2 -c"$connections" -d"$duration" --latency -s benchmarks/load/chat.lua "$url")
+  after=$( [ -n "$pid" ] && cpu_ticks "$pid" || echo 0)
   echo "$out" >>"$dir/wrk.txt"
-  local rps p50 p99
+  local rps p50 p99 requests
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  requests=$(awk '/requests in/ {print $1}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-  echo "$rps $(to_ms "$p50") $(to_ms "$p99")"
+  echo "$rps $(to_ms "$p50") $(to_ms "$p99") $(awk -v t=$((after - before)) -v n="$requests" -v hz="$hz" 'BEGIN { printf "%.2f", t / hz * 1e6 / n }')"
 }
 to_ms() { awk -v v="$1" 'BEGIN { n=v+0; if (v ~ /us$/) n/=1000; else if (v ~ /ms$/) n=n; else if (v ~ /s$/) n*=1000; printf "%.3f", n }'; }
 
-declare -A best_rps best_p50 best_p99
+declare -A best_rps best_p50 best_p99 best_cpu
 targets=(direct nginx tollgate)
+declare -A proc=([direct]="" [nginx]="$nginx_pid" [tollgate]="$tollgate_pid")
 declare -A urls=([direct]="http://127.0.0.1:$mock_port/v1/chat/completions"
                  [nginx]="http://127.0.0.1:$nginx_port/v1/chat/completions"
                  [tollgate]="http://127.0.0.1:$tg_port/v1/chat/completions")
@@ -76,17 +99,18 @@ done
 echo "machine: $(nproc) cores; wrk -t2 -c$connections -d$duration; best of $rounds interleaved rounds"
 for r in $(seq "$rounds"); do
   for t in "${targets[@]}"; do
-    read -r rps p50 p99 < <(measure "${urls[$t]}")
-    printf '  round %d %-9s %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms\n' "$r" "$t" "$rps" "$p50" "$p99"
+    read -r rps p50 p99 cpu < <(measure "${urls[$t]}" "${proc[$t]}")
+    printf '  round %d %-9s %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms  proxy cpu %6.2f us/req\n' \
+      "$r" "$t" "$rps" "$p50" "$p99" "$cpu"
     if [ -z "${best_rps[$t]:-}" ] || awk -v a="$rps" -v b="${best_rps[$t]}" 'BEGIN{exit !(a>b)}'; then
-      best_rps[$t]=$rps best_p50[$t]=$p50 best_p99[$t]=$p99
+      best_rps[$t]=$rps best_p50[$t]=$p50 best_p99[$t]=$p99 best_cpu[$t]=$cpu
     fi
   done
 done
 echo
-printf '%-9s %12s %10s %10s\n' target "req/s" "p50 ms" "p99 ms"
+printf '%-9s %12s %10s %10s %18s\n' target "req/s" "p50 ms" "p99 ms" "proxy cpu us/req"
 for t in "${targets[@]}"; do
-  printf '%-9s %12.0f %10.3f %10.3f\n' "$t" "${best_rps[$t]}" "${best_p50[$t]}" "${best_p99[$t]}"
+  printf '%-9s %12.0f %10.3f %10.3f %18.2f\n' "$t" "${best_rps[$t]}" "${best_p50[$t]}" "${best_p99[$t]}" "${best_cpu[$t]}"
 done
 awk -v a="${best_rps[tollgate]}" -v b="${best_rps[nginx]}" 'BEGIN { printf "tollgate/nginx RPS ratio: %.3f\n", a/b }'
 

@@ -20,56 +20,59 @@ namespace http = beast::http;
 using parser_type = http::response_parser<http::buffer_body>;
 using error_code = boost::system::error_code;
 
-constexpr std::size_t relay_buffer_bytes = 16 * 1024;
 constexpr std::size_t upstream_header_limit = 64 * 1024;
 
-error_code upstream_error(const error_code& ec) {
-    return ec == beast::error::timeout ? error_code(error::upstream_timeout)
-                                       : error_code(error::upstream_unavailable);
+error_code upstream_error(const watchdog& timer) {
+    return timer.fired ? error_code(error::upstream_timeout)
+                       : error_code(error::upstream_unavailable);
 }
 
-// Writes the request and reads the response head into `parser`.
+// Writes the request and reads the response head into `parser`, within cfg.timeout.
 net::awaitable<error_code> send_and_read_head(upstream::connection& c,
                                               std::string_view head,
                                               std::string_view body,
                                               const config::upstream_config& cfg,
-                                              parser_type& parser) {
-    c.io.tcp().expires_after(cfg.timeout);
+                                              parser_type& parser,
+                                              watchdog& timer) {
+    timer.arm(cfg.timeout);
     const std::array<net::const_buffer, 2> out{net::buffer(head), net::buffer(body)};
     auto [wec, written] = co_await net::async_write(c.io, out, use_nothrow_awaitable);
     if (wec) {
-        co_return upstream_error(wec);
+        co_return upstream_error(timer);
     }
     parser.header_limit(upstream_header_limit);
     parser.body_limit(boost::none);
     auto [rec, read] =
         co_await http::async_read_header(c.io, c.buffer, parser, use_nothrow_awaitable);
-    co_return rec ? upstream_error(rec) : error_code{};
+    co_return rec ? upstream_error(timer) : error_code{};
 }
 
-// Reads the next piece of body into `buf`; returns its size, 0 at the end.
+// Reads the next piece of body into `buf`, within idle_timeout; returns its size, 0 at the end.
 net::awaitable<std::pair<error_code, std::size_t>> read_piece(upstream::connection& c,
                                                               parser_type& parser,
                                                               std::span<char> buf,
-                                                              std::chrono::milliseconds idle) {
+                                                              std::chrono::milliseconds idle,
+                                                              watchdog& timer) {
     if (parser.is_done()) {
         co_return std::pair{error_code{}, std::size_t{0}};
     }
     auto& body = parser.get().body();
     body.data = buf.data();
     body.size = buf.size();
-    c.io.tcp().expires_after(idle);
+    timer.arm(idle);
     auto [ec, n] = co_await http::async_read_some(c.io, c.buffer, parser, use_nothrow_awaitable);
     if (ec == http::error::need_buffer) {
         ec = {};
     }
-    co_return std::pair{ec ? upstream_error(ec) : error_code{}, buf.size() - body.size};
+    co_return std::pair{ec ? upstream_error(timer) : error_code{}, buf.size() - body.size};
 }
 
+// Writes the response to the client, framing body pieces as chunks when the mode says so.
+// Each write must finish within send_timeout (a client that stops reading is dropped).
 class chunk_writer {
 public:
-    chunk_writer(stream& client, body_mode mode, std::chrono::milliseconds timeout)
-        : client_(client), mode_(mode), timeout_(timeout) {}
+    chunk_writer(stream& client, body_mode mode, std::chrono::milliseconds timeout, watchdog& timer)
+        : client_(client), mode_(mode), timeout_(timeout), timer_(timer) {}
 
     net::awaitable<error_code> write(std::string_view head, std::string_view data) {
         std::array<net::const_buffer, 4> out{};
@@ -87,9 +90,10 @@ public:
         } else if (!data.empty()) {
             out[n++] = net::buffer(data);
         }
-        client_.tcp().expires_after(timeout_);
+        timer_.arm(timeout_);
         auto [ec, written] = co_await net::async_write(
             client_, std::span<const net::const_buffer>(out.data(), n), use_nothrow_awaitable);
+        timer_.disarm();
         co_return ec;
     }
 
@@ -97,9 +101,10 @@ public:
         if (mode_ != body_mode::chunked) {
             co_return error_code{};
         }
-        client_.tcp().expires_after(timeout_);
+        timer_.arm(timeout_);
         auto [ec, n] =
             co_await net::async_write(client_, net::buffer("0\r\n\r\n", 5), use_nothrow_awaitable);
+        timer_.disarm();
         co_return ec;
     }
 
@@ -107,6 +112,7 @@ private:
     stream& client_;
     body_mode mode_;
     std::chrono::milliseconds timeout_;
+    watchdog& timer_;
     char size_line_[20];
 };
 
@@ -122,7 +128,7 @@ body_mode choose_mode(const parser_type& p, const exchange_request& req) {
 }
 
 bool is_event_stream(std::string_view content_type) {
-    return content_type.substr(0, 17) == "text/event-stream";
+    return content_type.starts_with("text/event-stream");
 }
 
 // An upstream that broke off mid-stream: an SSE client gets a final error event and a clean
@@ -148,20 +154,21 @@ net::awaitable<error_code> open_exchange(server::worker& w,
                                          std::string_view body,
                                          upstream::connection_ptr& conn,
                                          std::optional<parser_type>& parser,
-                                         upstream::connection*& link) {
+                                         server::session_entry& entry) {
+    auto& current = entry.watcher->upstream();
     for (int attempt = 0;; ++attempt) {
         conn = w.pool().take(up.pool_key);
         if (!conn) {
-            auto fresh = co_await upstream::connect(up);
+            auto fresh = co_await upstream::connect(up, {entry.upstream, current});
             if (!fresh) {
                 co_return fresh.error();
             }
             conn = std::move(*fresh);
         }
-        link = conn.get();
+        current = &conn->io.socket();
         parser.emplace();
-        auto ec = co_await send_and_read_head(*conn, head, body, up.cfg, *parser);
-        if (!ec || !conn->reused || attempt > 0 || parser->got_some()) {
+        auto ec = co_await send_and_read_head(*conn, head, body, up.cfg, *parser, entry.upstream);
+        if (!ec || !conn->reused || attempt > 0 || parser->got_some() || entry.upstream.fired) {
             co_return ec;
         }
     }
@@ -174,15 +181,16 @@ net::awaitable<exchange_result> forward(stream& client,
                                         const server::upstream_runtime& up,
                                         const exchange_request& req,
                                         body_tap* tap,
-                                        upstream::connection*& link) {
+                                        server::session_entry& entry) {
     exchange_result out;
     const std::string head = build_upstream_head(
         {req.method, req.target, req.request_id, req.fields, req.body.size()}, up.to, up.cfg);
     upstream::connection_ptr conn;
     std::optional<parser_type> parser;
-    out.ec = co_await open_exchange(w, up, head, req.body, conn, parser, link);
+    out.ec = co_await open_exchange(w, up, head, req.body, conn, parser, entry);
     if (out.ec) {
-        link = nullptr;
+        entry.upstream.disarm();
+        entry.watcher->upstream() = nullptr;
         co_return out;
     }
 
@@ -206,14 +214,15 @@ net::awaitable<exchange_result> forward(stream& client,
         tap->on_head(out.status, ctype);
     }
 
-    std::array<char, relay_buffer_bytes> buf;
-    chunk_writer writer(client, mode, req.send_timeout);
+    const std::span<char> buf(conn->relay.get(), upstream::connection::relay_bytes);
+    chunk_writer writer(client, mode, req.send_timeout, entry.client);
     std::string_view pending_head = client_head;
     // Small answers usually arrive with their head: send head and first piece in one write.
     std::size_t got = 0;
     error_code uec;
     if (conn->buffer.size() > 0 || parser->is_done()) {
-        std::tie(uec, got) = co_await read_piece(*conn, *parser, buf, up.cfg.idle_timeout);
+        std::tie(uec, got) =
+            co_await read_piece(*conn, *parser, buf, up.cfg.idle_timeout, entry.upstream);
     }
     for (;;) {
         const std::string_view piece(buf.data(), got);
@@ -233,9 +242,11 @@ net::awaitable<exchange_result> forward(stream& client,
         if (uec || parser->is_done()) {
             break;
         }
-        std::tie(uec, got) = co_await read_piece(*conn, *parser, buf, up.cfg.idle_timeout);
+        std::tie(uec, got) =
+            co_await read_piece(*conn, *parser, buf, up.cfg.idle_timeout, entry.upstream);
     }
-    link = nullptr;
+    entry.upstream.disarm();
+    entry.watcher->upstream() = nullptr;  // from here on the client watch has nothing to abort
     const bool complete = !out.ec && !uec && parser->is_done();
     if (tap) {
         tap->on_end(complete);

@@ -14,8 +14,8 @@ namespace {
 namespace http = beast::http;
 using error_code = boost::system::error_code;
 
-error_code client_error(const error_code& ec, const deadline& timer) {
-    if (timer.expired()) {
+error_code client_error(const error_code& ec, const watchdog& timer) {
+    if (timer.fired) {
         return error::client_timeout;
     }
     if (ec == http::error::header_limit) {
@@ -30,7 +30,7 @@ error_code client_error(const error_code& ec, const deadline& timer) {
 
 net::awaitable<error_code> read_sized_body(stream& s,
                                            beast::flat_buffer& buf,
-                                           const deadline& timer,
+                                           const watchdog& timer,
                                            std::size_t length,
                                            std::string& body) {
     body.resize(length);
@@ -48,7 +48,7 @@ net::awaitable<error_code> read_sized_body(stream& s,
 net::awaitable<error_code> read_chunked_body(stream& s,
                                              beast::flat_buffer& buf,
                                              const config::server_limits& limits,
-                                             const deadline& timer,
+                                             const watchdog& timer,
                                              std::string& body) {
     chunked_decoder decoder(limits.max_chunk_line_bytes, limits.max_body_bytes);
     for (;;) {
@@ -85,13 +85,12 @@ bool expects_continue(const incoming_request& in) {
 net::awaitable<error_code> read_request(stream& s,
                                         beast::flat_buffer& buf,
                                         const config::server_limits& limits,
-                                        deadline& timer,
+                                        watchdog& timer,
                                         incoming_request& in) {
     in.parser.emplace();
     in.parser->header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     in.fields.clear();
     in.body.clear();
-    s.tcp().expires_never();
     timer.arm(limits.header_timeout);
     auto [ec, n] = co_await http::async_read_header(s, buf, *in.parser, use_nothrow_awaitable);
     if (ec) {
@@ -112,12 +111,11 @@ net::awaitable<error_code> read_request(stream& s,
     }
     if (in.parser->get().version() >= 11 && expects_continue(in)) {
         static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
-        s.tcp().expires_after(limits.send_timeout);
+        timer.arm(limits.send_timeout);
         auto [wec, w] = co_await net::async_write(s, net::buffer(go_on), use_nothrow_awaitable);
         if (wec) {
             co_return wec;
         }
-        s.tcp().expires_never();
     }
     timer.arm(limits.body_timeout);
     if (framing->chunked) {

@@ -14,10 +14,12 @@ void access_batch::append_time(std::chrono::system_clock::time_point now) {
         std::strftime(cached_prefix_, sizeof cached_prefix_, "%Y-%m-%dT%H:%M:%S", &tm);
         cached_second_ = second;
     }
-    const auto micros = duration_cast<microseconds>(since_epoch).count() % 1'000'000;
-    char fraction[16];
-    std::snprintf(fraction, sizeof fraction, ".%06dZ", static_cast<int>(micros));
-    text_.append(cached_prefix_).append(fraction);
+    auto micros = duration_cast<microseconds>(since_epoch).count() % 1'000'000;
+    char fraction[9] = ".000000Z";
+    for (int i = 6; i >= 1; --i, micros /= 10) {
+        fraction[i] = static_cast<char>('0' + micros % 10);
+    }
+    text_.append(cached_prefix_).append(fraction, 8);
 }
 
 void access_batch::add(const access_record& r,

@@ -2,6 +2,8 @@
 
 #include "tollgate/proxy/responses.hpp"
 
+#include <charconv>
+
 #include <nlohmann/json.hpp>
 
 namespace tollgate::server {
@@ -39,22 +41,33 @@ std::string format_access_line(const access_record& r, config::log_format format
         return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     }
     std::string out;
-    out.reserve(200);
+    out.reserve(256);
     const auto field = [&out](std::string_view key, std::string_view value) {
         out.append(out.empty() ? "" : " ").append(key).append("=");
         append_text_value(out, value);
+    };
+    // Numbers via to_chars: this runs once per request on an io thread.
+    char digits[24];
+    const auto number = [&digits](std::uint64_t n) {
+        auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
+        return std::string_view(digits, static_cast<std::size_t>(end - digits));
     };
     field("rid", r.request_id);
     field("method", r.method);
     field("path", r.path);
     field("model", r.model);
     field("upstream", r.upstream);
-    field("status", std::to_string(r.status));
-    field("bytes_in", std::to_string(r.bytes_in));
-    field("bytes_out", std::to_string(r.bytes_out));
-    field("sse_events", std::to_string(r.sse_events));
-    char latency[32];
-    std::snprintf(latency, sizeof latency, "%.3f", ms);
+    field("status", number(r.status));
+    field("bytes_in", number(r.bytes_in));
+    field("bytes_out", number(r.bytes_out));
+    field("sse_events", number(r.sse_events));
+    const auto micros = static_cast<std::uint64_t>(r.latency.count());
+    std::string latency(number(micros / 1000));
+    char fraction[4] = {static_cast<char>('0' + micros / 100 % 10),
+                        static_cast<char>('0' + micros / 10 % 10),
+                        static_cast<char>('0' + micros % 10),
+                        '\0'};
+    latency.append(".").append(fraction);
     field("ms", latency);
     field("error", r.error);
     return out;

@@ -25,6 +25,7 @@ std::string worker::next_request_id() {
 }
 
 void worker::start() {
+    net::post(ioc_, [this] { schedule_tick(); });
     thread_ = std::thread([this] {
         ioc_.run();
         write_access_batch(access_.take());
@@ -60,10 +61,47 @@ void worker::start_draining() {
         pool_.clear();
         for (auto* s : sessions_) {
             if (s->idle && s->io) {
-                s->io->tcp().cancel();
+                s->io->cancel();
             }
         }
     });
+}
+
+void worker::schedule_tick() {
+    tick_timer_.expires_after(tick_period);
+    tick_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) {
+            tick();
+        }
+    });
+}
+
+void worker::tick() {
+    const auto now = watchdog::clock::now();
+    for (auto* s : sessions_) {
+        if (s->client.due <= now) {
+            s->client.fired = true;
+            s->client.disarm();
+            s->io->cancel();
+        }
+        if (s->upstream.due <= now) {
+            s->upstream.fired = true;
+            s->upstream.disarm();
+            if (s->watcher && s->watcher->upstream()) {
+                boost::system::error_code ignored;
+                s->watcher->upstream()->cancel(ignored);
+            }
+        }
+        if (s->watch.due <= now) {
+            s->watch.disarm();
+            if (s->watcher) {
+                proxy::client_watch::start(s->watcher);
+            }
+        }
+    }
+    if (!(draining_ && sessions_.empty())) {
+        schedule_tick();  // when the last session of a drain is gone, let run() return
+    }
 }
 
 void worker::join() {

@@ -1,5 +1,6 @@
 #include "tollgate/upstream/pool.hpp"
 
+#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -23,7 +24,7 @@ connection_ptr pool::take(const std::string& key) {
         list.pop_back();
         // One the upstream closed while idle fails its first write or read, and the
         // exchange retries once on a fresh connection: no probe syscall per request here.
-        if (c->buffer.size() == 0 && c->io.tcp().socket().is_open()) {
+        if (c->buffer.size() == 0 && c->io.socket().is_open()) {
             c->reused = true;
             return c;
         }
@@ -38,9 +39,11 @@ void pool::put(const std::string& key, connection_ptr c, std::size_t max_idle) {
     }
 }
 
-net::awaitable<result<connection_ptr>> connect(const server::upstream_runtime& up) {
+net::awaitable<result<connection_ptr>> connect(const server::upstream_runtime& up,
+                                               upstream_guard guard) {
     auto executor = co_await net::this_coro::executor;
     const auto& to = up.to;
+    guard.timer.arm(up.cfg.connect_timeout);
 
     boost::system::error_code ec;
     std::vector<tcp::endpoint> endpoints;
@@ -59,20 +62,23 @@ net::awaitable<result<connection_ptr>> connect(const server::upstream_runtime& u
             endpoints.push_back(r.endpoint());
         }
     }
+    const auto failed = [&guard] {
+        guard.current = nullptr;
+        return guard.timer.fired ? error::upstream_timeout : error::upstream_unavailable;
+    };
 
-    beast::tcp_stream tcp_layer(executor);
-    tcp_layer.expires_after(up.cfg.connect_timeout);
-    auto [cec, ep] = co_await tcp_layer.async_connect(endpoints, use_nothrow_awaitable);
+    tcp::socket socket(executor);
+    guard.current = &socket;
+    auto [cec, ep] = co_await net::async_connect(socket, endpoints, use_nothrow_awaitable);
     if (cec) {
-        co_return cec == beast::error::timeout ? error::upstream_timeout
-                                               : error::upstream_unavailable;
+        co_return failed();
     }
-    tcp_layer.socket().set_option(tcp::no_delay(true));
-
+    socket.set_option(tcp::no_delay(true));
+    guard.current = nullptr;
     if (!up.tls) {
-        co_return std::make_unique<connection>(stream(std::move(tcp_layer)));
+        co_return std::make_unique<connection>(stream(std::move(socket)));
     }
-    auto c = std::make_unique<connection>(stream(std::move(tcp_layer), *up.tls));
+    auto c = std::make_unique<connection>(stream(std::move(socket), *up.tls));
     auto* tls = c->io.tls();
     if (ec) {  // a host name, not an address literal: send SNI and verify the name
         // SSL_set_tlsext_host_name() is a macro with a C cast; this is what it expands to.
@@ -84,13 +90,13 @@ net::awaitable<result<connection_ptr>> connect(const server::upstream_runtime& u
     if (up.cfg.verify_tls) {
         tls->set_verify_callback(net::ssl::host_name_verification(to.host));
     }
-    c->io.tcp().expires_after(up.cfg.connect_timeout);
+    guard.current = &c->io.socket();
     auto [hec] =
         co_await tls->async_handshake(net::ssl::stream_base::client, use_nothrow_awaitable);
     if (hec) {
-        co_return hec == beast::error::timeout ? error::upstream_timeout
-                                               : error::upstream_unavailable;
+        co_return failed();
     }
+    guard.current = nullptr;
     co_return c;
 }
 

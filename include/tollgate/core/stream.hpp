@@ -1,6 +1,7 @@
 // stream: a TCP connection that is plain or TLS, behind one AsyncStream interface, so that
-// each Beast operation is instantiated once for both. Owned by one session or pool; not
-// thread-safe (a worker is single-threaded).
+// each Beast operation is instantiated once for both. Plain Asio sockets, no per-operation
+// timers: deadlines are watchdogs checked by the worker's tick. Owned by one session or pool;
+// not thread-safe (a worker is single-threaded).
 #pragma once
 
 #include "tollgate/core/net.hpp"
@@ -9,28 +10,29 @@
 #include <optional>
 #include <utility>
 
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/asio/ssl/stream.hpp>
 
 namespace tollgate {
 
 class stream {
 public:
-    using executor_type = beast::tcp_stream::executor_type;
-    using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+    using socket_type = net::ip::tcp::socket;
+    using executor_type = socket_type::executor_type;
+    using tls_stream = net::ssl::stream<socket_type>;
 
-    explicit stream(beast::tcp_stream tcp) : plain_(std::move(tcp)) {}
-    stream(beast::tcp_stream tcp, net::ssl::context& ctx)
-        : tls_(std::make_unique<tls_stream>(std::move(tcp), ctx)) {}
+    explicit stream(socket_type s) : plain_(std::move(s)) {}
+    stream(socket_type s, net::ssl::context& ctx)
+        : tls_(std::make_unique<tls_stream>(std::move(s), ctx)) {}
 
     stream(stream&&) noexcept = default;
     stream& operator=(stream&&) noexcept = default;
 
-    executor_type get_executor() noexcept { return tcp().get_executor(); }
+    executor_type get_executor() noexcept { return socket().get_executor(); }
 
-    /// The TCP layer, for timeouts (expires_after) and socket options.
-    beast::tcp_stream& tcp() noexcept { return tls_ ? tls_->next_layer() : *plain_; }
+    /// The TCP socket underneath (for cancel, close, shutdown and options).
+    socket_type& socket() noexcept { return tls_ ? tls_->next_layer() : *plain_; }
 
     /// Null for a plain connection.
     tls_stream* tls() noexcept { return tls_.get(); }
@@ -51,8 +53,19 @@ public:
         return plain_->async_write_some(buffers, std::forward<Token>(token));
     }
 
+    /// Cancels pending operations; they complete with operation_aborted.
+    void cancel() noexcept {
+        boost::system::error_code ignored;
+        socket().cancel(ignored);
+    }
+
+    void close() noexcept {
+        boost::system::error_code ignored;
+        socket().close(ignored);
+    }
+
 private:
-    std::optional<beast::tcp_stream> plain_;
+    std::optional<socket_type> plain_;
     std::unique_ptr<tls_stream> tls_;
 };
 

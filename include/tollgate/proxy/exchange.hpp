@@ -35,14 +35,14 @@ struct exchange_result {
     bool keep_alive = false;       // the client connection may carry another request
 };
 
-/// Forwards `req` to `up` and relays the answer to `client`. `tap` may be null. While the
-/// exchange runs, `link` points at its upstream connection, so that a watcher of the client
-/// (client_watch) can abort it by closing that connection.
+/// Forwards `req` to `up` and relays the answer to `client`. `tap` may be null. The session's
+/// `entry` carries the deadlines (upstream phases; client writes) and, in its watcher, the
+/// upstream socket in flight, so the worker's tick or a client hang-up can abort it.
 net::awaitable<exchange_result> forward(stream& client,
                                         server::worker& w,
                                         const server::upstream_runtime& up,
                                         const exchange_request& req,
                                         body_tap* tap,
-                                        upstream::connection*& link);
+                                        server::session_entry& entry);
 
 }  // namespace tollgate::proxy

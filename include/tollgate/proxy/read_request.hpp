@@ -5,7 +5,7 @@
 
 #include "tollgate/config/config.hpp"
 #include "tollgate/core/stream.hpp"
-#include "tollgate/proxy/deadline.hpp"
+#include "tollgate/core/watchdog.hpp"
 #include "tollgate/proxy/framing.hpp"
 
 #include <optional>
@@ -26,13 +26,15 @@ struct incoming_request {
     const beast::http::request<beast::http::empty_body>& head() const { return parser->get(); }
 };
 
-/// Fills `in`. Returns: {} on success; net::error::eof (or another Asio code) when the client
-/// left between requests; a tollgate::error (client_timeout, headers_too_large, bad_request,
-/// bad_framing, body_too_large) to be answered before closing.
+/// Fills `in`, with `timer` armed for header_timeout, then body_timeout (the worker's tick
+/// cancels the read when it passes, and the caller can still answer 408). Returns: {} on success;
+/// net::error::eof (or another Asio code) when the client left between requests; a tollgate::error
+/// (client_timeout, headers_too_large, bad_request, bad_framing, body_too_large) to be answered
+/// before closing.
 net::awaitable<boost::system::error_code> read_request(stream& s,
                                                        beast::flat_buffer& buf,
                                                        const config::server_limits& limits,
-                                                       deadline& timer,
+                                                       watchdog& timer,
                                                        incoming_request& in);
 
 }  // namespace tollgate::proxy

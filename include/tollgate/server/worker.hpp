@@ -1,9 +1,12 @@
-// worker: one thread running its own io_context{1}, with everything its sessions touch
-// (upstream pool, current runtime snapshot, request-id source). Sessions run on exactly one
-// worker and may hold `worker&`: a worker outlives every session spawned on it.
+// worker: one thread running its own io_context, with everything its sessions touch
+// (upstream pool, current runtime snapshot, request-id source, access-log batch) and the tick
+// that enforces every session's deadlines. Sessions run on exactly one worker and may hold
+// `worker&`: a worker outlives every session spawned on it.
 #pragma once
 
 #include "tollgate/core/stream.hpp"
+#include "tollgate/core/watchdog.hpp"
+#include "tollgate/proxy/client_watch.hpp"
 #include "tollgate/server/access_batch.hpp"
 #include "tollgate/server/runtime.hpp"
 #include "tollgate/upstream/pool.hpp"
@@ -21,14 +24,22 @@
 
 namespace tollgate::server {
 
-/// A session's entry in its worker's registry, so a drain can wake the idle ones.
+/// A session's entry in its worker's registry: its deadlines, checked by the tick, and what
+/// to cancel when one passes.
 struct session_entry {
     stream* io = nullptr;
-    bool idle = true;  // waiting for the next request, nothing in flight
+    bool idle = true;   // waiting for the next request, nothing in flight
+    watchdog client;    // the client phase (idle, header, body, send): cancels `io`
+    watchdog upstream;  // the upstream phase (connect, first byte, body gap)
+    watchdog watch;     // when to start watching the client for a hang-up
+    std::shared_ptr<proxy::client_watch> watcher;  // also holds the upstream socket in flight
 };
 
 class worker {
 public:
+    /// How often deadlines are checked: their precision.
+    static constexpr std::chrono::milliseconds tick_period{100};
+
     explicit worker(std::shared_ptr<const runtime> rt);
     worker(const worker&) = delete;
     worker& operator=(const worker&) = delete;
@@ -58,12 +69,18 @@ public:
     void remove(session_entry* s) { sessions_.erase(s); }
 
 private:
-    net::io_context ioc_{1};
+    void schedule_tick();
+    void tick();
+
+    // One thread runs this context and only it starts I/O on its sockets (the acceptor only
+    // registers them), so per-descriptor locking is switched off; posting stays thread-safe.
+    net::io_context ioc_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
     std::optional<net::executor_work_guard<net::io_context::executor_type>> guard_;
     std::shared_ptr<const runtime> runtime_;
     upstream::pool pool_;
     std::unordered_set<session_entry*> sessions_;
     bool draining_ = false;
+    net::steady_timer tick_timer_{ioc_};
     access_batch access_;
     net::steady_timer access_timer_{ioc_};
     bool access_timer_armed_ = false;

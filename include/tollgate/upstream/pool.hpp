@@ -1,9 +1,10 @@
 // Per-worker keep-alive pool of upstream connections, and connect() to open a new one (async
-// DNS, connect timeout, TLS with SNI and host-name verification). Worker-local: no locking.
+// DNS, TLS with SNI and host-name verification). Worker-local: no locking.
 #pragma once
 
 #include "tollgate/core/result.hpp"
 #include "tollgate/core/stream.hpp"
+#include "tollgate/core/watchdog.hpp"
 #include "tollgate/server/runtime.hpp"
 
 #include <memory>
@@ -16,10 +17,15 @@
 namespace tollgate::upstream {
 
 struct connection {
+    static constexpr std::size_t relay_bytes = 16 * 1024;
+
     explicit connection(stream s) : io(std::move(s)) {}
     stream io;
     beast::flat_buffer buffer;  // bytes read past the last response (normally none)
     bool reused = false;        // came from the pool: may have been closed while idle
+    // Where response bodies land on their way to the client; lives as long as the
+    // connection, so a request allocates no relay buffer.
+    std::unique_ptr<char[]> relay = std::make_unique_for_overwrite<char[]>(relay_bytes);
 };
 
 using connection_ptr = std::unique_ptr<connection>;
@@ -39,8 +45,15 @@ private:
     std::unordered_map<std::string, std::vector<connection_ptr>> idle_;
 };
 
-/// Resolves, connects (within connect_timeout) and, for https, handshakes. upstream_timeout
-/// when the connect deadline passes, upstream_unavailable for any other failure.
-net::awaitable<result<connection_ptr>> connect(const server::upstream_runtime& up);
+/// Where the session's tick finds the upstream I/O in flight and its deadline.
+struct upstream_guard {
+    watchdog& timer;
+    net::ip::tcp::socket*& current;
+};
+
+/// Resolves, connects and, for https, handshakes, within connect_timeout. upstream_timeout
+/// when the deadline passes, upstream_unavailable for any other failure.
+net::awaitable<result<connection_ptr>> connect(const server::upstream_runtime& up,
+                                               upstream_guard guard);
 
 }  // namespace tollgate::upstream
