@@ -1,0 +1,474 @@
+#include "tollgate/tokens/json_scan.hpp"
+
+#include <cstdint>
+#include <cstring>
+
+namespace tollgate::tokens {
+namespace {
+
+constexpr std::uint64_t ones = 0x0101010101010101ull;
+constexpr std::uint64_t highs = 0x8080808080808080ull;
+
+// True if any byte of `v` is 0, < 0x20, '"', '\\' or >= 0x80: a string needs a closer look.
+constexpr bool needs_attention(std::uint64_t v) noexcept {
+    const auto zero_in = [](std::uint64_t x) {
+        return (x - ones) & ~x & highs;
+    };
+    const std::uint64_t below_space = (v - ones * 0x20) & ~v & highs;
+    return (below_space | zero_in(v ^ (ones * '"')) | zero_in(v ^ (ones * '\\')) | (v & highs)) !=
+           0;
+}
+
+int hex_digit(char c) noexcept {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+// The code unit of "\uXXXX" at text[pos] (pos at the backslash), or -1.
+long read_u_escape(std::string_view text, std::size_t pos) noexcept {
+    if (pos + 6 > text.size() || text[pos] != '\\' || text[pos + 1] != 'u') {
+        return -1;
+    }
+    long unit = 0;
+    for (std::size_t i = pos + 2; i < pos + 6; ++i) {
+        const int d = hex_digit(text[i]);
+        if (d < 0) {
+            return -1;
+        }
+        unit = unit * 16 + d;
+    }
+    return unit;
+}
+
+// Length of the valid UTF-8 sequence starting at text[pos] (a byte >= 0x80), or 0.
+std::size_t utf8_length(std::string_view text, std::size_t pos) noexcept {
+    const auto byte = [&](std::size_t i) {
+        return static_cast<unsigned char>(text[i]);
+    };
+    const unsigned char b = byte(pos);
+    std::size_t len = 0;
+    unsigned char lo = 0x80;
+    unsigned char hi = 0xBF;
+    if (b >= 0xC2 && b <= 0xDF) {
+        len = 2;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+        len = 3;
+        lo = b == 0xE0 ? 0xA0 : 0x80;  // no overlong forms
+        hi = b == 0xED ? 0x9F : 0xBF;  // no surrogates
+    } else if (b >= 0xF0 && b <= 0xF4) {
+        len = 4;
+        lo = b == 0xF0 ? 0x90 : 0x80;
+        hi = b == 0xF4 ? 0x8F : 0xBF;  // nothing past U+10FFFF
+    } else {
+        return 0;
+    }
+    if (pos + len > text.size() || byte(pos + 1) < lo || byte(pos + 1) > hi) {
+        return 0;
+    }
+    for (std::size_t i = pos + 2; i < pos + len; ++i) {
+        if (byte(i) < 0x80 || byte(i) > 0xBF) {
+            return 0;
+        }
+    }
+    return len;
+}
+
+void append_utf8(std::string& out, std::uint32_t cp) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
+
+}  // namespace
+
+json_object_scanner::json_object_scanner(std::string_view text, std::size_t max_depth) noexcept
+    : text_(text), max_depth_(max_depth < depth_capacity ? max_depth : depth_capacity - 1) {}
+
+bool json_object_scanner::fail(json_status s) noexcept {
+    if (status_ == json_status::ok) {
+        status_ = s;
+    }
+    return false;
+}
+
+void json_object_scanner::skip_ws() noexcept {
+    while (pos_ < text_.size()) {
+        const char c = text_[pos_];
+        if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+            return;
+        }
+        ++pos_;
+    }
+}
+
+bool json_object_scanner::scan_string() noexcept {
+    ++pos_;  // the opening quote
+    const std::size_t n = text_.size();
+    while (true) {
+        // Eight plain ASCII bytes at a time: the common case in prompts.
+        while (pos_ + 8 <= n) {
+            std::uint64_t v;
+            std::memcpy(&v, text_.data() + pos_, 8);
+            if (needs_attention(v)) {
+                break;
+            }
+            pos_ += 8;
+        }
+        if (pos_ >= n) {
+            return fail(json_status::invalid);
+        }
+        const auto c = static_cast<unsigned char>(text_[pos_]);
+        if (c == '"') {
+            ++pos_;
+            return true;
+        }
+        if (c < 0x20) {
+            return fail(json_status::invalid);
+        }
+        if (c < 0x80 && c != '\\') {
+            ++pos_;
+            continue;
+        }
+        if (c >= 0x80) {
+            const std::size_t len = utf8_length(text_, pos_);
+            if (len == 0) {
+                return fail(json_status::invalid);
+            }
+            pos_ += len;
+            continue;
+        }
+        // An escape.
+        if (pos_ + 1 >= n) {
+            return fail(json_status::invalid);
+        }
+        const char e = text_[pos_ + 1];
+        if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' ||
+            e == 't') {
+            pos_ += 2;
+            continue;
+        }
+        const long unit = read_u_escape(text_, pos_);
+        if (unit < 0 || (unit >= 0xDC00 && unit <= 0xDFFF)) {
+            return fail(json_status::invalid);  // malformed, or a low surrogate alone
+        }
+        pos_ += 6;
+        if (unit >= 0xD800 && unit <= 0xDBFF) {
+            const long low = read_u_escape(text_, pos_);
+            if (low < 0xDC00 || low > 0xDFFF) {
+                return fail(json_status::invalid);  // a high surrogate must be paired
+            }
+            pos_ += 6;
+        }
+    }
+}
+
+bool json_object_scanner::scan_number() noexcept {
+    const std::size_t n = text_.size();
+    const auto digit = [&] {
+        return pos_ < n && text_[pos_] >= '0' && text_[pos_] <= '9';
+    };
+    const auto digits = [&] {
+        if (!digit()) {
+            return false;
+        }
+        while (digit()) {
+            ++pos_;
+        }
+        return true;
+    };
+    if (pos_ < n && text_[pos_] == '-') {
+        ++pos_;
+    }
+    if (pos_ < n && text_[pos_] == '0') {
+        ++pos_;
+    } else if (!digits()) {
+        return fail(json_status::invalid);
+    }
+    if (pos_ < n && text_[pos_] == '.') {
+        ++pos_;
+        if (!digits()) {
+            return fail(json_status::invalid);
+        }
+    }
+    if (pos_ < n && (text_[pos_] == 'e' || text_[pos_] == 'E')) {
+        ++pos_;
+        if (pos_ < n && (text_[pos_] == '+' || text_[pos_] == '-')) {
+            ++pos_;
+        }
+        if (!digits()) {
+            return fail(json_status::invalid);
+        }
+    }
+    return true;
+}
+
+bool json_object_scanner::scan_literal(std::string_view word) noexcept {
+    if (text_.substr(pos_, word.size()) != word) {
+        return fail(json_status::invalid);
+    }
+    pos_ += word.size();
+    return true;
+}
+
+// Validates the container starting at pos_ (depth 2: inside the top-level object) with an
+// explicit stack, so hostile nesting cannot exhaust the thread's stack.
+bool json_object_scanner::scan_nested() noexcept {
+    std::size_t depth = 1;
+    bool expect_value = true;
+    for (;;) {
+        if (expect_value) {
+            if (pos_ >= text_.size()) {
+                return fail(json_status::invalid);
+            }
+            const char c = text_[pos_];
+            if (c == '{' || c == '[') {
+                if (++depth > max_depth_) {
+                    return fail(json_status::too_deep);
+                }
+                in_object_[depth] = c == '{';
+                ++pos_;
+                skip_ws();
+                if (pos_ < text_.size() && text_[pos_] == (c == '{' ? '}' : ']')) {
+                    ++pos_;
+                    --depth;
+                    expect_value = false;
+                } else if (c == '{') {
+                    if (pos_ >= text_.size() || text_[pos_] != '"' || !scan_string()) {
+                        return fail(json_status::invalid);
+                    }
+                    skip_ws();
+                    if (pos_ >= text_.size() || text_[pos_] != ':') {
+                        return fail(json_status::invalid);
+                    }
+                    ++pos_;
+                    skip_ws();
+                }
+                continue;
+            }
+            const bool ok = c == '"'   ? scan_string()
+                            : c == 't' ? scan_literal("true")
+                            : c == 'f' ? scan_literal("false")
+                            : c == 'n' ? scan_literal("null")
+                                       : scan_number();
+            if (!ok) {
+                return false;
+            }
+            expect_value = false;
+        }
+        // After a value at `depth`.
+        if (depth == 1) {
+            return true;
+        }
+        skip_ws();
+        if (pos_ >= text_.size()) {
+            return fail(json_status::invalid);
+        }
+        const char c = text_[pos_++];
+        if (c == (in_object_[depth] ? '}' : ']')) {
+            --depth;
+            continue;
+        }
+        if (c != ',') {
+            return fail(json_status::invalid);
+        }
+        skip_ws();
+        if (in_object_[depth]) {
+            if (pos_ >= text_.size() || text_[pos_] != '"' || !scan_string()) {
+                return fail(json_status::invalid);
+            }
+            skip_ws();
+            if (pos_ >= text_.size() || text_[pos_] != ':') {
+                return fail(json_status::invalid);
+            }
+            ++pos_;
+            skip_ws();
+        }
+        expect_value = true;
+    }
+}
+
+std::optional<json_member> json_object_scanner::next() noexcept {
+    if (done_ || status_ != json_status::ok) {
+        return std::nullopt;
+    }
+    skip_ws();
+    if (!started_) {
+        started_ = true;
+        if (pos_ >= text_.size() || text_[pos_] != '{') {
+            fail(json_status::invalid);
+            return std::nullopt;
+        }
+        if (max_depth_ < 1) {
+            fail(json_status::too_deep);
+            return std::nullopt;
+        }
+        ++pos_;
+        skip_ws();
+        if (pos_ < text_.size() && text_[pos_] == '}') {
+            ++pos_;
+            skip_ws();
+            done_ = pos_ == text_.size() || fail(json_status::invalid);
+            return std::nullopt;
+        }
+    } else if (pos_ < text_.size() && text_[pos_] == '}') {
+        ++pos_;
+        skip_ws();
+        done_ = pos_ == text_.size() || fail(json_status::invalid);
+        return std::nullopt;
+    } else if (pos_ < text_.size() && text_[pos_] == ',') {
+        ++pos_;
+        skip_ws();
+    } else {
+        fail(json_status::invalid);
+        return std::nullopt;
+    }
+    if (pos_ >= text_.size() || text_[pos_] != '"') {
+        fail(json_status::invalid);
+        return std::nullopt;
+    }
+    const std::size_t key_start = pos_ + 1;
+    if (!scan_string()) {
+        return std::nullopt;
+    }
+    const auto key = text_.substr(key_start, pos_ - 1 - key_start);
+    skip_ws();
+    if (pos_ >= text_.size() || text_[pos_] != ':') {
+        fail(json_status::invalid);
+        return std::nullopt;
+    }
+    ++pos_;
+    skip_ws();
+    if (pos_ >= text_.size()) {
+        fail(json_status::invalid);
+        return std::nullopt;
+    }
+    const std::size_t value_start = pos_;
+    const char c = text_[pos_];
+    json_kind kind;
+    bool ok;
+    switch (c) {
+        case '"':
+            kind = json_kind::string;
+            ok = scan_string();
+            break;
+        case '{':
+        case '[':
+            kind = c == '{' ? json_kind::object : json_kind::array;
+            ok = scan_nested();
+            break;
+        case 't':
+            kind = json_kind::true_value;
+            ok = scan_literal("true");
+            break;
+        case 'f':
+            kind = json_kind::false_value;
+            ok = scan_literal("false");
+            break;
+        case 'n':
+            kind = json_kind::null;
+            ok = scan_literal("null");
+            break;
+        default:
+            kind = json_kind::number;
+            ok = scan_number();
+    }
+    if (!ok) {
+        return std::nullopt;
+    }
+    auto value = text_.substr(value_start, pos_ - value_start);
+    if (kind == json_kind::string) {
+        value = value.substr(1, value.size() - 2);
+    }
+    skip_ws();
+    return json_member{key, kind, value};
+}
+
+std::optional<std::string> json_unescape(std::string_view raw) {
+    if (raw.find('\\') == std::string_view::npos) {
+        return std::string(raw);
+    }
+    std::string out;
+    out.reserve(raw.size());
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        if (raw[i] != '\\') {
+            out += raw[i];
+            continue;
+        }
+        if (i + 1 >= raw.size()) {
+            return std::nullopt;
+        }
+        switch (raw[i + 1]) {
+            case '"':
+                out += '"';
+                break;
+            case '\\':
+                out += '\\';
+                break;
+            case '/':
+                out += '/';
+                break;
+            case 'b':
+                out += '\b';
+                break;
+            case 'f':
+                out += '\f';
+                break;
+            case 'n':
+                out += '\n';
+                break;
+            case 'r':
+                out += '\r';
+                break;
+            case 't':
+                out += '\t';
+                break;
+            case 'u': {
+                long unit = read_u_escape(raw, i);
+                if (unit < 0) {
+                    return std::nullopt;
+                }
+                std::uint32_t cp = static_cast<std::uint32_t>(unit);
+                if (unit >= 0xD800 && unit <= 0xDBFF) {
+                    const long low = read_u_escape(raw, i + 6);
+                    if (low < 0xDC00 || low > 0xDFFF) {
+                        return std::nullopt;
+                    }
+                    cp = 0x10000 + ((static_cast<std::uint32_t>(unit) - 0xD800) << 10) +
+                         (static_cast<std::uint32_t>(low) - 0xDC00);
+                    i += 6;
+                } else if (unit >= 0xDC00 && unit <= 0xDFFF) {
+                    return std::nullopt;
+                }
+                append_utf8(out, cp);
+                i += 4;
+                break;
+            }
+            default:
+                return std::nullopt;
+        }
+        ++i;
+    }
+    return out;
+}
+
+}  // namespace tollgate::tokens

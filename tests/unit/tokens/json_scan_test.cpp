@@ -1,0 +1,150 @@
+#include "tollgate/tokens/json_scan.hpp"
+
+#include <random>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace tollgate::tokens {
+namespace {
+
+json_status scan_all(std::string_view text, std::size_t depth = 64) {
+    json_object_scanner s(text, depth);
+    while (s.next()) {
+    }
+    return s.status();
+}
+
+TEST(JsonScan, YieldsTopLevelMembersRaw) {
+    json_object_scanner s(R"( { "model" : "gpt-4o", "n":-1.5e3, "stream":true, "x":null,
+        "msgs":[{"role":"user","content":"a\"b"}], "o":{}, "f":false } )",
+                          64);
+    std::vector<json_member> got;
+    while (auto m = s.next()) {
+        got.push_back(*m);
+    }
+    ASSERT_EQ(s.status(), json_status::ok);
+    ASSERT_EQ(got.size(), 7u);
+    EXPECT_EQ(got[0].key, "model");
+    EXPECT_EQ(got[0].kind, json_kind::string);
+    EXPECT_EQ(got[0].value, "gpt-4o");
+    EXPECT_EQ(got[1].kind, json_kind::number);
+    EXPECT_EQ(got[1].value, "-1.5e3");
+    EXPECT_EQ(got[2].kind, json_kind::true_value);
+    EXPECT_EQ(got[3].kind, json_kind::null);
+    EXPECT_EQ(got[4].kind, json_kind::array);
+    EXPECT_EQ(got[4].value, R"([{"role":"user","content":"a\"b"}])");
+    EXPECT_EQ(got[5].value, "{}");
+    EXPECT_EQ(got[6].kind, json_kind::false_value);
+}
+
+TEST(JsonScan, AcceptsValidDocuments) {
+    for (const char* ok : {"{}",
+                           " {} ",
+                           R"({"a":[]})",
+                           R"({"a":[1,2,[3,{"b":[]}]]})",
+                           R"({"a":0})",
+                           R"({"a":-0.0e-0})",
+                           R"({"a":"\u00e9\ud83d\ude00\/\b\f\n\r\t"})",
+                           "{\"a\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}",
+                           R"({"a":{"b":{"c":true}}})"}) {
+        EXPECT_EQ(scan_all(ok), json_status::ok) << ok;
+    }
+}
+
+TEST(JsonScan, RefusesInvalidDocuments) {
+    for (const char* bad : {"",
+                            "[]",
+                            "\"s\"",
+                            "1",
+                            "{",
+                            "{\"a\"}",
+                            "{\"a\":}",
+                            "{\"a\":1,}",
+                            "{,}",
+                            "{\"a\":1}x",
+                            "{\"a\":01}",
+                            "{\"a\":1.}",
+                            "{\"a\":.5}",
+                            "{\"a\":1e}",
+                            "{\"a\":+1}",
+                            "{\"a\":tru}",
+                            "{\"a\":[1,]}",
+                            "{\"a\":[1 2]}",
+                            "{\"a\":{\"b\"1}}",
+                            "{\"a\":\"\x01\"}",
+                            "{\"a\":\"\\x\"}",
+                            "{\"a\":\"\\u12\"}",
+                            "{\"a\":\"\\ud800\"}",
+                            "{\"a\":\"\\udc00\"}",
+                            "{\"a\":\"\xff\"}",
+                            "{\"a\":\"\xc0\xaf\"}",
+                            "{\"a\":\"\xed\xa0\x80\"}",
+                            "{\"a\":\"\xf4\x90\x80\x80\"}",
+                            "{\"a\":\"unterminated",
+                            "{\"a\":[}",
+                            "{\"a\":{]}",
+                            "{'a':1}",
+                            "{\"a\":NaN}"}) {
+        EXPECT_EQ(scan_all(bad), json_status::invalid) << bad;
+    }
+}
+
+TEST(JsonScan, DepthLimit) {
+    EXPECT_EQ(scan_all(R"({"a":[[1]]})", 3), json_status::ok);
+    EXPECT_EQ(scan_all(R"({"a":[[1]]})", 2), json_status::too_deep);
+    EXPECT_EQ(scan_all("{}", 0), json_status::too_deep);
+    const std::string hostile = "{\"a\":" + std::string(2'000'000, '[');
+    EXPECT_EQ(scan_all(hostile, 100000), json_status::too_deep);  // clamped to capacity
+}
+
+TEST(JsonScan, AgreesWithNlohmannOnMutatedInputs) {
+    // Differential check: random byte edits of a realistic body must be judged alike.
+    const std::string base =
+        R"({"model":"gpt-4o","messages":[{"role":"user","content":"Hi \u00e9 \ud83d\ude00 caf)"
+        "\xc3\xa9"
+        R"("},{"role":"assistant","content":null}],"max_tokens":16,"temperature":0.7,"stream":false,"stop":["\n"]})";
+    std::mt19937 rng(42);
+    const std::string alphabet = "{}[]\":,\\u0123456789abcdefnrtl.-+eE \x80\xc3\xff";
+    int disagreements = 0;
+    for (int i = 0; i < 20000; ++i) {
+        std::string text = base;
+        const int edits = 1 + static_cast<int>(rng() % 3);
+        for (int e = 0; e < edits; ++e) {
+            const std::size_t at = rng() % text.size();
+            const char c = alphabet[rng() % alphabet.size()];
+            switch (rng() % 3) {
+                case 0:
+                    text[at] = c;
+                    break;
+                case 1:
+                    text.insert(at, 1, c);
+                    break;
+                default:
+                    text.erase(at, 1);
+            }
+        }
+        const bool ours = scan_all(text) == json_status::ok;
+        const auto parsed = nlohmann::json::parse(text, nullptr, false);
+        const bool theirs = !parsed.is_discarded() && parsed.is_object();
+        if (ours != theirs) {
+            ++disagreements;
+            ADD_FAILURE() << "disagree (ours " << ours << "): " << text;
+            if (disagreements > 5) {
+                break;
+            }
+        }
+    }
+}
+
+TEST(JsonUnescape, DecodesEscapesToUtf8) {
+    EXPECT_EQ(json_unescape("plain"), "plain");
+    EXPECT_EQ(json_unescape(R"(a\"b\\c\/d\n)"), "a\"b\\c/d\n");
+    EXPECT_EQ(json_unescape(R"(\u00e9\u20ac\ud83d\ude00)"), "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+    EXPECT_FALSE(json_unescape(R"(\ud83d)"));
+    EXPECT_FALSE(json_unescape(R"(\q)"));
+}
+
+}  // namespace
+}  // namespace tollgate::tokens
