@@ -1,6 +1,7 @@
 #include "tollgate/proxy/exchange.hpp"
 
 #include "tollgate/core/error.hpp"
+#include "tollgate/proxy/buffered_read.hpp"
 #include "tollgate/proxy/http_head.hpp"
 
 #include <array>
@@ -11,7 +12,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 
 namespace tollgate::proxy {
 namespace {
@@ -42,8 +42,7 @@ net::awaitable<error_code> send_and_read_head(upstream::connection& c,
     }
     parser.header_limit(upstream_header_limit);
     parser.body_limit(boost::none);
-    auto [rec, read] =
-        co_await http::async_read_header(c.io, c.buffer, parser, use_nothrow_awaitable);
+    const auto rec = co_await read_header(c.io, c.buffer, parser);
     co_return rec ? upstream_error(timer) : error_code{};
 }
 
@@ -60,11 +59,8 @@ net::awaitable<std::pair<error_code, std::size_t>> read_piece(upstream::connecti
     body.data = buf.data();
     body.size = buf.size();
     timer.arm(idle);
-    auto [ec, n] = co_await http::async_read_some(c.io, c.buffer, parser, use_nothrow_awaitable);
-    if (ec == http::error::need_buffer) {
-        ec = {};
-    }
-    co_return std::pair{ec ? upstream_error(timer) : error_code{}, buf.size() - body.size};
+    const auto [ec, got] = co_await read_body_piece(c.io, c.buffer, parser);
+    co_return std::pair{ec ? upstream_error(timer) : error_code{}, got};
 }
 
 // Writes the response to the client, framing body pieces as chunks when the mode says so.

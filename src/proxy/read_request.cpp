@@ -1,12 +1,12 @@
 #include "tollgate/proxy/read_request.hpp"
 
 #include "tollgate/core/error.hpp"
+#include "tollgate/proxy/buffered_read.hpp"
 #include "tollgate/proxy/chunked_decoder.hpp"
 
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
 
 namespace tollgate::proxy {
 namespace {
@@ -92,8 +92,7 @@ net::awaitable<error_code> read_request(stream& s,
     in.fields.clear();
     in.body.clear();
     timer.arm(limits.header_timeout);
-    auto [ec, n] = co_await http::async_read_header(s, buf, *in.parser, use_nothrow_awaitable);
-    if (ec) {
+    if (const auto ec = co_await read_header(s, buf, *in.parser)) {
         co_return client_error(ec, timer);
     }
     for (const auto& f : in.parser->get()) {
