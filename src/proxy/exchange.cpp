@@ -17,7 +17,7 @@ namespace tollgate::proxy {
 namespace {
 
 namespace http = beast::http;
-using parser_type = http::response_parser<http::buffer_body>;
+using parser_type = http::response_parser<http::buffer_body, std::pmr::polymorphic_allocator<char>>;
 using error_code = boost::system::error_code;
 
 constexpr std::size_t upstream_header_limit = 64 * 1024;
@@ -150,6 +150,7 @@ net::awaitable<error_code> open_exchange(server::worker& w,
                                          std::string_view body,
                                          upstream::connection_ptr& conn,
                                          std::optional<parser_type>& parser,
+                                         std::pmr::memory_resource* arena,
                                          server::session_entry& entry) {
     auto& current = entry.watcher->upstream();
     for (int attempt = 0;; ++attempt) {
@@ -162,7 +163,9 @@ net::awaitable<error_code> open_exchange(server::worker& w,
             conn = std::move(*fresh);
         }
         current = &conn->io.socket();
-        parser.emplace();
+        parser.emplace(std::piecewise_construct,
+                       std::make_tuple(),
+                       std::make_tuple(std::pmr::polymorphic_allocator<char>(arena)));
         auto ec = co_await send_and_read_head(*conn, head, body, up.cfg, *parser, entry.upstream);
         if (!ec || !conn->reused || attempt > 0 || parser->got_some() || entry.upstream.fired) {
             co_return ec;
@@ -183,7 +186,7 @@ net::awaitable<exchange_result> forward(stream& client,
         {req.method, req.target, req.request_id, req.fields, req.body.size()}, up.to, up.cfg);
     upstream::connection_ptr conn;
     std::optional<parser_type> parser;
-    out.ec = co_await open_exchange(w, up, head, req.body, conn, parser, entry);
+    out.ec = co_await open_exchange(w, up, head, req.body, conn, parser, req.arena, entry);
     if (out.ec) {
         entry.upstream.disarm();
         entry.watcher->upstream() = nullptr;

@@ -86,8 +86,10 @@ net::awaitable<error_code> read_request(stream& s,
                                         beast::flat_buffer& buf,
                                         const config::server_limits& limits,
                                         watchdog& timer,
+                                        std::pmr::memory_resource& arena,
                                         incoming_request& in) {
-    in.parser.emplace();
+    in.parser.emplace(
+        std::piecewise_construct, std::make_tuple(), std::make_tuple(arena_allocator(&arena)));
     in.parser->header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     in.fields.clear();
     in.body.clear();

@@ -11,7 +11,9 @@
 #include "tollgate/proxy/route.hpp"
 #include "tollgate/server/access_log.hpp"
 
+#include <array>
 #include <chrono>
+#include <memory_resource>
 
 #include <boost/asio/write.hpp>
 
@@ -88,6 +90,9 @@ private:
     server::worker& w_;
     server::session_entry entry_;
     beast::flat_buffer buf_;
+    // Header fields of the request in flight (ours and the upstream's); reset per request.
+    std::array<std::byte, 8192> arena_memory_;
+    std::pmr::monotonic_buffer_resource arena_{arena_memory_.data(), arena_memory_.size()};
 };
 
 net::awaitable<void> connection::run() {
@@ -130,9 +135,10 @@ net::awaitable<bool> connection::await_request(milliseconds timeout) {
 net::awaitable<bool> connection::serve_one() {
     const auto started = std::chrono::steady_clock::now();
     const auto limits = w_.rt().cfg.server.limits;
+    arena_.release();  // the previous request's headers are gone with its parsers
     request r;
     r.send_timeout = limits.send_timeout;
-    const error_code ec = co_await read_request(io_, buf_, limits, entry_.client, r.in);
+    const error_code ec = co_await read_request(io_, buf_, limits, entry_.client, arena_, r.in);
     entry_.client.disarm();
     if (ec && ec.category() != error_category()) {
         co_return false;  // the client left or the socket failed: nothing to answer
@@ -194,7 +200,8 @@ net::awaitable<bool> connection::proxy(request& r) {
                                r.in.body,
                                head.version() >= 11,
                                r.keep_alive,
-                               r.send_timeout};
+                               r.send_timeout,
+                               &arena_};
     event_counter counter;
     entry_.watch.arm(watch_delay);
     const auto result = co_await forward(io_, w_, up, req, &counter, entry_);

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory_resource>
 #include <span>
 #include <string_view>
 
@@ -24,7 +25,8 @@ struct exchange_request {
     std::string_view body;
     bool client_http11 = true;
     bool client_keep_alive = true;
-    std::chrono::milliseconds send_timeout{60'000};  // each write to the client
+    std::chrono::milliseconds send_timeout{60'000};                      // each write to the client
+    std::pmr::memory_resource* arena = std::pmr::new_delete_resource();  // response head fields
 };
 
 struct exchange_result {

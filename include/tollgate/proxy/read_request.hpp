@@ -8,6 +8,7 @@
 #include "tollgate/core/watchdog.hpp"
 #include "tollgate/proxy/framing.hpp"
 
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,12 +19,19 @@
 
 namespace tollgate::proxy {
 
+/// Header fields live in a per-connection arena that is reset between requests, so parsing a
+/// request allocates nothing in the common case.
+using arena_allocator = std::pmr::polymorphic_allocator<char>;
+using request_head =
+    beast::http::request<beast::http::empty_body, beast::http::basic_fields<arena_allocator>>;
+using request_parser = beast::http::request_parser<beast::http::empty_body, arena_allocator>;
+
 struct incoming_request {
-    std::optional<beast::http::request_parser<beast::http::empty_body>> parser;
+    std::optional<request_parser> parser;
     std::vector<header_view> fields;  // views into *parser
     std::string body;
 
-    const beast::http::request<beast::http::empty_body>& head() const { return parser->get(); }
+    const request_head& head() const { return parser->get(); }
 };
 
 /// Fills `in`, with `timer` armed for header_timeout, then body_timeout (the worker's tick
@@ -35,6 +43,7 @@ net::awaitable<boost::system::error_code> read_request(stream& s,
                                                        beast::flat_buffer& buf,
                                                        const config::server_limits& limits,
                                                        watchdog& timer,
+                                                       std::pmr::memory_resource& arena,
                                                        incoming_request& in);
 
 }  // namespace tollgate::proxy
