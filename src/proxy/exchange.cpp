@@ -182,8 +182,12 @@ net::awaitable<exchange_result> forward(stream& client,
                                         body_tap* tap,
                                         server::session_entry& entry) {
     exchange_result out;
-    const std::string head = build_upstream_head(
-        {req.method, req.target, req.request_id, req.fields, req.body.size()}, up.to, up.cfg);
+    auto& scratch = *req.scratch;
+    build_upstream_head(scratch.upstream_head,
+                        {req.method, req.target, req.request_id, req.fields, req.body.size()},
+                        up.to,
+                        up.cfg);
+    const std::string_view head = scratch.upstream_head;
     upstream::connection_ptr conn;
     std::optional<parser_type> parser;
     out.ec = co_await open_exchange(w, up, head, req.body, conn, parser, req.arena, entry);
@@ -194,8 +198,8 @@ net::awaitable<exchange_result> forward(stream& client,
     }
 
     auto& res = parser->get();
-    std::vector<header_view> fields;
-    fields.reserve(16);
+    auto& fields = scratch.response_fields;
+    fields.clear();
     for (const auto& f : res) {
         fields.push_back({f.name_string(), f.value()});
     }
@@ -203,19 +207,20 @@ net::awaitable<exchange_result> forward(stream& client,
     out.status = res.result_int();
     out.keep_alive = req.client_keep_alive && mode != body_mode::until_close && !w.draining();
     const std::string_view ctype = res[http::field::content_type];
-    const std::string client_head = build_client_head({out.status,
-                                                       fields,
-                                                       req.request_id,
-                                                       mode,
-                                                       parser->content_length().value_or(0),
-                                                       out.keep_alive});
+    build_client_head(scratch.client_head,
+                      {out.status,
+                       fields,
+                       req.request_id,
+                       mode,
+                       parser->content_length().value_or(0),
+                       out.keep_alive});
     if (tap) {
         tap->on_head(out.status, ctype);
     }
 
     const std::span<char> buf(conn->relay.get(), upstream::connection::relay_bytes);
     chunk_writer writer(client, mode, req.send_timeout, entry.client);
-    std::string_view pending_head = client_head;
+    std::string_view pending_head = scratch.client_head;
     // Small answers usually arrive with their head: send head and first piece in one write.
     std::size_t got = 0;
     error_code uec;

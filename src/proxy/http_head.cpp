@@ -81,10 +81,11 @@ bool listed_in_connection(std::span<const header_view> fields, std::string_view 
     return false;
 }
 
-std::string build_upstream_head(const upstream_request& req,
-                                const upstream::target& to,
-                                const config::upstream_config& cfg) {
-    std::string out;
+void build_upstream_head(std::string& out,
+                         const upstream_request& req,
+                         const upstream::target& to,
+                         const config::upstream_config& cfg) {
+    out.clear();
     out.reserve(512);
     out.append(req.method).append(" ").append(to.base_path).append(req.target);
     out.append(" HTTP/1.1\r\n");
@@ -114,11 +115,10 @@ std::string build_upstream_head(const upstream_request& req,
         add_number(out, "Content-Length", req.body_bytes);
     }
     out.append("\r\n");
-    return out;
 }
 
-std::string build_client_head(const client_response& res) {
-    std::string out;
+void build_client_head(std::string& out, const client_response& res) {
+    out.clear();
     out.reserve(256);
     char status[8];
     auto [end, ec] = std::to_chars(status, status + sizeof status, res.status);
@@ -152,7 +152,6 @@ std::string build_client_head(const client_response& res) {
         add(out, "Connection", "close");
     }
     out.append("\r\n");
-    return out;
 }
 
 std::string_view reason_phrase(unsigned status) noexcept {

@@ -72,7 +72,8 @@ public:
 
 private:
     struct request {
-        incoming_request in;
+        explicit request(incoming_request& i) : in(i) {}
+        incoming_request& in;
         server::access_record log;
         bool keep_alive = false;
         milliseconds send_timeout{};
@@ -90,6 +91,9 @@ private:
     server::worker& w_;
     server::session_entry entry_;
     beast::flat_buffer buf_;
+    incoming_request in_;       // reused: the body and field views keep their capacity
+    exchange_scratch scratch_;  // reused by each exchange
+    std::string reply_head_;
     // Header fields of the request in flight (ours and the upstream's); reset per request.
     std::array<std::byte, 8192> arena_memory_;
     std::pmr::monotonic_buffer_resource arena_{arena_memory_.data(), arena_memory_.size()};
@@ -136,7 +140,7 @@ net::awaitable<bool> connection::serve_one() {
     const auto started = std::chrono::steady_clock::now();
     const auto limits = w_.rt().cfg.server.limits;
     arena_.release();  // the previous request's headers are gone with its parsers
-    request r;
+    request r(in_);
     r.send_timeout = limits.send_timeout;
     const error_code ec = co_await read_request(io_, buf_, limits, entry_.client, arena_, r.in);
     entry_.client.disarm();
@@ -162,6 +166,9 @@ net::awaitable<bool> connection::serve_one() {
     r.log.latency = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - started);
     w_.log_access(r.log);
+    if (in_.body.capacity() > 64 * 1024) {
+        in_.body = std::string();  // do not keep a large prompt's buffer for the connection's life
+    }
     co_return keep_alive && !w_.draining();
 }
 
@@ -201,7 +208,8 @@ net::awaitable<bool> connection::proxy(request& r) {
                                head.version() >= 11,
                                r.keep_alive,
                                r.send_timeout,
-                               &arena_};
+                               &arena_,
+                               &scratch_};
     event_counter counter;
     entry_.watch.arm(watch_delay);
     const auto result = co_await forward(io_, w_, up, req, &counter, entry_);
@@ -227,9 +235,10 @@ net::awaitable<bool> connection::proxy(request& r) {
 
 net::awaitable<error_code> connection::reply(request& r, unsigned status, std::string_view body) {
     const header_view ctype[] = {{"Content-Type", "application/json"}};
-    const std::string head = build_client_head(
+    build_client_head(
+        reply_head_,
         {status, ctype, r.log.request_id, body_mode::content_length, body.size(), r.keep_alive});
-    const std::array<net::const_buffer, 2> out{net::buffer(head), net::buffer(body)};
+    const std::array<net::const_buffer, 2> out{net::buffer(reply_head_), net::buffer(body)};
     r.log.status = status;
     r.log.bytes_out = body.size();
     entry_.client.arm(r.send_timeout);

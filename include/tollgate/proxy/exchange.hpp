@@ -11,11 +11,21 @@
 #include <cstdint>
 #include <memory_resource>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/system/error_code.hpp>
 
 namespace tollgate::proxy {
+
+/// Buffers an exchange writes into, owned by the client connection so that their capacity
+/// is reused by its next requests.
+struct exchange_scratch {
+    std::string upstream_head;
+    std::string client_head;
+    std::vector<header_view> response_fields;
+};
 
 struct exchange_request {
     std::string_view method;
@@ -27,6 +37,7 @@ struct exchange_request {
     bool client_keep_alive = true;
     std::chrono::milliseconds send_timeout{60'000};                      // each write to the client
     std::pmr::memory_resource* arena = std::pmr::new_delete_resource();  // response head fields
+    exchange_scratch* scratch = nullptr;                                 // required
 };
 
 struct exchange_result {

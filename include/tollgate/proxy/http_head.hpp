@@ -29,10 +29,20 @@ struct upstream_request {
     std::size_t body_bytes = 0;
 };
 
-/// The request head for `to`, with the upstream's own credential for its format.
-std::string build_upstream_head(const upstream_request& req,
-                                const upstream::target& to,
-                                const config::upstream_config& cfg);
+/// The request head for `to`, with the upstream's own credential for its format, written
+/// into `out` (cleared first; its capacity is reused across requests).
+void build_upstream_head(std::string& out,
+                         const upstream_request& req,
+                         const upstream::target& to,
+                         const config::upstream_config& cfg);
+
+inline std::string build_upstream_head(const upstream_request& req,
+                                       const upstream::target& to,
+                                       const config::upstream_config& cfg) {
+    std::string out;
+    build_upstream_head(out, req, to, cfg);
+    return out;
+}
 
 enum class body_mode { none, content_length, chunked, until_close };
 
@@ -45,7 +55,14 @@ struct client_response {
     bool keep_alive = true;
 };
 
-std::string build_client_head(const client_response& res);
+/// The response head for the client, written into `out` (cleared first).
+void build_client_head(std::string& out, const client_response& res);
+
+inline std::string build_client_head(const client_response& res) {
+    std::string out;
+    build_client_head(out, res);
+    return out;
+}
 
 /// Reason phrase for a status code ("OK", "Bad Request", ...).
 std::string_view reason_phrase(unsigned status) noexcept;
