@@ -18,6 +18,15 @@ void add_number(std::string& out, std::string_view name, std::uint64_t n) {
 // Headers a client may not choose for the upstream: credentials (the gateway sends its own),
 // identity headers the gateway sets, and Accept-Encoding (bodies must stay readable for
 // metering; the upstream answers identity).
+bool has_field(std::span<const header_view> fields, std::string_view name) noexcept {
+    for (const auto& f : fields) {
+        if (iequals(f.name, name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 bool is_gateway_owned(std::string_view name) noexcept {
     static constexpr std::string_view owned[] = {"authorization",
                                                  "x-api-key",
@@ -91,12 +100,13 @@ void build_upstream_head(std::string& out,
     out.append(" HTTP/1.1\r\n");
     add(out, "Host", to.host_header);
     std::string_view anthropic_version = cfg.anthropic_version;
+    const bool has_connection = has_field(req.client_fields, "connection");
     for (const auto& f : req.client_fields) {
         if (cfg.format == config::api_format::anthropic && iequals(f.name, "anthropic-version")) {
             anthropic_version = f.value;  // the client knows which API revision it speaks
         }
         if (is_hop_by_hop(f.name) || is_gateway_owned(f.name) ||
-            listed_in_connection(req.client_fields, f.name)) {
+            (has_connection && listed_in_connection(req.client_fields, f.name))) {
             continue;
         }
         add(out, f.name, f.value);
@@ -127,9 +137,10 @@ void build_client_head(std::string& out, const client_response& res) {
         .append(" ")
         .append(reason_phrase(res.status))
         .append("\r\n");
+    const bool has_connection = has_field(res.fields, "connection");
     for (const auto& f : res.fields) {
         if (is_hop_by_hop(f.name) || iequals(f.name, "x-request-id") ||
-            listed_in_connection(res.fields, f.name)) {
+            (has_connection && listed_in_connection(res.fields, f.name))) {
             continue;
         }
         add(out, f.name, f.value);
