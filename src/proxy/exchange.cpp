@@ -27,81 +27,38 @@ error_code upstream_error(const watchdog& timer) {
                        : error_code(error::upstream_unavailable);
 }
 
-// Writes the request and reads the response head into `parser`, within cfg.timeout.
-net::awaitable<error_code> send_and_read_head(upstream::connection& c,
-                                              std::string_view head,
-                                              std::string_view body,
-                                              const config::upstream_config& cfg,
-                                              parser_type& parser,
-                                              watchdog& timer) {
-    timer.arm(cfg.timeout);
-    const std::array<net::const_buffer, 2> out{net::buffer(head), net::buffer(body)};
-    auto [wec, written] = co_await net::async_write(c.io, out, use_nothrow_awaitable);
-    if (wec) {
-        co_return upstream_error(timer);
-    }
-    parser.header_limit(upstream_header_limit);
-    parser.body_limit(boost::none);
-    const auto rec = co_await read_header(c.io, c.buffer, parser);
-    co_return rec ? upstream_error(timer) : error_code{};
-}
-
-// Reads the next piece of body into `buf`, within idle_timeout; returns its size, 0 at the end.
-net::awaitable<std::pair<error_code, std::size_t>> read_piece(upstream::connection& c,
-                                                              parser_type& parser,
-                                                              std::span<char> buf,
-                                                              std::chrono::milliseconds idle,
-                                                              watchdog& timer) {
-    if (parser.is_done()) {
-        co_return std::pair{error_code{}, std::size_t{0}};
-    }
-    auto& body = parser.get().body();
-    body.data = buf.data();
-    body.size = buf.size();
-    timer.arm(idle);
-    const auto [ec, got] = co_await read_body_piece(c.io, c.buffer, parser);
-    co_return std::pair{ec ? upstream_error(timer) : error_code{}, got};
-}
-
 // Writes the response to the client, framing body pieces as chunks when the mode says so.
-// Each write must finish within send_timeout (a client that stops reading is dropped).
+// write() hands back Asio's own awaitable (no coroutine frame of ours per piece); the buffer
+// list lives here until the write completes. Each write is bounded by send_timeout.
 class chunk_writer {
 public:
     chunk_writer(stream& client, body_mode mode, std::chrono::milliseconds timeout, watchdog& timer)
         : client_(client), mode_(mode), timeout_(timeout), timer_(timer) {}
 
-    net::awaitable<error_code> write(std::string_view head, std::string_view data) {
-        std::array<net::const_buffer, 4> out{};
+    auto write(std::string_view head, std::string_view data) {
         std::size_t n = 0;
         if (!head.empty()) {
-            out[n++] = net::buffer(head);
+            out_[n++] = net::buffer(head);
         }
         if (!data.empty() && mode_ == body_mode::chunked) {
             auto [end, ec] = std::to_chars(size_line_, size_line_ + 16, data.size(), 16);
             end[0] = '\r';
             end[1] = '\n';
-            out[n++] = net::buffer(size_line_, static_cast<std::size_t>(end + 2 - size_line_));
-            out[n++] = net::buffer(data);
-            out[n++] = net::buffer("\r\n", 2);
+            out_[n++] = net::buffer(size_line_, static_cast<std::size_t>(end + 2 - size_line_));
+            out_[n++] = net::buffer(data);
+            out_[n++] = net::buffer("\r\n", 2);
         } else if (!data.empty()) {
-            out[n++] = net::buffer(data);
+            out_[n++] = net::buffer(data);
         }
         timer_.arm(timeout_);
-        auto [ec, written] = co_await net::async_write(
-            client_, std::span<const net::const_buffer>(out.data(), n), use_nothrow_awaitable);
-        timer_.disarm();
-        co_return ec;
+        return net::async_write(
+            client_, std::span<const net::const_buffer>(out_.data(), n), use_nothrow_awaitable);
     }
 
-    net::awaitable<error_code> finish() {
-        if (mode_ != body_mode::chunked) {
-            co_return error_code{};
-        }
+    /// The last chunk of a chunked body.
+    auto finish() {
         timer_.arm(timeout_);
-        auto [ec, n] =
-            co_await net::async_write(client_, net::buffer("0\r\n\r\n", 5), use_nothrow_awaitable);
-        timer_.disarm();
-        co_return ec;
+        return net::async_write(client_, net::buffer("0\r\n\r\n", 5), use_nothrow_awaitable);
     }
 
 private:
@@ -109,6 +66,7 @@ private:
     body_mode mode_;
     std::chrono::milliseconds timeout_;
     watchdog& timer_;
+    std::array<net::const_buffer, 4> out_{};
     char size_line_[20];
 };
 
@@ -142,21 +100,23 @@ net::awaitable<void> end_broken_stream(chunk_writer& out, body_mode mode, std::s
     co_await out.finish();
 }
 
-// Acquires a connection (pooled or new), sends the request and reads the response head. A
-// pooled connection that fails before answering is retried once on a fresh one.
+// Acquires a connection (pooled or new), sends the request and reads the response head
+// within cfg.timeout. A pooled connection that fails before answering is retried once on a
+// fresh one.
 net::awaitable<error_code> open_exchange(server::worker& w,
                                          const server::upstream_runtime& up,
-                                         std::string_view head,
-                                         std::string_view body,
+                                         const exchange_request& req,
                                          upstream::connection_ptr& conn,
                                          std::optional<parser_type>& parser,
-                                         std::pmr::memory_resource* arena,
                                          server::session_entry& entry) {
     auto& current = entry.watcher->upstream();
+    auto& timer = entry.upstream;
+    const std::array<net::const_buffer, 2> out{net::buffer(req.scratch->upstream_head),
+                                               net::buffer(req.body)};
     for (int attempt = 0;; ++attempt) {
         conn = w.pool().take(up.pool_key);
         if (!conn) {
-            auto fresh = co_await upstream::connect(up, {entry.upstream, current});
+            auto fresh = co_await upstream::connect(up, {timer, current});
             if (!fresh) {
                 co_return fresh.error();
             }
@@ -165,10 +125,19 @@ net::awaitable<error_code> open_exchange(server::worker& w,
         current = &conn->io.socket();
         parser.emplace(std::piecewise_construct,
                        std::make_tuple(),
-                       std::make_tuple(std::pmr::polymorphic_allocator<char>(arena)));
-        auto ec = co_await send_and_read_head(*conn, head, body, up.cfg, *parser, entry.upstream);
-        if (!ec || !conn->reused || attempt > 0 || parser->got_some() || entry.upstream.fired) {
-            co_return ec;
+                       std::make_tuple(std::pmr::polymorphic_allocator<char>(req.arena)));
+        parser->header_limit(upstream_header_limit);
+        parser->body_limit(boost::none);
+        timer.arm(up.cfg.timeout);
+        auto [ec, written] = co_await net::async_write(conn->io, out, use_nothrow_awaitable);
+        if (!ec) {
+            ec = co_await read_header(conn->io, conn->buffer, *parser);
+        }
+        if (!ec) {
+            co_return error_code{};
+        }
+        if (!conn->reused || attempt > 0 || parser->got_some() || timer.fired) {
+            co_return upstream_error(timer);
         }
     }
 }
@@ -187,10 +156,9 @@ net::awaitable<exchange_result> forward(stream& client,
                         {req.method, req.target, req.request_id, req.fields, req.body.size()},
                         up.to,
                         up.cfg);
-    const std::string_view head = scratch.upstream_head;
     upstream::connection_ptr conn;
     std::optional<parser_type> parser;
-    out.ec = co_await open_exchange(w, up, head, req.body, conn, parser, req.arena, entry);
+    out.ec = co_await open_exchange(w, up, req, conn, parser, entry);
     if (out.ec) {
         entry.upstream.disarm();
         entry.watcher->upstream() = nullptr;
@@ -218,23 +186,35 @@ net::awaitable<exchange_result> forward(stream& client,
         tap->on_head(out.status, ctype);
     }
 
-    const std::span<char> buf(conn->relay.get(), upstream::connection::relay_bytes);
+    const std::span<char> window(conn->relay.get(), upstream::connection::relay_bytes);
+    auto& body = parser->get().body();
     chunk_writer writer(client, mode, req.send_timeout, entry.client);
     std::string_view pending_head = scratch.client_head;
-    // Small answers usually arrive with their head: send head and first piece in one write.
-    std::size_t got = 0;
     error_code uec;
-    if (conn->buffer.size() > 0 || parser->is_done()) {
-        std::tie(uec, got) =
-            co_await read_piece(*conn, *parser, buf, up.cfg.idle_timeout, entry.upstream);
-    }
     for (;;) {
-        const std::string_view piece(buf.data(), got);
+        // Read the next piece, unless the head should go out alone first: nothing of the body
+        // is here yet (a stream's first event may take long; the client gets the head now).
+        std::size_t got = 0;
+        if (pending_head.empty() || conn->buffer.size() > 0 || parser->is_done()) {
+            body.data = window.data();
+            body.size = window.size();
+            entry.upstream.arm(up.cfg.idle_timeout);
+            if (parse_buffered_body(conn->buffer, *parser, window.size(), uec)) {
+                got = window.size() - body.size;
+            } else {
+                std::tie(uec, got) = co_await read_body_piece(conn->io, conn->buffer, *parser);
+            }
+            if (uec) {
+                uec = upstream_error(entry.upstream);
+            }
+        }
+        const std::string_view piece(window.data(), got);
         if (tap && got) {
             tap->on_body(piece);
         }
         if (!pending_head.empty() || got) {
-            if (auto cec = co_await writer.write(pending_head, piece); cec) {
+            auto [cec, written] = co_await writer.write(pending_head, piece);
+            if (cec) {
                 out.ec = cec;  // the client went away
                 out.keep_alive = false;
                 break;
@@ -246,8 +226,6 @@ net::awaitable<exchange_result> forward(stream& client,
         if (uec || parser->is_done()) {
             break;
         }
-        std::tie(uec, got) =
-            co_await read_piece(*conn, *parser, buf, up.cfg.idle_timeout, entry.upstream);
     }
     entry.upstream.disarm();
     entry.watcher->upstream() = nullptr;  // from here on the client watch has nothing to abort
@@ -256,8 +234,9 @@ net::awaitable<exchange_result> forward(stream& client,
         tap->on_end(complete);
     }
     if (complete) {
-        if (co_await writer.finish()) {
-            out.keep_alive = false;
+        if (mode == body_mode::chunked) {
+            auto [fec, n] = co_await writer.finish();
+            out.keep_alive = out.keep_alive && !fec;
         }
         if (parser->keep_alive() && conn->buffer.size() == 0) {
             w.pool().put(up.pool_key, std::move(conn), up.cfg.max_idle_connections);
@@ -267,6 +246,7 @@ net::awaitable<exchange_result> forward(stream& client,
         out.keep_alive = false;
         co_await end_broken_stream(writer, mode, ctype);
     }
+    entry.client.disarm();
     co_return out;
 }
 

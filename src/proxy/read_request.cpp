@@ -94,8 +94,12 @@ net::awaitable<error_code> read_request(stream& s,
     in.fields.clear();
     in.body.clear();
     timer.arm(limits.header_timeout);
-    if (const auto ec = co_await read_header(s, buf, *in.parser)) {
-        co_return client_error(ec, timer);
+    error_code hec;
+    if (!parse_buffered_header(buf, *in.parser, hec)) {
+        hec = co_await read_header(s, buf, *in.parser);
+    }
+    if (hec) {
+        co_return client_error(hec, timer);
     }
     for (const auto& f : in.parser->get()) {
         in.fields.push_back({f.name_string(), f.value()});
@@ -122,8 +126,14 @@ net::awaitable<error_code> read_request(stream& s,
     if (framing->chunked) {
         co_return co_await read_chunked_body(s, buf, limits, timer, in.body);
     }
-    co_return co_await read_sized_body(
-        s, buf, timer, static_cast<std::size_t>(framing->content_length), in.body);
+    const auto length = static_cast<std::size_t>(framing->content_length);
+    if (buf.size() >= length) {
+        // The usual case: the body came with the head. No coroutine call for it.
+        in.body.assign(static_cast<const char*>(buf.data().data()), length);
+        buf.consume(length);
+        co_return error_code{};
+    }
+    co_return co_await read_sized_body(s, buf, timer, length, in.body);
 }
 
 }  // namespace tollgate::proxy

@@ -1,15 +1,15 @@
 // Reading an HTTP message with a Beast parser, parsing what is already buffered in place and
 // awaiting the socket only when the parser needs more bytes. A small request or response
-// usually arrives whole with the first read, so this saves the scheduler round trip that an
-// async_read_header completing at once would cost. Included by the I/O sources only.
+// usually arrives whole with the first read: the parse_buffered_* functions then finish it
+// without I/O and without a coroutine call (a frame each). Included by the I/O sources only.
 #pragma once
 
-#include "tollgate/core/stream.hpp"
-
 #include <algorithm>
-
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
+#include <utility>
+
+#include "tollgate/core/stream.hpp"
 
 namespace tollgate::proxy {
 
@@ -33,51 +33,66 @@ inline net::awaitable<boost::system::error_code> fill(stream& s,
 
 }  // namespace detail
 
-/// Parses until the header is complete.
+/// Parses the header from what `buf` holds, without I/O. True when the header is complete
+/// or `ec` is set; false when more bytes are needed.
+template <class Parser>
+bool parse_buffered_header(beast::flat_buffer& buf, Parser& p, boost::system::error_code& ec) {
+    if (buf.size() > 0) {
+        buf.consume(p.put(buf.data(), ec));
+        if (ec == beast::http::error::need_more) {
+            ec = {};
+        }
+    }
+    return ec || p.is_header_done();
+}
+
+/// Parses until the header is complete, reading the socket as needed.
 template <class Parser>
 net::awaitable<boost::system::error_code> read_header(stream& s,
                                                       beast::flat_buffer& buf,
                                                       Parser& p) {
     for (;;) {
-        if (buf.size() > 0) {
-            boost::system::error_code ec;
-            buf.consume(p.put(buf.data(), ec));
-            if (ec && ec != beast::http::error::need_more) {
-                co_return ec;
-            }
-            if (p.is_header_done()) {
-                co_return boost::system::error_code{};
-            }
+        boost::system::error_code ec;
+        if (parse_buffered_header(buf, p, ec)) {
+            co_return ec;
         }
-        if (auto ec = co_await detail::fill(s, buf, p.got_some())) {
+        if ((ec = co_await detail::fill(s, buf, p.got_some()))) {
             co_return ec;
         }
     }
 }
 
+/// Parses buffered body bytes into the parser's buffer_body window (of `window` bytes),
+/// without I/O. True when there is a result (bytes produced, the message done, or `ec` set);
+/// false when the socket must be read.
+template <class Parser>
+bool parse_buffered_body(beast::flat_buffer& buf,
+                         Parser& p,
+                         std::size_t window,
+                         boost::system::error_code& ec) {
+    p.eager(true);
+    if (buf.size() > 0) {
+        buf.consume(p.put(buf.data(), ec));
+        if (ec == beast::http::error::need_buffer || ec == beast::http::error::need_more) {
+            ec = {};  // the window is full, or the buffer is used up
+        }
+    }
+    return ec || p.is_done() || p.get().body().size < window;
+}
+
 /// Parses body bytes into the parser's buffer_body window until it holds some, the window is
-/// full, or the message is done. Returns how many bytes it produced.
+/// full, or the message is done, reading the socket as needed. Returns the bytes produced.
 template <class Parser>
 net::awaitable<std::pair<boost::system::error_code, std::size_t>> read_body_piece(
     stream& s, beast::flat_buffer& buf, Parser& p) {
     auto& body = p.get().body();
     const std::size_t window = body.size;
-    p.eager(true);
     for (;;) {
-        if (buf.size() > 0) {
-            boost::system::error_code ec;
-            buf.consume(p.put(buf.data(), ec));
-            if (ec == beast::http::error::need_buffer) {
-                ec = {};  // the window is full
-            }
-            if (ec && ec != beast::http::error::need_more) {
-                co_return std::pair{ec, window - body.size};
-            }
+        boost::system::error_code ec;
+        if (parse_buffered_body(buf, p, window, ec)) {
+            co_return std::pair{ec, window - body.size};
         }
-        if (p.is_done() || body.size < window) {
-            co_return std::pair{boost::system::error_code{}, window - body.size};
-        }
-        if (auto ec = co_await detail::fill(s, buf, true)) {
+        if ((ec = co_await detail::fill(s, buf, true))) {
             if (ec == beast::http::error::partial_message && p.need_eof()) {
                 p.put_eof(ec);  // a body delimited by the end of the connection is complete
             }
