@@ -28,8 +28,8 @@ void access_batch::add(const access_record& r,
     if (!text_.empty()) {
         text_ += '\n';
     }
-    const std::string line = format_access_line(r, format);
     if (format == config::log_format::json) {
+        const std::string line = format_access_line(r, format);
         text_ += R"({"time":")";
         append_time(now);
         text_ += "\",";
@@ -37,7 +37,7 @@ void access_batch::add(const access_record& r,
     } else {
         append_time(now);
         text_ += " access ";
-        text_ += line;
+        append_access_line(text_, r, format);
     }
 }
 

@@ -24,7 +24,7 @@ void append_text_value(std::string& out, std::string_view v) {
 
 }  // namespace
 
-std::string format_access_line(const access_record& r, config::log_format format) {
+void append_access_line(std::string& out, const access_record& r, config::log_format format) {
     const double ms = static_cast<double>(r.latency.count()) / 1000.0;
     if (format == config::log_format::json) {
         nlohmann::json j = {{"request_id", r.request_id},
@@ -38,12 +38,13 @@ std::string format_access_line(const access_record& r, config::log_format format
                             {"sse_events", r.sse_events},
                             {"latency_ms", ms},
                             {"error", r.error}};
-        return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        return;
     }
-    std::string out;
-    out.reserve(256);
-    const auto field = [&out](std::string_view key, std::string_view value) {
-        out.append(out.empty() ? "" : " ").append(key).append("=");
+    bool first = true;
+    const auto field = [&out, &first](std::string_view key, std::string_view value) {
+        out.append(first ? "" : " ").append(key).append("=");
+        first = false;
         append_text_value(out, value);
     };
     // Numbers via to_chars: this runs once per request on an io thread.
@@ -70,7 +71,6 @@ std::string format_access_line(const access_record& r, config::log_format format
     latency.append(".").append(fraction);
     field("ms", latency);
     field("error", r.error);
-    return out;
 }
 
 }  // namespace tollgate::server

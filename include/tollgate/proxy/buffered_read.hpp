@@ -4,31 +4,30 @@
 // without I/O and without a coroutine call (a frame each). Included by the I/O sources only.
 #pragma once
 
+#include "tollgate/core/stream.hpp"
+
 #include <algorithm>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/error.hpp>
 #include <utility>
 
-#include "tollgate/core/stream.hpp"
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
 
 namespace tollgate::proxy {
 
 namespace detail {
 
-// One socket read into `buf`; end of stream becomes Beast's end_of_stream (nothing of a
-// message yet) or partial_message (a message cut short).
-inline net::awaitable<boost::system::error_code> fill(stream& s,
-                                                      beast::flat_buffer& buf,
-                                                      bool got_some) {
-    const std::size_t room =
-        std::max<std::size_t>(4096, std::min<std::size_t>(buf.capacity() - buf.size(), 65536));
-    auto [ec, n] = co_await s.async_read_some(buf.prepare(room), use_nothrow_awaitable);
-    buf.commit(n);
+// How much to read next: at least 4 KiB, at most 64 KiB.
+inline std::size_t read_room(const beast::flat_buffer& buf) {
+    return std::max<std::size_t>(4096, std::min<std::size_t>(buf.capacity() - buf.size(), 65536));
+}
+
+// End of stream becomes Beast's end_of_stream (nothing of a message yet) or partial_message
+// (a message cut short); other errors pass through.
+inline boost::system::error_code end_of(const boost::system::error_code& ec, bool got_some) {
     if (ec == net::error::eof) {
-        co_return got_some ? beast::http::error::partial_message
-                           : beast::http::error::end_of_stream;
+        return got_some ? beast::http::error::partial_message : beast::http::error::end_of_stream;
     }
-    co_return ec;
+    return ec;
 }
 
 }  // namespace detail
@@ -56,8 +55,12 @@ net::awaitable<boost::system::error_code> read_header(stream& s,
         if (parse_buffered_header(buf, p, ec)) {
             co_return ec;
         }
-        if ((ec = co_await detail::fill(s, buf, p.got_some()))) {
-            co_return ec;
+        const bool got_some = p.got_some();
+        const std::size_t room = detail::read_room(buf);
+        auto [rec, n] = co_await s.async_read_some(buf.prepare(room), use_nothrow_awaitable);
+        buf.commit(n);
+        if (rec) {
+            co_return detail::end_of(rec, got_some);
         }
     }
 }
@@ -92,7 +95,10 @@ net::awaitable<std::pair<boost::system::error_code, std::size_t>> read_body_piec
         if (parse_buffered_body(buf, p, window, ec)) {
             co_return std::pair{ec, window - body.size};
         }
-        if ((ec = co_await detail::fill(s, buf, true))) {
+        auto [rec, n] =
+            co_await s.async_read_some(buf.prepare(detail::read_room(buf)), use_nothrow_awaitable);
+        buf.commit(n);
+        if ((ec = rec ? detail::end_of(rec, true) : boost::system::error_code{})) {
             if (ec == beast::http::error::partial_message && p.need_eof()) {
                 p.put_eof(ec);  // a body delimited by the end of the connection is complete
             }

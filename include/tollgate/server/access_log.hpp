@@ -25,6 +25,13 @@ struct access_record {
     std::string error;  // empty when none
 };
 
-std::string format_access_line(const access_record& r, config::log_format format);
+/// Appends the line for `r` to `out` (text: key=value pairs; json: one object).
+void append_access_line(std::string& out, const access_record& r, config::log_format format);
+
+inline std::string format_access_line(const access_record& r, config::log_format format) {
+    std::string out;
+    append_access_line(out, r, format);
+    return out;
+}
 
 }  // namespace tollgate::server
