@@ -28,6 +28,8 @@ using namespace tollgate;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 using request = http::request<http::string_body>;
+// The mock runs one io_context on several threads with the default (type-erased) executor.
+constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
 
 struct stats {
     std::atomic<long> requests{0};
@@ -72,7 +74,7 @@ net::awaitable<bool> pause(beast::tcp_stream& s, std::chrono::milliseconds d) {
         co_return true;
     }
     net::steady_timer t(s.get_executor(), d);
-    auto [ec] = co_await t.async_wait(use_nothrow_awaitable);
+    auto [ec] = co_await t.async_wait(use_nothrow);
     co_return !ec;
 }
 
@@ -85,11 +87,11 @@ net::awaitable<bool> play(beast::tcp_stream& s, const mock::reply_plan& p, bool 
         const std::string body = p.pieces.empty() ? "" : p.pieces.front();
         const std::string head = head_of(p, body.size(), keep_alive && p.drop_after < 0);
         const std::string out = p.drop_after == 0 ? head : head + body;
-        auto [ec, n] = co_await net::async_write(s, net::buffer(out), use_nothrow_awaitable);
+        auto [ec, n] = co_await net::async_write(s, net::buffer(out), use_nothrow);
         co_return !ec && p.drop_after < 0 && keep_alive;
     }
     auto [hec, hn] =
-        co_await net::async_write(s, net::buffer(head_of(p, 0, keep_alive)), use_nothrow_awaitable);
+        co_await net::async_write(s, net::buffer(head_of(p, 0, keep_alive)), use_nothrow);
     for (std::size_t i = 0; !hec && i < p.pieces.size(); ++i) {
         if (static_cast<int>(i) == p.drop_after) {
             s.socket().close();
@@ -104,13 +106,13 @@ net::awaitable<bool> play(beast::tcp_stream& s, const mock::reply_plan& p, bool 
             net::buffer(size, static_cast<std::size_t>(len)),
             net::buffer(p.pieces[i]),
             net::buffer("\r\n", 2)};
-        auto [ec, n] = co_await net::async_write(s, chunk, use_nothrow_awaitable);
+        auto [ec, n] = co_await net::async_write(s, chunk, use_nothrow);
         if (ec) {
             ++counters.streams_aborted;
             co_return false;
         }
     }
-    auto [ec, n] = co_await net::async_write(s, net::buffer("0\r\n\r\n", 5), use_nothrow_awaitable);
+    auto [ec, n] = co_await net::async_write(s, net::buffer("0\r\n\r\n", 5), use_nothrow);
     if (ec) {
         ++counters.streams_aborted;
         co_return false;
@@ -126,7 +128,7 @@ net::awaitable<void> session(tcp::socket socket) {
     for (;;) {
         http::request_parser<http::string_body> parser;
         parser.body_limit(64 * 1024 * 1024);
-        auto [ec, n] = co_await http::async_read(s, buf, parser, use_nothrow_awaitable);
+        auto [ec, n] = co_await http::async_read(s, buf, parser, use_nothrow);
         if (ec) {
             break;
         }
@@ -152,7 +154,7 @@ net::awaitable<void> session(tcp::socket socket) {
 
 net::awaitable<void> accept_loop(tcp::acceptor& acceptor) {
     for (;;) {
-        auto [ec, socket] = co_await acceptor.async_accept(use_nothrow_awaitable);
+        auto [ec, socket] = co_await acceptor.async_accept(use_nothrow);
         if (ec == net::error::operation_aborted) {
             co_return;
         }

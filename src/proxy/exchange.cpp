@@ -87,7 +87,7 @@ bool is_event_stream(std::string_view content_type) {
 
 // An upstream that broke off mid-stream: an SSE client gets a final error event and a clean
 // end of the chunked body, so SDKs raise instead of hanging; others see the connection close.
-net::awaitable<void> end_broken_stream(chunk_writer& out, body_mode mode, std::string_view ctype) {
+task<void> end_broken_stream(chunk_writer& out, body_mode mode, std::string_view ctype) {
     if (mode != body_mode::chunked) {
         co_return;
     }
@@ -103,12 +103,12 @@ net::awaitable<void> end_broken_stream(chunk_writer& out, body_mode mode, std::s
 // Acquires a connection (pooled or new), sends the request and reads the response head
 // within cfg.timeout. A pooled connection that fails before answering is retried once on a
 // fresh one.
-net::awaitable<error_code> open_exchange(server::worker& w,
-                                         const server::upstream_runtime& up,
-                                         const exchange_request& req,
-                                         upstream::connection_ptr& conn,
-                                         std::optional<parser_type>& parser,
-                                         server::session_entry& entry) {
+task<error_code> open_exchange(server::worker& w,
+                               const server::upstream_runtime& up,
+                               const exchange_request& req,
+                               upstream::connection_ptr& conn,
+                               std::optional<parser_type>& parser,
+                               server::session_entry& entry) {
     auto& current = entry.watcher->upstream();
     auto& timer = entry.upstream;
     const std::array<net::const_buffer, 2> out{net::buffer(req.scratch->upstream_head),
@@ -144,12 +144,12 @@ net::awaitable<error_code> open_exchange(server::worker& w,
 
 }  // namespace
 
-net::awaitable<exchange_result> forward(stream& client,
-                                        server::worker& w,
-                                        const server::upstream_runtime& up,
-                                        const exchange_request& req,
-                                        body_tap* tap,
-                                        server::session_entry& entry) {
+task<exchange_result> forward(stream& client,
+                              server::worker& w,
+                              const server::upstream_runtime& up,
+                              const exchange_request& req,
+                              body_tap* tap,
+                              server::session_entry& entry) {
     exchange_result out;
     auto& scratch = *req.scratch;
     build_upstream_head(scratch.upstream_head,

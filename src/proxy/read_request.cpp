@@ -28,11 +28,11 @@ error_code client_error(const error_code& ec, const watchdog& timer) {
     return ec;  // the connection itself failed or closed: nothing to answer
 }
 
-net::awaitable<error_code> read_sized_body(stream& s,
-                                           beast::flat_buffer& buf,
-                                           const watchdog& timer,
-                                           std::size_t length,
-                                           std::string& body) {
+task<error_code> read_sized_body(stream& s,
+                                 beast::flat_buffer& buf,
+                                 const watchdog& timer,
+                                 std::size_t length,
+                                 std::string& body) {
     body.resize(length);
     const std::size_t have = std::min(length, buf.size());
     net::buffer_copy(net::buffer(body.data(), have), buf.data());
@@ -45,11 +45,11 @@ net::awaitable<error_code> read_sized_body(stream& s,
     co_return ec ? client_error(ec, timer) : error_code{};
 }
 
-net::awaitable<error_code> read_chunked_body(stream& s,
-                                             beast::flat_buffer& buf,
-                                             const config::server_limits& limits,
-                                             const watchdog& timer,
-                                             std::string& body) {
+task<error_code> read_chunked_body(stream& s,
+                                   beast::flat_buffer& buf,
+                                   const config::server_limits& limits,
+                                   const watchdog& timer,
+                                   std::string& body) {
     chunked_decoder decoder(limits.max_chunk_line_bytes, limits.max_body_bytes);
     for (;;) {
         const auto data = buf.cdata();
@@ -82,12 +82,12 @@ bool expects_continue(const incoming_request& in) {
 
 }  // namespace
 
-net::awaitable<error_code> read_request(stream& s,
-                                        beast::flat_buffer& buf,
-                                        const config::server_limits& limits,
-                                        watchdog& timer,
-                                        std::pmr::memory_resource& arena,
-                                        incoming_request& in) {
+task<error_code> read_request(stream& s,
+                              beast::flat_buffer& buf,
+                              const config::server_limits& limits,
+                              watchdog& timer,
+                              std::pmr::memory_resource& arena,
+                              incoming_request& in) {
     in.parser.emplace(
         std::piecewise_construct, std::make_tuple(), std::make_tuple(arena_allocator(&arena)));
     in.parser->header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));

@@ -68,7 +68,7 @@ public:
     connection(const connection&) = delete;
     connection& operator=(const connection&) = delete;
 
-    net::awaitable<void> run();
+    task<void> run();
 
 private:
     struct request {
@@ -79,13 +79,13 @@ private:
         milliseconds send_timeout{};
     };
 
-    net::awaitable<bool> await_request(milliseconds timeout);
-    net::awaitable<bool> serve_one();
-    net::awaitable<bool> handle(request& r);
-    net::awaitable<bool> proxy(request& r);
-    net::awaitable<error_code> reply(request& r, unsigned status, std::string_view body);
-    net::awaitable<error_code> reply_error(request& r, const error_code& ec);
-    net::awaitable<void> linger_close();
+    task<bool> await_request(milliseconds timeout);
+    task<bool> serve_one();
+    task<bool> handle(request& r);
+    task<bool> proxy(request& r);
+    task<error_code> reply(request& r, unsigned status, std::string_view body);
+    task<error_code> reply_error(request& r, const error_code& ec);
+    task<void> linger_close();
 
     stream io_;
     server::worker& w_;
@@ -99,7 +99,7 @@ private:
     std::pmr::monotonic_buffer_resource arena_{arena_memory_.data(), arena_memory_.size()};
 };
 
-net::awaitable<void> connection::run() {
+task<void> connection::run() {
     const auto limits = w_.rt().cfg.server.limits;
     bool ok = true;
     if (auto* tls = io_.tls()) {
@@ -124,7 +124,7 @@ net::awaitable<void> connection::run() {
 
 // Waits for the first byte of the next request; false if the client left, the wait timed out
 // or a drain cancelled it.
-net::awaitable<bool> connection::await_request(milliseconds timeout) {
+task<bool> connection::await_request(milliseconds timeout) {
     if (buf_.size() > 0) {
         co_return true;
     }
@@ -136,7 +136,7 @@ net::awaitable<bool> connection::await_request(milliseconds timeout) {
 }
 
 // Serves one request; false when the connection must close afterwards.
-net::awaitable<bool> connection::serve_one() {
+task<bool> connection::serve_one() {
     const auto started = std::chrono::steady_clock::now();
     const auto limits = w_.rt().cfg.server.limits;
     arena_.release();  // the previous request's headers are gone with its parsers
@@ -172,7 +172,7 @@ net::awaitable<bool> connection::serve_one() {
     co_return keep_alive && !w_.draining();
 }
 
-net::awaitable<bool> connection::handle(request& r) {
+task<bool> connection::handle(request& r) {
     const auto& head = r.in.head();
     const auto kind = classify(head.method_string(), head.target());
     if (!kind) {
@@ -185,7 +185,7 @@ net::awaitable<bool> connection::handle(request& r) {
     co_return co_await proxy(r);
 }
 
-net::awaitable<bool> connection::proxy(request& r) {
+task<bool> connection::proxy(request& r) {
     const auto rt = w_.snapshot();  // this request keeps the config it started with
     const auto& head = r.in.head();
     auto fields = scan_request_body(r.in.body, rt->cfg.server.limits.max_json_depth);
@@ -233,7 +233,7 @@ net::awaitable<bool> connection::proxy(request& r) {
     co_return result.keep_alive;
 }
 
-net::awaitable<error_code> connection::reply(request& r, unsigned status, std::string_view body) {
+task<error_code> connection::reply(request& r, unsigned status, std::string_view body) {
     const header_view ctype[] = {{"Content-Type", "application/json"}};
     build_client_head(
         reply_head_,
@@ -247,14 +247,14 @@ net::awaitable<error_code> connection::reply(request& r, unsigned status, std::s
     co_return ec;
 }
 
-net::awaitable<error_code> connection::reply_error(request& r, const error_code& ec) {
+task<error_code> connection::reply_error(request& r, const error_code& ec) {
     const auto described = describe(ec);
     co_return co_await reply(r, described.status, error_body(described));
 }
 
 // After refusing a request whose body we did not read, stop sending and drain what the client
 // still sends for a moment, so the kernel does not reset the connection over our answer.
-net::awaitable<void> connection::linger_close() {
+task<void> connection::linger_close() {
     error_code ec;
     io_.socket().shutdown(net::socket_base::shutdown_send, ec);
     entry_.client.arm(linger_time);
@@ -270,7 +270,7 @@ net::awaitable<void> connection::linger_close() {
 
 }  // namespace
 
-net::awaitable<void> run_session(net::ip::tcp::socket socket, server::worker& w) {
+task<void> run_session(tcp_socket socket, server::worker& w) {
     socket.set_option(net::ip::tcp::no_delay(true));
     const auto rt = w.snapshot();
     connection c(

@@ -33,7 +33,7 @@ void on_task_end(std::exception_ptr e) {
     }
 }
 
-net::awaitable<void> accept_loop(tcp::acceptor& acceptor, workers_t& workers) {
+task<void> accept_loop(tcp::acceptor& acceptor, workers_t& workers) {
     for (std::size_t next = 0;; next = (next + 1) % workers.size()) {
         worker& w = *workers[next];
         auto [ec, socket] = co_await acceptor.async_accept(w.ioc(), use_nothrow_awaitable);
@@ -71,10 +71,10 @@ void reload(const std::string& path, workers_t& workers) {
     }
 }
 
-net::awaitable<void> signal_loop(net::signal_set& signals,
-                                 tcp::acceptor& acceptor,
-                                 workers_t& workers,
-                                 std::string path) {
+task<void> signal_loop(net::signal_set& signals,
+                       tcp::acceptor& acceptor,
+                       workers_t& workers,
+                       std::string path) {
     for (;;) {
         auto [ec, signo] = co_await signals.async_wait(use_nothrow_awaitable);
         if (ec) {

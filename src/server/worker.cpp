@@ -25,7 +25,10 @@ std::string worker::next_request_id() {
 }
 
 void worker::start() {
-    net::post(ioc_, [this] { schedule_tick(); });
+    net::post(ioc_, [this] {
+        watchdog::refresh_coarse_now();
+        schedule_tick();
+    });
     thread_ = std::thread([this] {
         ioc_.run();
         write_access_batch(access_.take());
@@ -77,7 +80,7 @@ void worker::schedule_tick() {
 }
 
 void worker::tick() {
-    const auto now = watchdog::clock::now();
+    const auto now = watchdog::refresh_coarse_now();
     for (auto* s : sessions_) {
         if (s->client.due <= now) {
             s->client.fired = true;

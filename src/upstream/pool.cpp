@@ -39,9 +39,8 @@ void pool::put(const std::string& key, connection_ptr c, std::size_t max_idle) {
     }
 }
 
-net::awaitable<result<connection_ptr>> connect(const server::upstream_runtime& up,
-                                               upstream_guard guard) {
-    auto executor = co_await net::this_coro::executor;
+task<result<connection_ptr>> connect(const server::upstream_runtime& up, upstream_guard guard) {
+    auto ex = co_await net::this_coro::executor;
     const auto& to = up.to;
     guard.timer.arm(up.cfg.connect_timeout);
 
@@ -52,7 +51,7 @@ net::awaitable<result<connection_ptr>> connect(const server::upstream_runtime& u
         endpoints.emplace_back(address, to.port);
     } else {
         // getaddrinfo runs on Asio's resolver thread, never on this io thread.
-        tcp::resolver resolver(executor);
+        net::ip::basic_resolver<tcp, executor> resolver(ex);
         auto [rec, results] = co_await resolver.async_resolve(
             to.host, std::to_string(to.port), use_nothrow_awaitable);
         if (rec) {
@@ -67,7 +66,7 @@ net::awaitable<result<connection_ptr>> connect(const server::upstream_runtime& u
         return guard.timer.fired ? error::upstream_timeout : error::upstream_unavailable;
     };
 
-    tcp::socket socket(executor);
+    tcp_socket socket(ex);
     guard.current = &socket;
     auto [cec, ep] = co_await net::async_connect(socket, endpoints, use_nothrow_awaitable);
     if (cec) {

@@ -1,22 +1,21 @@
 #include "harness.hpp"
 
 #include <arpa/inet.h>
+#include <cerrno>
+#include <cstdlib>
 #include <fcntl.h>
+#include <fstream>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdlib>
-#include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 
 extern char** environ;
 
@@ -53,7 +52,8 @@ std::uint16_t free_port() {
 process::process(std::vector<std::string> argv, const std::string& log_path) : log_(log_path) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(
+        &actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_adddup2(&actions, 1, 2);
     std::vector<char*> args;
     for (auto& a : argv) {
@@ -122,7 +122,9 @@ connection::connection(std::uint16_t port) {
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
-connection::~connection() { close(); }
+connection::~connection() {
+    close();
+}
 
 void connection::close() {
     if (fd_ >= 0) {
@@ -158,7 +160,8 @@ std::string connection::read_some(std::chrono::milliseconds timeout) {
 bool connection::closed_by_peer(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (!eof_ && std::chrono::steady_clock::now() < deadline) {
-        buf_ += read_some(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+        buf_ += read_some(std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now()));
     }
     return eof_;
 }
@@ -173,7 +176,8 @@ namespace {
 // Fills c.pending() until it holds `n` bytes or the peer stops.
 bool fill(connection& c, std::size_t n, std::chrono::steady_clock::time_point deadline) {
     while (c.pending().size() < n) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0 || c.eof()) {
             return false;
         }
@@ -182,7 +186,10 @@ bool fill(connection& c, std::size_t n, std::chrono::steady_clock::time_point de
     return true;
 }
 
-bool fill_until(connection& c, std::string_view marker, std::chrono::steady_clock::time_point deadline, std::size_t& at) {
+bool fill_until(connection& c,
+                std::string_view marker,
+                std::chrono::steady_clock::time_point deadline,
+                std::size_t& at) {
     for (;;) {
         at = c.pending().find(marker);
         if (at != std::string::npos) {
@@ -237,7 +244,8 @@ std::optional<response> read_response(connection& c, std::chrono::milliseconds t
             line.pop_back();
         }
         const auto colon = line.find(':');
-        r.headers[lower(line.substr(0, colon))] = line.substr(line.find_first_not_of(' ', colon + 1));
+        r.headers[lower(line.substr(0, colon))] =
+            line.substr(line.find_first_not_of(' ', colon + 1));
     }
     if (lower(r.header("transfer-encoding")) == "chunked") {
         r.chunked = true;
@@ -265,7 +273,8 @@ std::string make_request(std::string_view method,
                          std::string_view path,
                          std::string_view body,
                          const std::vector<std::string>& headers) {
-    std::string out = std::string(method) + " " + std::string(path) + " HTTP/1.1\r\nHost: localhost\r\n";
+    std::string out =
+        std::string(method) + " " + std::string(path) + " HTTP/1.1\r\nHost: localhost\r\n";
     for (const auto& h : headers) {
         out += h + "\r\n";
     }
@@ -297,21 +306,28 @@ void write_file(const std::string& path, const std::string& text) {
     std::ofstream(path) << text;
 }
 
-stack::stack(const std::string& server_extra, const std::string& upstream_extra, const std::string& more_upstreams)
+stack::stack(const std::string& server_extra,
+             const std::string& upstream_extra,
+             const std::string& more_upstreams)
     : mock_port_(free_port()), gateway_port_(free_port()), dir_(make_temp_dir()) {
-    mock_.emplace(std::vector<std::string>{MOCK_BIN, "--listen", "127.0.0.1:" + std::to_string(mock_port_)},
-                  dir_ + "/mock.log");
+    mock_.emplace(
+        std::vector<std::string>{MOCK_BIN, "--listen", "127.0.0.1:" + std::to_string(mock_port_)},
+        dir_ + "/mock.log");
     const std::string mock_url = "http://127.0.0.1:" + std::to_string(mock_port_);
     config_path_ = dir_ + "/tollgate.yaml";
     write_file(config_path_,
-               "server:\n  listen: 127.0.0.1:" + std::to_string(gateway_port_) + "\n  threads: 2\n" + server_extra +
+               "server:\n  listen: 127.0.0.1:" + std::to_string(gateway_port_) +
+                   "\n  threads: 2\n" + server_extra +
                    "upstreams:\n"
-                   "  - name: mock-openai\n    url: " + mock_url +
-                   "\n    api_key: sk-upstream-openai\n    models: [\"gpt-*\", \"mock-*\"]\n" + upstream_extra +
-                   "  - name: mock-anthropic\n    url: " + mock_url +
-                   "\n    api_key: sk-upstream-anthropic\n    format: anthropic\n    models: [\"claude-*\"]\n" +
+                   "  - name: mock-openai\n    url: " +
+                   mock_url +
+                   "\n    api_key: sk-upstream-openai\n    models: [\"gpt-*\", \"mock-*\"]\n" +
+                   upstream_extra + "  - name: mock-anthropic\n    url: " + mock_url +
+                   "\n    api_key: sk-upstream-anthropic\n    format: anthropic\n    models: "
+                   "[\"claude-*\"]\n" +
                    upstream_extra + more_upstreams);
-    gateway_.emplace(std::vector<std::string>{TOLLGATE_BIN, "--config", config_path_}, dir_ + "/gateway.log");
+    gateway_.emplace(std::vector<std::string>{TOLLGATE_BIN, "--config", config_path_},
+                     dir_ + "/gateway.log");
     if (!wait_for_port(mock_port_) || !wait_for_port(gateway_port_)) {
         throw std::runtime_error("stack did not start; gateway log:\n" + gateway_->log());
     }

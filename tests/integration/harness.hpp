@@ -2,13 +2,12 @@
 // ports, and talk raw HTTP/1.1 to them over blocking sockets (so tests control every byte).
 #pragma once
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 namespace tollgate::testing {

@@ -1,13 +1,13 @@
 // The daemon's life: --check-config, graceful drain on SIGTERM, SIGHUP reload, TLS on the
 // listener and to upstreams.
-#include <gtest/gtest.h>
+#include "harness.hpp"
 
 #include <csignal>
 #include <cstdio>
-#include <nlohmann/json.hpp>
 #include <thread>
 
-#include "harness.hpp"
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace tollgate::testing {
 namespace {
@@ -28,9 +28,10 @@ std::string run_output(const std::string& command, int& exit_code) {
 
 TEST(CheckConfig, ExampleIsValid) {
     int code = -1;
-    const auto out = run_output("env OPENAI_API_KEY=x ANTHROPIC_API_KEY=y TOLLGATE_ADMIN_TOKEN=z " TOLLGATE_BIN
-                                " --check-config --config " TG_SOURCE_DIR "/config/tollgate.example.yaml",
-                                code);
+    const auto out =
+        run_output("env OPENAI_API_KEY=x ANTHROPIC_API_KEY=y TOLLGATE_ADMIN_TOKEN=z " TOLLGATE_BIN
+                   " --check-config --config " TG_SOURCE_DIR "/config/tollgate.example.yaml",
+                   code);
     EXPECT_EQ(code, 0) << out;
 }
 
@@ -57,7 +58,9 @@ TEST(Shutdown, SigtermFinishesInFlightStreamsThenExitsZero) {
     ASSERT_TRUE(read_response(idle));
 
     connection busy(s.gateway_port());
-    busy.send(make_request("POST", "/v1/chat/completions", R"({"model":"gpt-4o","stream":true,"max_tokens":8})",
+    busy.send(make_request("POST",
+                           "/v1/chat/completions",
+                           R"({"model":"gpt-4o","stream":true,"max_tokens":8})",
                            {"x-mock-chunk-delay-ms: 100"}));
     const auto first = busy.read_some(5s);
     ASSERT_NE(first.find("200 OK"), std::string::npos);
@@ -82,7 +85,9 @@ TEST(Shutdown, SigtermFinishesInFlightStreamsThenExitsZero) {
 TEST(Shutdown, DrainDeadlineCutsStreamsThatRunTooLong) {
     stack s("  drain_timeout: 300ms\n");
     connection busy(s.gateway_port());
-    busy.send(make_request("POST", "/v1/chat/completions", R"({"model":"gpt-4o","stream":true,"max_tokens":50})",
+    busy.send(make_request("POST",
+                           "/v1/chat/completions",
+                           R"({"model":"gpt-4o","stream":true,"max_tokens":50})",
                            {"x-mock-chunk-delay-ms: 200"}));
     ASSERT_FALSE(busy.read_some(5s).empty());
     const auto t0 = std::chrono::steady_clock::now();
@@ -105,7 +110,8 @@ TEST(Reload, SighupAppliesAValidFileAndKeepsTheOldOnErrors) {
     }
     const std::string pattern = "models: [\"gpt-*\", \"mock-*\"]";
     auto edited = text;
-    edited.replace(edited.find(pattern), pattern.size(), "models: [\"gpt-*\", \"mock-*\", \"newmodel-*\"]");
+    edited.replace(
+        edited.find(pattern), pattern.size(), "models: [\"gpt-*\", \"mock-*\", \"newmodel-*\"]");
     write_file(s.config_path(), edited);
     connection held(s.gateway_port());  // an open connection survives the reload
     s.gateway().stop(SIGHUP, 200ms);
@@ -132,21 +138,26 @@ protected:
     void SetUp() override {
         dir_ = make_temp_dir();
         int code = -1;
-        const auto out = run_output("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost "
-                                    "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
-                                        dir_ + "/key.pem -out " + dir_ + "/cert.pem",
-                                    code);
+        const auto out = run_output(
+            "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost "
+            "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
+                dir_ + "/key.pem -out " + dir_ + "/cert.pem",
+            code);
         ASSERT_EQ(code, 0) << out;
     }
     // A gateway whose only upstream is `url`, on a fresh port.
-    std::uint16_t start(const std::string& name, const std::string& server_extra, const std::string& url,
+    std::uint16_t start(const std::string& name,
+                        const std::string& server_extra,
+                        const std::string& url,
                         const std::string& upstream_extra) {
         const auto port = free_port();
         write_file(dir_ + "/" + name + ".yaml",
-                   "server:\n  listen: 127.0.0.1:" + std::to_string(port) + "\n  threads: 1\n" + server_extra +
-                       "upstreams:\n  - name: up\n    url: " + url + "\n    models: [\"*\"]\n" + upstream_extra);
+                   "server:\n  listen: 127.0.0.1:" + std::to_string(port) + "\n  threads: 1\n" +
+                       server_extra + "upstreams:\n  - name: up\n    url: " + url +
+                       "\n    models: [\"*\"]\n" + upstream_extra);
         procs_.emplace_back(std::make_unique<process>(
-            std::vector<std::string>{TOLLGATE_BIN, "--config", dir_ + "/" + name + ".yaml"}, dir_ + "/" + name + ".log"));
+            std::vector<std::string>{TOLLGATE_BIN, "--config", dir_ + "/" + name + ".yaml"},
+            dir_ + "/" + name + ".log"));
         EXPECT_TRUE(wait_for_port(port)) << procs_.back()->log();
         return port;
     }
@@ -156,25 +167,30 @@ protected:
 
 TEST_F(Tls, HttpsListenerAndVerifiedHttpsUpstream) {
     const auto mock_port = free_port();
-    process mock({MOCK_BIN, "--listen", "127.0.0.1:" + std::to_string(mock_port)}, dir_ + "/mock.log");
+    process mock({MOCK_BIN, "--listen", "127.0.0.1:" + std::to_string(mock_port)},
+                 dir_ + "/mock.log");
     ASSERT_TRUE(wait_for_port(mock_port));
     // B: TLS on its listener, in front of the mock.
-    const auto b = start("b",
-                         "  tls:\n    cert_file: " + dir_ + "/cert.pem\n    key_file: " + dir_ + "/key.pem\n",
-                         "http://127.0.0.1:" + std::to_string(mock_port),
-                         "");
+    const auto b =
+        start("b",
+              "  tls:\n    cert_file: " + dir_ + "/cert.pem\n    key_file: " + dir_ + "/key.pem\n",
+              "http://127.0.0.1:" + std::to_string(mock_port),
+              "");
     // A: plain listener, https upstream B verified against our CA, by host name (SNI).
-    const auto a = start("a", "", "https://localhost:" + std::to_string(b), "    ca_file: " + dir_ + "/cert.pem\n");
-    auto r = request(a, "POST", "/v1/chat/completions", R"({"model":"gpt-4o","stream":true,"max_tokens":3})");
+    const auto a = start(
+        "a", "", "https://localhost:" + std::to_string(b), "    ca_file: " + dir_ + "/cert.pem\n");
+    auto r = request(
+        a, "POST", "/v1/chat/completions", R"({"model":"gpt-4o","stream":true,"max_tokens":3})");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 200) << r->body;
     EXPECT_NE(r->body.find("[DONE]"), std::string::npos);
 
     // A standard client on B's TLS listener.
     int code = -1;
-    const auto out = run_output("curl -s --cacert " + dir_ + "/cert.pem https://localhost:" + std::to_string(b) +
-                                    "/v1/chat/completions -d '{\"model\":\"gpt-4o\",\"max_tokens\":2}'",
-                                code);
+    const auto out =
+        run_output("curl -s --cacert " + dir_ + "/cert.pem https://localhost:" + std::to_string(b) +
+                       "/v1/chat/completions -d '{\"model\":\"gpt-4o\",\"max_tokens\":2}'",
+                   code);
     EXPECT_EQ(code, 0);
     EXPECT_EQ(json::parse(out)["usage"]["completion_tokens"], 2) << out;
 

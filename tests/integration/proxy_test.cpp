@@ -1,11 +1,10 @@
 // The data plane end to end: the real gateway in front of the real mock backend.
-#include <gtest/gtest.h>
-
-#include <nlohmann/json.hpp>
+#include "harness.hpp"
 
 #include <thread>
 
-#include "harness.hpp"
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace tollgate::testing {
 namespace {
@@ -25,14 +24,16 @@ protected:
 };
 stack* Proxy::stack_ = nullptr;
 
-const std::string chat = R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}],"max_tokens":5})";
+const std::string chat =
+    R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}],"max_tokens":5})";
 const std::string chat_stream =
     R"({"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hello"}],"max_tokens":6})";
 
 TEST_F(Proxy, JsonAnswersAreByteIdenticalToDirect) {
     for (const auto& [path, body] : std::vector<std::pair<std::string, std::string>>{
              {"/v1/chat/completions", chat},
-             {"/v1/completions", R"({"model":"gpt-3.5-turbo-instruct","prompt":"hi","max_tokens":3})"},
+             {"/v1/completions",
+              R"({"model":"gpt-3.5-turbo-instruct","prompt":"hi","max_tokens":3})"},
              {"/v1/embeddings", R"({"model":"mock-embed","input":["a","b"]})"},
              {"/v1/responses", R"({"model":"gpt-4.1","input":"hi","max_output_tokens":4})"},
              {"/v1/messages", R"({"model":"claude-3-5-haiku","max_tokens":4,"messages":[]})"}}) {
@@ -48,9 +49,11 @@ TEST_F(Proxy, JsonAnswersAreByteIdenticalToDirect) {
 TEST_F(Proxy, StreamsAreByteIdenticalToDirect) {
     for (const auto& [path, body] : std::vector<std::pair<std::string, std::string>>{
              {"/v1/chat/completions", chat_stream},
-             {"/v1/completions", R"({"model":"gpt-3.5-turbo-instruct","prompt":"hi","stream":true})"},
+             {"/v1/completions",
+              R"({"model":"gpt-3.5-turbo-instruct","prompt":"hi","stream":true})"},
              {"/v1/responses", R"({"model":"gpt-4.1","input":"hi","stream":true})"},
-             {"/v1/messages", R"({"model":"claude-3-5-haiku","max_tokens":9,"stream":true,"messages":[]})"}}) {
+             {"/v1/messages",
+              R"({"model":"claude-3-5-haiku","max_tokens":9,"stream":true,"messages":[]})"}}) {
         auto via = request(gw(), "POST", path, body);
         auto direct = request(mock(), "POST", path, body);
         ASSERT_TRUE(via && direct) << path;
@@ -63,7 +66,9 @@ TEST_F(Proxy, StreamsAreByteIdenticalToDirect) {
 }
 
 // Time from sending the request to the first body byte, and to the end of the body.
-std::pair<double, double> first_and_last_ms(std::uint16_t port, const std::string& body, const std::vector<std::string>& h) {
+std::pair<double, double> first_and_last_ms(std::uint16_t port,
+                                            const std::string& body,
+                                            const std::vector<std::string>& h) {
     connection c(port);
     const auto t0 = std::chrono::steady_clock::now();
     c.send(make_request("POST", "/v1/chat/completions", body, h));
@@ -76,14 +81,19 @@ std::pair<double, double> first_and_last_ms(std::uint16_t port, const std::strin
         }
         got += piece;
         const auto head_end = got.find("\r\n\r\n");
-        if (first < 0 && head_end != std::string::npos && got.find("data:", head_end) != std::string::npos) {
-            first = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        if (first < 0 && head_end != std::string::npos &&
+            got.find("data:", head_end) != std::string::npos) {
+            first = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                        .count();
         }
-        if (got.find("0\r\n\r\n", got.size() - std::min<std::size_t>(got.size(), 5)) != std::string::npos) {
+        if (got.find("0\r\n\r\n", got.size() - std::min<std::size_t>(got.size(), 5)) !=
+            std::string::npos) {
             break;
         }
     }
-    return {first, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count()};
+    return {
+        first,
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count()};
 }
 
 TEST_F(Proxy, StreamIsRelayedPieceByPieceNotBuffered) {
@@ -109,7 +119,7 @@ TEST_F(Proxy, ClientDisconnectMidStreamClosesTheUpstreamRequest) {
                             R"({"model":"gpt-4o","stream":true,"max_tokens":40})",
                             {"x-mock-chunk-delay-ms: 100"}));
         EXPECT_NE(c.read_some(5s).find("200 OK"), std::string::npos);
-    }  // the client leaves after the first piece
+    }                                     // the client leaves after the first piece
     std::this_thread::sleep_for(1500ms);  // 40 chunks would take 4 s
     const auto after = json::parse(stack_->mock_stats());
     EXPECT_EQ(after["streams_aborted"].get<int>(), before["streams_aborted"].get<int>() + 1);
@@ -118,7 +128,9 @@ TEST_F(Proxy, ClientDisconnectMidStreamClosesTheUpstreamRequest) {
 
 TEST_F(Proxy, UpstreamDropMidStreamEndsTheClientStreamCleanly) {
     connection c(gw());
-    c.send(make_request("POST", "/v1/chat/completions", R"({"model":"gpt-4o","stream":true,"max_tokens":20})",
+    c.send(make_request("POST",
+                        "/v1/chat/completions",
+                        R"({"model":"gpt-4o","stream":true,"max_tokens":20})",
                         {"x-mock-drop-after: 3"}));
     auto r = read_response(c);
     ASSERT_TRUE(r);  // a complete chunked body: terminated, not cut
@@ -160,7 +172,10 @@ TEST_F(Proxy, UpstreamGetsItsOwnCredentialAndCleanHeaders) {
     EXPECT_EQ(seen["X-Request-ID"], r->header("x-request-id"));
     EXPECT_EQ(r->header("x-request-id").size(), 32u);
 
-    auto a = request(gw(), "POST", "/v1/messages", R"({"model":"claude-x","max_tokens":1,"messages":[]})",
+    auto a = request(gw(),
+                     "POST",
+                     "/v1/messages",
+                     R"({"model":"claude-x","max_tokens":1,"messages":[]})",
                      {"x-api-key: tg_client_key_secret"});
     ASSERT_TRUE(a);
     const auto seen_a = json::parse(stack_->mock_stats())["last_headers"];
@@ -185,7 +200,8 @@ TEST_F(Proxy, KeepAliveCarriesManyRequestsOnOneConnection) {
         EXPECT_EQ(r->status, 200);
     }
     // Two pipelined requests are answered in order.
-    c.send(make_request("POST", "/v1/chat/completions", chat) + make_request("GET", "/v1/models", ""));
+    c.send(make_request("POST", "/v1/chat/completions", chat) +
+           make_request("GET", "/v1/models", ""));
     auto first = read_response(c);
     auto second = read_response(c);
     ASSERT_TRUE(first && second);
@@ -194,7 +210,10 @@ TEST_F(Proxy, KeepAliveCarriesManyRequestsOnOneConnection) {
 }
 
 TEST_F(Proxy, AccessLogHasOneLinePerRequestWithoutSecrets) {
-    auto r = request(gw(), "POST", "/v1/chat/completions", chat_stream,
+    auto r = request(gw(),
+                     "POST",
+                     "/v1/chat/completions",
+                     chat_stream,
                      {"Authorization: Bearer tg_secret_in_header", "X-Request-ID: log-check-1"});
     ASSERT_TRUE(r);
     std::this_thread::sleep_for(1500ms);  // the access log flushes every second
@@ -202,7 +221,8 @@ TEST_F(Proxy, AccessLogHasOneLinePerRequestWithoutSecrets) {
     const auto at = log.find("rid=log-check-1 ");
     ASSERT_NE(at, std::string::npos) << log;
     const auto line = log.substr(at, log.find('\n', at) - at);
-    EXPECT_NE(line.find("model=gpt-4o-mini upstream=mock-openai status=200"), std::string::npos) << line;
+    EXPECT_NE(line.find("model=gpt-4o-mini upstream=mock-openai status=200"), std::string::npos)
+        << line;
     EXPECT_NE(line.find("sse_events=10"), std::string::npos) << line;
     EXPECT_EQ(log.find("tg_secret_in_header"), std::string::npos);
     EXPECT_EQ(log.find("hello"), std::string::npos);  // no prompt text

@@ -1,17 +1,18 @@
 // Framing that could smuggle a request is refused with 400 and the connection closed, and no
 // request reaches the upstream.
-#include <gtest/gtest.h>
-
-#include <nlohmann/json.hpp>
-
 #include "harness.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace tollgate::testing {
 namespace {
 
 class Smuggling : public ::testing::TestWithParam<std::pair<const char*, std::string>> {
 protected:
-    static void SetUpTestSuite() { stack_ = new stack("  limits:\n    max_chunk_line_bytes: 256\n"); }
+    static void SetUpTestSuite() {
+        stack_ = new stack("  limits:\n    max_chunk_line_bytes: 256\n");
+    }
     static void TearDownTestSuite() {
         delete stack_;
         stack_ = nullptr;
@@ -43,20 +44,29 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         std::pair{"CL.TE", post + cl + "Transfer-Encoding: chunked\r\n\r\n" + chunked_body},
         std::pair{"TE.CL", post + "Transfer-Encoding: chunked\r\n" + cl + "\r\n" + chunked_body},
-        std::pair{"TE not ending in chunked", post + "Transfer-Encoding: chunked, identity\r\n\r\n" + chunked_body},
-        std::pair{"TE gzip,chunked", post + "Transfer-Encoding: gzip, chunked\r\n\r\n" + chunked_body},
-        std::pair{"TE twice", post + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked_body},
-        std::pair{"TE on HTTP/1.0",
-                  "POST /v1/chat/completions HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked_body},
+        std::pair{"TE not ending in chunked",
+                  post + "Transfer-Encoding: chunked, identity\r\n\r\n" + chunked_body},
+        std::pair{"TE gzip,chunked",
+                  post + "Transfer-Encoding: gzip, chunked\r\n\r\n" + chunked_body},
+        std::pair{"TE twice",
+                  post + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                      chunked_body},
+        std::pair{
+            "TE on HTTP/1.0",
+            "POST /v1/chat/completions HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                chunked_body},
         std::pair{"duplicate CL", post + cl + cl + "\r\n" + body},
         std::pair{"CL list", post + "Content-Length: 18, 18\r\n\r\n" + body},
         std::pair{"CL sign", post + "Content-Length: +18\r\n\r\n" + body},
         std::pair{"CL hex", post + "Content-Length: 0x12\r\n\r\n" + body},
         std::pair{"over-long chunk-size line",
-                  post + "Transfer-Encoding: chunked\r\n\r\n" + std::string(300, '0') + "12\r\n" + body + "\r\n0\r\n\r\n"},
+                  post + "Transfer-Encoding: chunked\r\n\r\n" + std::string(300, '0') + "12\r\n" +
+                      body + "\r\n0\r\n\r\n"},
         std::pair{"over-long chunk extension",
-                  post + "Transfer-Encoding: chunked\r\n\r\n12;" + std::string(300, 'e') + "\r\n" + body + "\r\n0\r\n\r\n"},
-        std::pair{"bare LF in chunk framing", post + "Transfer-Encoding: chunked\r\n\r\n12\n" + body + "\r\n0\r\n\r\n"},
+                  post + "Transfer-Encoding: chunked\r\n\r\n12;" + std::string(300, 'e') + "\r\n" +
+                      body + "\r\n0\r\n\r\n"},
+        std::pair{"bare LF in chunk framing",
+                  post + "Transfer-Encoding: chunked\r\n\r\n12\n" + body + "\r\n0\r\n\r\n"},
         std::pair{"chunk data longer than its size",
                   post + "Transfer-Encoding: chunked\r\n\r\n5\r\n" + body + "\r\n0\r\n\r\n"}),
     [](const auto& param_info) {

@@ -18,7 +18,7 @@ namespace tollgate {
 
 class stream {
 public:
-    using socket_type = net::ip::tcp::socket;
+    using socket_type = tcp_socket;
     using executor_type = socket_type::executor_type;
     using tls_stream = net::ssl::stream<socket_type>;
 

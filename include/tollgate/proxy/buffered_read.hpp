@@ -47,9 +47,7 @@ bool parse_buffered_header(beast::flat_buffer& buf, Parser& p, boost::system::er
 
 /// Parses until the header is complete, reading the socket as needed.
 template <class Parser>
-net::awaitable<boost::system::error_code> read_header(stream& s,
-                                                      beast::flat_buffer& buf,
-                                                      Parser& p) {
+task<boost::system::error_code> read_header(stream& s, beast::flat_buffer& buf, Parser& p) {
     for (;;) {
         boost::system::error_code ec;
         if (parse_buffered_header(buf, p, ec)) {
@@ -86,8 +84,9 @@ bool parse_buffered_body(beast::flat_buffer& buf,
 /// Parses body bytes into the parser's buffer_body window until it holds some, the window is
 /// full, or the message is done, reading the socket as needed. Returns the bytes produced.
 template <class Parser>
-net::awaitable<std::pair<boost::system::error_code, std::size_t>> read_body_piece(
-    stream& s, beast::flat_buffer& buf, Parser& p) {
+task<std::pair<boost::system::error_code, std::size_t>> read_body_piece(stream& s,
+                                                                        beast::flat_buffer& buf,
+                                                                        Parser& p) {
     auto& body = p.get().body();
     const std::size_t window = body.size;
     for (;;) {

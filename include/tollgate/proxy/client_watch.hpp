@@ -16,7 +16,7 @@ namespace tollgate::proxy {
 
 class client_watch {
 public:
-    explicit client_watch(net::ip::tcp::socket& client) : client_(&client) {}
+    explicit client_watch(tcp_socket& client) : client_(&client) {}
 
     /// Starts waiting for the client to become readable (hang-up or pipelined bytes).
     static void start(const std::shared_ptr<client_watch>& self);
@@ -26,15 +26,15 @@ public:
     void detach();
 
     /// The socket of the upstream exchange in flight, or null.
-    net::ip::tcp::socket*& upstream() noexcept { return upstream_; }
+    tcp_socket*& upstream() noexcept { return upstream_; }
     /// True when the client hung up during the current request.
     bool client_gone() const noexcept { return gone_; }
 
 private:
     void on_readable();
 
-    net::ip::tcp::socket* client_;
-    net::ip::tcp::socket* upstream_ = nullptr;
+    tcp_socket* client_;
+    tcp_socket* upstream_ = nullptr;
     std::uint64_t generation_ = 0;  // a completion from an earlier request is ignored
     bool waiting_ = false;
     bool gone_ = false;

@@ -51,11 +51,11 @@ struct exchange_result {
 /// Forwards `req` to `up` and relays the answer to `client`. `tap` may be null. The session's
 /// `entry` carries the deadlines (upstream phases; client writes) and, in its watcher, the
 /// upstream socket in flight, so the worker's tick or a client hang-up can abort it.
-net::awaitable<exchange_result> forward(stream& client,
-                                        server::worker& w,
-                                        const server::upstream_runtime& up,
-                                        const exchange_request& req,
-                                        body_tap* tap,
-                                        server::session_entry& entry);
+task<exchange_result> forward(stream& client,
+                              server::worker& w,
+                              const server::upstream_runtime& up,
+                              const exchange_request& req,
+                              body_tap* tap,
+                              server::session_entry& entry);
 
 }  // namespace tollgate::proxy

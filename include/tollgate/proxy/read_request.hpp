@@ -39,11 +39,11 @@ struct incoming_request {
 /// net::error::eof (or another Asio code) when the client left between requests; a tollgate::error
 /// (client_timeout, headers_too_large, bad_request, bad_framing, body_too_large) to be answered
 /// before closing.
-net::awaitable<boost::system::error_code> read_request(stream& s,
-                                                       beast::flat_buffer& buf,
-                                                       const config::server_limits& limits,
-                                                       watchdog& timer,
-                                                       std::pmr::memory_resource& arena,
-                                                       incoming_request& in);
+task<boost::system::error_code> read_request(stream& s,
+                                             beast::flat_buffer& buf,
+                                             const config::server_limits& limits,
+                                             watchdog& timer,
+                                             std::pmr::memory_resource& arena,
+                                             incoming_request& in);
 
 }  // namespace tollgate::proxy

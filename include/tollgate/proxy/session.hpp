@@ -10,6 +10,6 @@
 namespace tollgate::proxy {
 
 /// Spawned (by value) on `w`'s io_context for each accepted socket.
-net::awaitable<void> run_session(net::ip::tcp::socket socket, server::worker& w);
+task<void> run_session(tcp_socket socket, server::worker& w);
 
 }  // namespace tollgate::proxy

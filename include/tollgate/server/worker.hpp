@@ -38,7 +38,7 @@ struct session_entry {
 class worker {
 public:
     /// How often deadlines are checked: their precision.
-    static constexpr std::chrono::milliseconds tick_period{100};
+    static constexpr std::chrono::milliseconds tick_period = watchdog::tick;
 
     explicit worker(std::shared_ptr<const runtime> rt);
     worker(const worker&) = delete;

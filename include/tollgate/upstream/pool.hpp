@@ -48,12 +48,11 @@ private:
 /// Where the session's tick finds the upstream I/O in flight and its deadline.
 struct upstream_guard {
     watchdog& timer;
-    net::ip::tcp::socket*& current;
+    tcp_socket*& current;
 };
 
 /// Resolves, connects and, for https, handshakes, within connect_timeout. upstream_timeout
 /// when the deadline passes, upstream_unavailable for any other failure.
-net::awaitable<result<connection_ptr>> connect(const server::upstream_runtime& up,
-                                               upstream_guard guard);
+task<result<connection_ptr>> connect(const server::upstream_runtime& up, upstream_guard guard);
 
 }  // namespace tollgate::upstream

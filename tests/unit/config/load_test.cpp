@@ -5,9 +5,13 @@
 namespace tollgate::config {
 namespace {
 
-const env_lookup no_env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+const env_lookup no_env = [](const std::string&) -> std::optional<std::string> {
+    return std::nullopt;
+};
 
-load_result parse(const std::string& yaml) { return parse_config(yaml, "t.yaml", no_env); }
+load_result parse(const std::string& yaml) {
+    return parse_config(yaml, "t.yaml", no_env);
+}
 
 constexpr const char* minimal = R"(
 upstreams:
@@ -147,7 +151,9 @@ default_plan: gold
 }
 
 TEST(LoadConfig, ExampleConfigIsValid) {
-    const env_lookup env = [](const std::string&) -> std::optional<std::string> { return "x"; };
+    const env_lookup env = [](const std::string&) -> std::optional<std::string> {
+        return "x";
+    };
     auto r = load_config(TG_SOURCE_DIR "/config/tollgate.example.yaml", env);
     for (const auto& p : r.problems) {
         ADD_FAILURE() << to_string(p);

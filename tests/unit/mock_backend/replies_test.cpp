@@ -1,18 +1,20 @@
 #include "replies.hpp"
 
-#include <gtest/gtest.h>
+#include "tollgate/tokens/sse_parser.hpp"
 
 #include <map>
-#include <nlohmann/json.hpp>
 
-#include "tollgate/tokens/sse_parser.hpp"
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace tollgate::mock {
 namespace {
 
 using json = nlohmann::json;
 
-reply_plan plan(std::string_view path, const json& body, std::map<std::string, std::string> headers = {}) {
+reply_plan plan(std::string_view path,
+                const json& body,
+                std::map<std::string, std::string> headers = {}) {
     const std::string text = body.dump();
     return plan_reply("POST", path, text, [&headers](std::string_view name) -> std::string_view {
         auto it = headers.find(std::string(name));
@@ -38,7 +40,8 @@ TEST(MockReplies, ChatJsonCarriesUsage) {
 }
 
 TEST(MockReplies, ChatStreamUsageOnlyWhenAskedFor) {
-    auto plain = events_of(plan("/v1/chat/completions", {{"model", "m"}, {"stream", true}, {"max_tokens", 2}}));
+    auto plain = events_of(
+        plan("/v1/chat/completions", {{"model", "m"}, {"stream", true}, {"max_tokens", 2}}));
     ASSERT_EQ(plain.size(), 5u);  // role, 2 tokens, finish, [DONE]
     EXPECT_EQ(plain.back().data, "[DONE]");
     auto with = events_of(plan("/v1/chat/completions",
@@ -51,7 +54,8 @@ TEST(MockReplies, ChatStreamUsageOnlyWhenAskedFor) {
 }
 
 TEST(MockReplies, AnthropicStreamReportsUsageInStartAndDelta) {
-    auto ev = events_of(plan("/v1/messages", {{"model", "claude"}, {"stream", true}, {"max_tokens", 4}}));
+    auto ev =
+        events_of(plan("/v1/messages", {{"model", "claude"}, {"stream", true}, {"max_tokens", 4}}));
     ASSERT_EQ(ev.front().type, "message_start");
     EXPECT_GT(json::parse(ev.front().data)["message"]["usage"]["input_tokens"].get<int>(), 0);
     const auto delta = json::parse(ev[ev.size() - 2].data);
@@ -60,7 +64,8 @@ TEST(MockReplies, AnthropicStreamReportsUsageInStartAndDelta) {
 }
 
 TEST(MockReplies, ResponsesAndEmbeddings) {
-    auto r = events_of(plan("/v1/responses", {{"model", "m"}, {"stream", true}, {"max_output_tokens", 2}}));
+    auto r = events_of(
+        plan("/v1/responses", {{"model", "m"}, {"stream", true}, {"max_output_tokens", 2}}));
     EXPECT_EQ(r.back().type, "response.completed");
     EXPECT_EQ(json::parse(r.back().data)["response"]["usage"]["output_tokens"], 2);
     auto e = plan("/v1/embeddings", {{"model", "m"}, {"input", {"a", "b"}}});
@@ -72,7 +77,9 @@ TEST(MockReplies, TestBehavioursFromHeaders) {
     EXPECT_EQ(failing.status, 503u);
     auto slow = plan("/v1/chat/completions",
                      {{"model", "m"}, {"stream", true}},
-                     {{"x-mock-chunk-delay-ms", "50"}, {"x-mock-drop-after", "2"}, {"x-mock-no-usage", "1"},
+                     {{"x-mock-chunk-delay-ms", "50"},
+                      {"x-mock-drop-after", "2"},
+                      {"x-mock-no-usage", "1"},
                       {"x-mock-tokens", "7"}});
     EXPECT_EQ(slow.piece_delay.count(), 50);
     EXPECT_EQ(slow.drop_after, 2);

@@ -12,7 +12,9 @@ struct decoded {
     bool done = false;
 };
 
-decoded decode_whole(std::string_view in, std::size_t max_line = 64, std::size_t max_body = 1 << 20) {
+decoded decode_whole(std::string_view in,
+                     std::size_t max_line = 64,
+                     std::size_t max_body = 1 << 20) {
     chunked_decoder d(max_line, max_body);
     decoded out;
     auto r = d.feed(in, out.body);
@@ -40,7 +42,8 @@ decoded decode_bytewise(std::string_view in, std::size_t max_line = 64) {
     return out;
 }
 
-constexpr std::string_view message = "5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nX-Trailer: y\r\n\r\nNEXT";
+constexpr std::string_view message =
+    "5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nX-Trailer: y\r\n\r\nNEXT";
 
 TEST(ChunkedDecoder, DecodesWholeAndStopsAtMessageEnd) {
     auto d = decode_whole(message);
@@ -66,15 +69,22 @@ TEST(ChunkedDecoder, HexCaseAndLeadingZeros) {
 
 TEST(ChunkedDecoder, RefusesOverLongSizeLine) {
     const std::string zeros(100, '0');
-    EXPECT_EQ(decode_whole(zeros + "1\r\nx\r\n0\r\n\r\n", 1024).ec, error::bad_framing);  // > 16 digits
+    EXPECT_EQ(decode_whole(zeros + "1\r\nx\r\n0\r\n\r\n", 1024).ec,
+              error::bad_framing);  // > 16 digits
     const std::string ext(200, 'e');
     EXPECT_EQ(decode_whole("1;" + ext + "\r\nx\r\n0\r\n\r\n", 64).ec, error::bad_framing);
     EXPECT_EQ(decode_bytewise("1;" + ext + "\r\nx\r\n0\r\n\r\n", 64).ec, error::bad_framing);
 }
 
 TEST(ChunkedDecoder, RefusesMalformedFraming) {
-    for (std::string_view bad : {"\r\n", "x\r\n", "5\nhello\r\n0\r\n\r\n", "5\r\nhelloX\r\n", "5\r\nhello\r0",
-                                 "-5\r\n", "5\r\nhello\r\n0\r\nbad\ntrailer\r\n\r\n", "1;\x01\r\n"}) {
+    for (std::string_view bad : {"\r\n",
+                                 "x\r\n",
+                                 "5\nhello\r\n0\r\n\r\n",
+                                 "5\r\nhelloX\r\n",
+                                 "5\r\nhello\r0",
+                                 "-5\r\n",
+                                 "5\r\nhello\r\n0\r\nbad\ntrailer\r\n\r\n",
+                                 "1;\x01\r\n"}) {
         EXPECT_EQ(decode_whole(bad).ec, error::bad_framing) << bad;
     }
 }

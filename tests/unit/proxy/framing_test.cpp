@@ -1,8 +1,8 @@
 #include "tollgate/proxy/framing.hpp"
 
-#include <gtest/gtest.h>
-
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace tollgate::proxy {
 namespace {
@@ -47,7 +47,8 @@ TEST(CheckFraming, RefusesEachSmugglingVector) {
         {{"Content-Length", "99999999999999999999"}},
     };
     for (const auto& fields : cases) {
-        EXPECT_EQ(check(11, fields).error(), error::bad_framing) << fields[0].name << ": " << fields[0].value;
+        EXPECT_EQ(check(11, fields).error(), error::bad_framing)
+            << fields[0].name << ": " << fields[0].value;
     }
 }
 

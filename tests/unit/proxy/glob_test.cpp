@@ -1,8 +1,8 @@
 #include "tollgate/proxy/glob.hpp"
 
-#include <gtest/gtest.h>
-
 #include <string>
+
+#include <gtest/gtest.h>
 
 namespace tollgate::proxy {
 namespace {

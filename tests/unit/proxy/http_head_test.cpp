@@ -1,8 +1,8 @@
 #include "tollgate/proxy/http_head.hpp"
 
-#include <gtest/gtest.h>
-
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace tollgate::proxy {
 namespace {
@@ -24,13 +24,18 @@ const std::vector<header_view> client_fields = {
     {"OpenAI-Beta", "assistants=v2"},
 };
 
-upstream::target to() { return *upstream::parse_target("https://api.example.com/base"); }
+upstream::target to() {
+    return *upstream::parse_target("https://api.example.com/base");
+}
 
 TEST(BuildUpstreamHead, OpenAiGetsTheGatewayCredentialOnly) {
     config::upstream_config cfg;
     cfg.api_key = "sk-upstream";
-    const auto head = build_upstream_head({"POST", "/v1/chat/completions", "rid-1", client_fields, 2}, to(), cfg);
-    EXPECT_EQ(head.rfind("POST /base/v1/chat/completions HTTP/1.1\r\nHost: api.example.com\r\n", 0), 0u) << head;
+    const auto head =
+        build_upstream_head({"POST", "/v1/chat/completions", "rid-1", client_fields, 2}, to(), cfg);
+    EXPECT_EQ(head.rfind("POST /base/v1/chat/completions HTTP/1.1\r\nHost: api.example.com\r\n", 0),
+              0u)
+        << head;
     EXPECT_NE(head.find("Authorization: Bearer sk-upstream\r\n"), std::string::npos);
     EXPECT_EQ(head.find("tg_client_secret"), std::string::npos);
     EXPECT_EQ(head.find("forged"), std::string::npos);
@@ -72,7 +77,8 @@ TEST(BuildClientHead, FramingAndHopByHop) {
               "X-Request-ID: rid\r\nTransfer-Encoding: chunked\r\n\r\n");
     head = build_client_head({404, {}, "rid", body_mode::content_length, 7, false});
     EXPECT_EQ(head,
-              "HTTP/1.1 404 Not Found\r\nX-Request-ID: rid\r\nContent-Length: 7\r\nConnection: close\r\n\r\n");
+              "HTTP/1.1 404 Not Found\r\nX-Request-ID: rid\r\nContent-Length: 7\r\nConnection: "
+              "close\r\n\r\n");
 }
 
 TEST(RequestId, AcceptsPrintableUpTo128) {

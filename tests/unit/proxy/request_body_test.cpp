@@ -7,7 +7,8 @@ namespace {
 
 TEST(ScanRequestBody, ReadsTopLevelModelAndStream) {
     auto r = scan_request_body(
-        R"({"messages":[{"role":"user","content":"hi","model":"inner"}],"model":"gpt-4o","stream":true})", 64);
+        R"({"messages":[{"role":"user","content":"hi","model":"inner"}],"model":"gpt-4o","stream":true})",
+        64);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->model, "gpt-4o");
     EXPECT_TRUE(r->stream);
@@ -19,8 +20,14 @@ TEST(ScanRequestBody, NestedModelKeyDoesNotCount) {
 }
 
 TEST(ScanRequestBody, RefusesInvalidJson) {
-    for (const char* body : {"", "{", "[]", "\"gpt\"", "{\"model\":\"a\",}", "{\"model\":\"a\"} x",
-                             "{\"model\":\"a\"}{}", "{\"model\":\"\xff\"}"}) {
+    for (const char* body : {"",
+                             "{",
+                             "[]",
+                             "\"gpt\"",
+                             "{\"model\":\"a\",}",
+                             "{\"model\":\"a\"} x",
+                             "{\"model\":\"a\"}{}",
+                             "{\"model\":\"\xff\"}"}) {
         EXPECT_EQ(scan_request_body(body, 64).error(), error::invalid_json) << body;
     }
 }

@@ -1,10 +1,9 @@
 #include "tollgate/proxy/responses.hpp"
 
-#include <gtest/gtest.h>
-
-#include <nlohmann/json.hpp>
-
 #include "tollgate/core/error.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace tollgate::proxy {
 namespace {

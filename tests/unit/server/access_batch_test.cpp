@@ -1,7 +1,6 @@
 #include "tollgate/server/access_batch.hpp"
 
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
 
 namespace tollgate::server {
@@ -16,7 +15,8 @@ access_record record(const char* id) {
 }
 
 // 2026-11-24T10:22:34.000789Z
-const auto when = std::chrono::system_clock::time_point(std::chrono::microseconds(1795515754000789));
+const auto when =
+    std::chrono::system_clock::time_point(std::chrono::microseconds(1795515754000789));
 
 TEST(AccessBatch, TextLinesCarryTheirUtcTime) {
     access_batch b;

@@ -1,7 +1,6 @@
 #include "tollgate/server/access_log.hpp"
 
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
 
 namespace tollgate::server {
@@ -23,9 +22,10 @@ access_record sample() {
 }
 
 TEST(AccessLine, TextIsKeyValueWithQuotedSpaces) {
-    EXPECT_EQ(format_access_line(sample(), config::log_format::text),
-              "rid=rid-1 method=POST path=/v1/chat/completions model=\"gpt-4o mini\" upstream=openai "
-              "status=200 bytes_in=10 bytes_out=20 sse_events=3 ms=1.500 error=-");
+    EXPECT_EQ(
+        format_access_line(sample(), config::log_format::text),
+        "rid=rid-1 method=POST path=/v1/chat/completions model=\"gpt-4o mini\" upstream=openai "
+        "status=200 bytes_in=10 bytes_out=20 sse_events=3 ms=1.500 error=-");
 }
 
 TEST(AccessLine, JsonIsOneObject) {
