@@ -87,7 +87,7 @@ measure() {
 }
 to_ms() { awk -v v="$1" 'BEGIN { n=v+0; if (v ~ /us$/) n/=1000; else if (v ~ /ms$/) n=n; else if (v ~ /s$/) n*=1000; printf "%.3f", n }'; }
 
-declare -A best_rps best_p50 best_p99 best_cpu
+declare -A best_rps best_p50 best_p99 best_cpu sum_rps
 targets=(direct nginx tollgate)
 declare -A proc=([direct]="" [nginx]="$nginx_pid" [tollgate]="$tollgate_pid")
 declare -A urls=([direct]="http://127.0.0.1:$mock_port/v1/chat/completions"
@@ -102,6 +102,7 @@ for r in $(seq "$rounds"); do
     read -r rps p50 p99 cpu < <(measure "${urls[$t]}" "${proc[$t]}")
     printf '  round %d %-9s %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms  proxy cpu %6.2f us/req\n' \
       "$r" "$t" "$rps" "$p50" "$p99" "$cpu"
+    sum_rps[$t]=$(awk -v a="${sum_rps[$t]:-0}" -v b="$rps" 'BEGIN { print a + b }')
     if [ -z "${best_rps[$t]:-}" ] || awk -v a="$rps" -v b="${best_rps[$t]}" 'BEGIN{exit !(a>b)}'; then
       best_rps[$t]=$rps best_p50[$t]=$p50 best_p99[$t]=$p99 best_cpu[$t]=$cpu
     fi
@@ -112,7 +113,8 @@ printf '%-9s %12s %10s %10s %18s\n' target "req/s" "p50 ms" "p99 ms" "proxy cpu 
 for t in "${targets[@]}"; do
   printf '%-9s %12.0f %10.3f %10.3f %18.2f\n' "$t" "${best_rps[$t]}" "${best_p50[$t]}" "${best_p99[$t]}" "${best_cpu[$t]}"
 done
-awk -v a="${best_rps[tollgate]}" -v b="${best_rps[nginx]}" 'BEGIN { printf "tollgate/nginx RPS ratio: %.3f\n", a/b }'
+awk -v a="${best_rps[tollgate]}" -v b="${best_rps[nginx]}" -v sa="${sum_rps[tollgate]}" -v sb="${sum_rps[nginx]}" \
+  'BEGIN { printf "tollgate/nginx RPS ratio: %.3f (best of rounds), %.3f (mean of rounds)\n", a/b, sa/sb }'
 
 # Time to first chunk of a stream (median of 200 sequential requests, fresh connection each).
 ttfc() {
