@@ -1,6 +1,8 @@
 #include "tollgate/proxy/http_head.hpp"
 
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 
 namespace tollgate::proxy {
 namespace {
@@ -27,43 +29,81 @@ bool has_field(std::span<const header_view> fields, std::string_view name) noexc
     return false;
 }
 
-bool is_gateway_owned(std::string_view name) noexcept {
-    static constexpr std::string_view owned[] = {"authorization",
-                                                 "x-api-key",
-                                                 "x-request-id",
-                                                 "x-consumer-id",
-                                                 "x-key-id",
-                                                 "accept-encoding",
-                                                 "expect",
-                                                 "anthropic-version"};
-    for (auto o : owned) {
-        if (iequals(name, o)) {
-            return true;
+// Is `name` (any case) equal to `lower`, a lower-case token of letters, digits and '-'? Eight
+// bytes at a time: OR-ing 0x20 folds A-Z onto a-z and, for the characters such tokens hold,
+// maps nothing else onto them (header names never contain the control bytes that would).
+bool is_named(std::string_view name, std::string_view lower) noexcept {
+    if (name.size() != lower.size()) {
+        return false;
+    }
+    std::size_t i = 0;
+    constexpr std::uint64_t fold = 0x2020202020202020ull;
+    for (; i + 8 <= name.size(); i += 8) {
+        std::uint64_t a;
+        std::uint64_t b;
+        std::memcpy(&a, name.data() + i, 8);
+        std::memcpy(&b, lower.data() + i, 8);
+        if ((a | fold) != b) {
+            return false;
         }
     }
-    return false;
+    for (; i < name.size(); ++i) {
+        if ((name[i] | 0x20) != lower[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// Headers a client may not choose for the upstream: credentials (the gateway sends its own),
+// identity headers the gateway sets, and Accept-Encoding (bodies must stay readable for
+// metering; the upstream answers identity). Dispatch on length: one or two compares.
+bool is_gateway_owned(std::string_view name) noexcept {
+    switch (name.size()) {
+        case 6:
+            return is_named(name, "expect");
+        case 8:
+            return is_named(name, "x-key-id");
+        case 9:
+            return is_named(name, "x-api-key");
+        case 12:
+            return is_named(name, "x-request-id");
+        case 13:
+            return is_named(name, "authorization") || is_named(name, "x-consumer-id");
+        case 15:
+            return is_named(name, "accept-encoding");
+        case 17:
+            return is_named(name, "anthropic-version");
+        default:
+            return false;
+    }
 }
 
 }  // namespace
 
 bool is_hop_by_hop(std::string_view name) noexcept {
-    static constexpr std::string_view hop[] = {"connection",
-                                               "keep-alive",
-                                               "proxy-connection",
-                                               "proxy-authenticate",
-                                               "proxy-authorization",
-                                               "te",
-                                               "trailer",
-                                               "transfer-encoding",
-                                               "upgrade",
-                                               "content-length",
-                                               "host"};
-    for (auto h : hop) {
-        if (iequals(name, h)) {
-            return true;
-        }
+    switch (name.size()) {
+        case 2:
+            return is_named(name, "te");
+        case 4:
+            return is_named(name, "host");
+        case 7:
+            return is_named(name, "trailer") || is_named(name, "upgrade");
+        case 10:
+            return is_named(name, "connection") || is_named(name, "keep-alive");
+        case 14:
+            return is_named(name, "content-length");
+        case 16:
+            return is_named(name, "proxy-connection");
+        case 17:
+            return is_named(name, "transfer-encoding");
+        case 18:
+            return is_named(name, "proxy-authenticate");
+        case 19:
+            return is_named(name, "proxy-authorization");
+        default:
+            return false;
     }
-    return false;
 }
 
 bool listed_in_connection(std::span<const header_view> fields, std::string_view name) noexcept {
@@ -102,7 +142,7 @@ void build_upstream_head(std::string& out,
     std::string_view anthropic_version = cfg.anthropic_version;
     const bool has_connection = has_field(req.client_fields, "connection");
     for (const auto& f : req.client_fields) {
-        if (cfg.format == config::api_format::anthropic && iequals(f.name, "anthropic-version")) {
+        if (cfg.format == config::api_format::anthropic && is_named(f.name, "anthropic-version")) {
             anthropic_version = f.value;  // the client knows which API revision it speaks
         }
         if (is_hop_by_hop(f.name) || is_gateway_owned(f.name) ||
@@ -139,7 +179,7 @@ void build_client_head(std::string& out, const client_response& res) {
         .append("\r\n");
     const bool has_connection = has_field(res.fields, "connection");
     for (const auto& f : res.fields) {
-        if (is_hop_by_hop(f.name) || iequals(f.name, "x-request-id") ||
+        if (is_hop_by_hop(f.name) || is_named(f.name, "x-request-id") ||
             (has_connection && listed_in_connection(res.fields, f.name))) {
             continue;
         }

@@ -12,14 +12,21 @@ worker::worker(std::shared_ptr<const runtime> rt)
       random_(std::random_device{}()) {}
 
 std::string worker::next_request_id() {
-    // 64 random bits and a per-worker counter: unique and cheap (no syscall).
+    // 64 random bits drawn once per worker, then a per-worker counter: unique across
+    // workers and restarts, and cheap (only the counter half is formatted per request).
     static constexpr char hex[] = "0123456789abcdef";
-    const std::uint64_t parts[2] = {random_(), ++counter_};
-    std::string id(32, '0');
-    for (int p = 0; p < 2; ++p) {
+    if (id_prefix_.empty()) {
+        const std::uint64_t r = random_();
         for (int i = 0; i < 16; ++i) {
-            id[static_cast<std::size_t>(p * 16 + i)] = hex[(parts[p] >> (60 - 4 * i)) & 15];
+            id_prefix_ += hex[(r >> (60 - 4 * i)) & 15];
         }
+    }
+    std::string id;
+    id.reserve(32);
+    id = id_prefix_;
+    const std::uint64_t n = ++counter_;
+    for (int i = 0; i < 16; ++i) {
+        id += hex[(n >> (60 - 4 * i)) & 15];
     }
     return id;
 }

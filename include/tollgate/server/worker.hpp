@@ -86,6 +86,7 @@ private:
     bool access_timer_armed_ = false;
     std::mt19937_64 random_;
     std::uint64_t counter_ = 0;
+    std::string id_prefix_;
     std::thread thread_;
 };
 
