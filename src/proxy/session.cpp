@@ -43,13 +43,17 @@ std::string models_body(const server::runtime& rt) {
     return out + "]}";
 }
 
-std::string request_id_of(const incoming_request& in, server::worker& w) {
-    for (const auto& f : in.fields) {
-        if (iequals(f.name, "x-request-id") && is_valid_request_id(f.value)) {
-            return std::string(f.value);
+// The client's X-Request-ID when it is usable, else a fresh one; written into `id`.
+void request_id_of(const incoming_request* in, server::worker& w, std::string& id) {
+    if (in) {
+        for (const auto& f : in->fields) {
+            if (iequals(f.name, "x-request-id") && is_valid_request_id(f.value)) {
+                id.assign(f.value);
+                return;
+            }
         }
     }
-    return w.next_request_id();
+    w.next_request_id(id);
 }
 
 // One client connection: the keep-alive loop and what each request needs. Lives in the
@@ -94,6 +98,7 @@ private:
     incoming_request in_;       // reused: the body and field views keep their capacity
     exchange_scratch scratch_;  // reused by each exchange
     std::string reply_head_;
+    std::string request_id_;  // of the request in flight
     // Header fields of the request in flight (ours and the upstream's); reset per request.
     std::array<std::byte, 8192> arena_memory_;
     std::pmr::monotonic_buffer_resource arena_{arena_memory_.data(), arena_memory_.size()};
@@ -148,7 +153,8 @@ task<bool> connection::serve_one() {
         co_return false;  // the client left or the socket failed: nothing to answer
     }
     const bool has_head = r.in.parser->is_header_done();
-    r.log.request_id = has_head ? request_id_of(r.in, w_) : w_.next_request_id();
+    request_id_of(has_head ? &r.in : nullptr, w_, request_id_);
+    r.log.request_id = request_id_;
     if (has_head) {
         r.log.method = r.in.head().method_string();
         r.log.path = path_of(r.in.head().target());

@@ -11,7 +11,7 @@ worker::worker(std::shared_ptr<const runtime> rt)
       runtime_(std::move(rt)),
       random_(std::random_device{}()) {}
 
-std::string worker::next_request_id() {
+void worker::next_request_id(std::string& id) {
     // 64 random bits drawn once per worker, then a per-worker counter: unique across
     // workers and restarts, and cheap (only the counter half is formatted per request).
     static constexpr char hex[] = "0123456789abcdef";
@@ -21,14 +21,11 @@ std::string worker::next_request_id() {
             id_prefix_ += hex[(r >> (60 - 4 * i)) & 15];
         }
     }
-    std::string id;
-    id.reserve(32);
     id = id_prefix_;
     const std::uint64_t n = ++counter_;
     for (int i = 0; i < 16; ++i) {
         id += hex[(n >> (60 - 4 * i)) & 15];
     }
-    return id;
 }
 
 void worker::start() {

@@ -12,7 +12,7 @@
 namespace tollgate::server {
 
 struct access_record {
-    std::string request_id;
+    std::string_view request_id;  // owned by the session for the request's life
     std::string_view method;
     std::string_view path;  // without the query string
     std::string model;

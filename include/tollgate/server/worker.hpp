@@ -50,8 +50,8 @@ public:
     upstream::pool& pool() noexcept { return pool_; }
     bool draining() const noexcept { return draining_; }
 
-    /// A fresh 32-hex-digit request id.
-    std::string next_request_id();
+    /// Writes a fresh 32-hex-digit request id into `id` (its capacity is reused).
+    void next_request_id(std::string& id);
 
     // The calls below are thread-safe: each posts to the worker's own thread.
     void start();
