@@ -4,6 +4,8 @@
 // hot path uses it instead of a DOM or SAX parser.
 #pragma once
 
+#include "tollgate/tokens/json_string.hpp"
+
 #include <bitset>
 #include <cstddef>
 #include <optional>
@@ -51,8 +53,5 @@ private:
     bool done_ = false;
     std::bitset<depth_capacity> in_object_;  // per nesting level: object (1) or array (0)
 };
-
-/// Decodes a raw JSON string body (as json_member gives it) to UTF-8; nullopt if malformed.
-std::optional<std::string> json_unescape(std::string_view raw);
 
 }  // namespace tollgate::tokens

@@ -1,8 +1,8 @@
 #include "tollgate/core/watchdog.hpp"
 
-#include <gtest/gtest.h>
-
 #include <thread>
+
+#include <gtest/gtest.h>
 
 namespace tollgate {
 namespace {
@@ -23,7 +23,8 @@ TEST(Watchdog, NeverDueEarlierThanItsPeriod) {
         const auto later = watchdog::clock::now();
         w.arm(500ms);
         EXPECT_GE(w.due, later + 500ms);  // padded by a tick, which covers the staleness
-    }).join();
+    })
+        .join();
 }
 
 TEST(Watchdog, DisarmForgetsTheDeadlineAndArmClearsFired) {

@@ -138,13 +138,5 @@ TEST(JsonScan, AgreesWithNlohmannOnMutatedInputs) {
     }
 }
 
-TEST(JsonUnescape, DecodesEscapesToUtf8) {
-    EXPECT_EQ(json_unescape("plain"), "plain");
-    EXPECT_EQ(json_unescape(R"(a\"b\\c\/d\n)"), "a\"b\\c/d\n");
-    EXPECT_EQ(json_unescape(R"(\u00e9\u20ac\ud83d\ude00)"), "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
-    EXPECT_FALSE(json_unescape(R"(\ud83d)"));
-    EXPECT_FALSE(json_unescape(R"(\q)"));
-}
-
 }  // namespace
 }  // namespace tollgate::tokens
