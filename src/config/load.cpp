@@ -105,6 +105,7 @@ upstream_config parse_upstream(yaml_reader& r, const node& n, const std::string&
                        "connect_timeout",
                        "idle_timeout",
                        "max_idle_connections",
+                       "max_header_bytes",
                        "verify_tls",
                        "ca_file",
                        "anthropic_version"})) {
@@ -123,6 +124,7 @@ upstream_config parse_upstream(yaml_reader& r, const node& n, const std::string&
     r.get_duration(n, path, "connect_timeout", u.connect_timeout);
     r.get_duration(n, path, "idle_timeout", u.idle_timeout);
     r.get_size(n, path, "max_idle_connections", u.max_idle_connections);
+    r.get_size(n, path, "max_header_bytes", u.max_header_bytes);
     r.get(n, path, "verify_tls", u.verify_tls);
     r.get(n, path, "ca_file", u.ca_file);
     r.get(n, path, "anthropic_version", u.anthropic_version);

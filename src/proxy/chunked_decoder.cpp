@@ -5,8 +5,6 @@
 namespace tollgate::proxy {
 namespace {
 
-constexpr std::size_t max_trailer_bytes = 8 * 1024;
-
 int hex_value(char c) noexcept {
     if (c >= '0' && c <= '9') {
         return c - '0';
@@ -108,7 +106,7 @@ result<std::size_t> chunked_decoder::feed(std::string_view in, std::string& out)
             case state::trailer:
                 if (c == '\r') {
                     state_ = state::trailer_lf;
-                } else if (c == '\n' || ++trailer_bytes_ > max_trailer_bytes) {
+                } else if (c == '\n' || ++trailer_bytes_ > max_trailer_bytes_) {
                     return error::bad_framing;
                 } else {
                     ++trailer_line_bytes_;

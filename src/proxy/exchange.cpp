@@ -20,8 +20,6 @@ namespace http = beast::http;
 using parser_type = http::response_parser<http::buffer_body, std::pmr::polymorphic_allocator<char>>;
 using error_code = boost::system::error_code;
 
-constexpr std::size_t upstream_header_limit = 64 * 1024;
-
 error_code upstream_error(const watchdog& timer) {
     return timer.fired ? error_code(error::upstream_timeout)
                        : error_code(error::upstream_unavailable);
@@ -126,7 +124,7 @@ task<error_code> open_exchange(server::worker& w,
         parser.emplace(std::piecewise_construct,
                        std::make_tuple(),
                        std::make_tuple(std::pmr::polymorphic_allocator<char>(req.arena)));
-        parser->header_limit(upstream_header_limit);
+        parser->header_limit(static_cast<std::uint32_t>(up.cfg.max_header_bytes));
         parser->body_limit(boost::none);
         timer.arm(up.cfg.timeout);
         auto [ec, written] = co_await net::async_write(conn->io, out, use_nothrow_awaitable);

@@ -50,7 +50,9 @@ task<error_code> read_chunked_body(stream& s,
                                    const config::server_limits& limits,
                                    const watchdog& timer,
                                    std::string& body) {
-    chunked_decoder decoder(limits.max_chunk_line_bytes, limits.max_body_bytes);
+    // Trailers are header fields: they get the header budget.
+    chunked_decoder decoder(
+        limits.max_chunk_line_bytes, limits.max_body_bytes, limits.max_header_bytes);
     for (;;) {
         const auto data = buf.cdata();
         auto used = decoder.feed(

@@ -71,9 +71,10 @@ struct upstream_config {
     api_format format = api_format::openai;
     std::vector<std::string> models;  // glob patterns
     milliseconds connect_timeout{5'000};
-    milliseconds timeout{600'000};          // request sent -> response headers
-    milliseconds idle_timeout{300'000};     // longest silence between two body pieces
-    std::size_t max_idle_connections = 64;  // per worker
+    milliseconds timeout{600'000};             // request sent -> response headers
+    milliseconds idle_timeout{300'000};        // longest silence between two body pieces
+    std::size_t max_idle_connections = 64;     // per worker
+    std::size_t max_header_bytes = 64 * 1024;  // response status line + headers; more -> 502
     bool verify_tls = true;
     std::string ca_file;  // empty: the system's trust store
     std::string anthropic_version = "2023-06-01";

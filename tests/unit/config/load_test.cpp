@@ -50,6 +50,36 @@ server:
     EXPECT_EQ(s.limits.idle_timeout, std::chrono::seconds(4));
 }
 
+TEST(LoadConfig, ReadsEveryUpstreamKey) {
+    auto r = parse(R"(
+upstreams:
+  - name: a
+    url: https://api.example.com/base
+    api_key: sk
+    format: anthropic
+    models: ["claude-*"]
+    connect_timeout: 2s
+    timeout: 90s
+    idle_timeout: 45s
+    max_idle_connections: 8
+    max_header_bytes: 32KiB
+    verify_tls: false
+    ca_file: /etc/ca.pem
+    anthropic_version: 2024-01-01
+)");
+    ASSERT_TRUE(r.problems.empty()) << to_string(r.problems.front());
+    const auto& u = r.value.upstreams.at(0);
+    EXPECT_EQ(u.format, api_format::anthropic);
+    EXPECT_EQ(u.connect_timeout, std::chrono::seconds(2));
+    EXPECT_EQ(u.timeout, std::chrono::seconds(90));
+    EXPECT_EQ(u.idle_timeout, std::chrono::seconds(45));
+    EXPECT_EQ(u.max_idle_connections, 8u);
+    EXPECT_EQ(u.max_header_bytes, 32u * 1024);
+    EXPECT_FALSE(u.verify_tls);
+    EXPECT_EQ(u.ca_file, "/etc/ca.pem");
+    EXPECT_EQ(u.anthropic_version, "2024-01-01");
+}
+
 TEST(LoadConfig, UnknownKeyIsReportedWithLineAndPath) {
     auto r = parse(std::string("server:\n  listen: 0.0.0.0:1\n  thraeds: 2\n") + minimal);
     ASSERT_EQ(r.problems.size(), 1u);

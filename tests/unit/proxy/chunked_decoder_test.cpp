@@ -94,6 +94,16 @@ TEST(ChunkedDecoder, EnforcesTheBodyLimit) {
     EXPECT_EQ(d.ec, error::body_too_large);
 }
 
+TEST(ChunkedDecoder, TrailerSectionIsBounded) {
+    const std::string message = "1\r\nx\r\n0\r\nX-Trailer: " + std::string(100, 't') + "\r\n\r\n";
+    chunked_decoder roomy(64, 1024, 1024);
+    std::string body;
+    ASSERT_TRUE(roomy.feed(message, body));
+    EXPECT_TRUE(roomy.done());
+    chunked_decoder tight(64, 1024, 50);
+    EXPECT_EQ(tight.feed(message, body).error(), error::bad_framing);
+}
+
 TEST(ChunkedDecoder, IncompleteInputWaitsForMore) {
     auto d = decode_whole("5\r\nhel");
     EXPECT_FALSE(d.ec);
