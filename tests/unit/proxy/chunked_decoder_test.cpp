@@ -95,13 +95,13 @@ TEST(ChunkedDecoder, EnforcesTheBodyLimit) {
 }
 
 TEST(ChunkedDecoder, TrailerSectionIsBounded) {
-    const std::string message = "1\r\nx\r\n0\r\nX-Trailer: " + std::string(100, 't') + "\r\n\r\n";
+    const std::string with_trailer = "1\r\nx\r\n0\r\nX-Trailer: " + std::string(100, 't') + "\r\n\r\n";
     chunked_decoder roomy(64, 1024, 1024);
     std::string body;
-    ASSERT_TRUE(roomy.feed(message, body));
+    ASSERT_TRUE(roomy.feed(with_trailer, body));
     EXPECT_TRUE(roomy.done());
     chunked_decoder tight(64, 1024, 50);
-    EXPECT_EQ(tight.feed(message, body).error(), error::bad_framing);
+    EXPECT_EQ(tight.feed(with_trailer, body).error(), error::bad_framing);
 }
 
 TEST(ChunkedDecoder, IncompleteInputWaitsForMore) {
