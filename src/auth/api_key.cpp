@@ -1,0 +1,133 @@
+#include "tollgate/auth/api_key.hpp"
+
+#include <stdexcept>
+
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+namespace tollgate::auth {
+namespace {
+
+constexpr std::string_view digits =
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+int digit_value(char c) noexcept {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'A' && c <= 'Z') {
+        return c - 'A' + 10;
+    }
+    if (c >= 'a' && c <= 'z') {
+        return c - 'a' + 36;
+    }
+    return -1;
+}
+
+// Writes the big-endian number in `bytes` as exactly `width` base62 digits (most significant
+// first) by repeated division of the byte array.
+template <std::size_t N>
+void append_base62(std::string& out, std::array<std::uint8_t, N> bytes, std::size_t width) {
+    std::string reversed;
+    reversed.reserve(width);
+    for (std::size_t i = 0; i < width; ++i) {
+        unsigned remainder = 0;
+        for (auto& b : bytes) {
+            const unsigned value = remainder * 256 + b;
+            b = static_cast<std::uint8_t>(value / 62);
+            remainder = value % 62;
+        }
+        reversed += digits[remainder];
+    }
+    out.append(reversed.rbegin(), reversed.rend());
+}
+
+template <std::size_t N>
+std::array<std::uint8_t, N> random_bytes() {
+    std::array<std::uint8_t, N> out{};
+    if (RAND_bytes(out.data(), static_cast<int>(N)) != 1) {
+        throw std::runtime_error("the CSPRNG (OpenSSL RAND_bytes) failed");
+    }
+    return out;
+}
+
+std::array<std::uint8_t, 4> be32(std::uint32_t v) {
+    return {static_cast<std::uint8_t>(v >> 24),
+            static_cast<std::uint8_t>(v >> 16),
+            static_cast<std::uint8_t>(v >> 8),
+            static_cast<std::uint8_t>(v)};
+}
+
+}  // namespace
+
+std::uint32_t crc32(std::string_view data) noexcept {
+    static const auto table = [] {
+        std::array<std::uint32_t, 256> t{};
+        for (std::uint32_t i = 0; i < 256; ++i) {
+            std::uint32_t c = i;
+            for (int k = 0; k < 8; ++k) {
+                c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            }
+            t[i] = c;
+        }
+        return t;
+    }();
+    std::uint32_t crc = 0xFFFFFFFFu;
+    for (char ch : data) {
+        crc = table[(crc ^ static_cast<std::uint8_t>(ch)) & 0xFF] ^ (crc >> 8);
+    }
+    return crc ^ 0xFFFFFFFFu;
+}
+
+minted_key mint_key() {
+    minted_key k;
+    k.secret.reserve(key_length);
+    k.secret = key_scheme;
+    append_base62(k.secret, random_bytes<32>(), key_body_digits);
+    append_base62(k.secret, be32(crc32(k.secret)), key_checksum_digits);
+    k.id = "key_";
+    append_base62(k.id, random_bytes<16>(), 22);
+    k.prefix = std::string(display_prefix(k.secret));
+    k.digest = digest_of(k.secret);
+    return k;
+}
+
+bool is_well_formed_key(std::string_view text) noexcept {
+    if (text.size() != key_length || !text.starts_with(key_scheme)) {
+        return false;
+    }
+    for (char c : text.substr(key_scheme.size())) {
+        if (digit_value(c) < 0) {
+            return false;
+        }
+    }
+    // The checksum digits must be the canonical base62 form of the body's CRC-32.
+    std::uint64_t stored = 0;
+    for (char c : text.substr(key_scheme.size() + key_body_digits)) {
+        stored = stored * 62 + static_cast<std::uint64_t>(digit_value(c));
+    }
+    return stored == crc32(text.substr(0, key_scheme.size() + key_body_digits));
+}
+
+key_digest digest_of(std::string_view text) noexcept {
+    key_digest d{};
+    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), d.data());
+    return d;
+}
+
+std::string to_hex(const key_digest& d) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(d.size() * 2);
+    for (auto b : d) {
+        out += hex[b >> 4];
+        out += hex[b & 15];
+    }
+    return out;
+}
+
+std::string_view display_prefix(std::string_view text) noexcept {
+    return text.substr(0, key_prefix_length);
+}
+
+}  // namespace tollgate::auth
