@@ -1,22 +1,11 @@
 #include "tollgate/proxy/chunked_decoder.hpp"
 
+#include "tollgate/core/hex.hpp"
+
 #include <algorithm>
 
 namespace tollgate::proxy {
 namespace {
-
-int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 bool is_control(char c) noexcept {
     const auto u = static_cast<unsigned char>(c);
@@ -42,7 +31,7 @@ result<std::size_t> chunked_decoder::feed(std::string_view in, std::string& out)
         }
         switch (state_) {
             case state::size: {
-                const int v = hex_value(c);
+                const int v = hex_digit_value(c);
                 if (v >= 0) {
                     if (++digits_ > 16) {
                         return error::bad_framing;

@@ -152,6 +152,20 @@ bool json_object_scanner::scan_literal(std::string_view word) noexcept {
     return true;
 }
 
+// Inside an object, before a member: its key, the colon, and the white space around them.
+bool json_object_scanner::scan_key_and_colon() noexcept {
+    if (pos_ >= text_.size() || text_[pos_] != '"' || !scan_string()) {
+        return fail(json_status::invalid);
+    }
+    skip_ws();
+    if (pos_ >= text_.size() || text_[pos_] != ':') {
+        return fail(json_status::invalid);
+    }
+    ++pos_;
+    skip_ws();
+    return true;
+}
+
 // Validates the container starting at pos_ (depth 2: inside the top-level object) with an
 // explicit stack, so hostile nesting cannot exhaust the thread's stack.
 bool json_object_scanner::scan_nested() noexcept {
@@ -174,16 +188,8 @@ bool json_object_scanner::scan_nested() noexcept {
                     ++pos_;
                     --depth;
                     expect_value = false;
-                } else if (c == '{') {
-                    if (pos_ >= text_.size() || text_[pos_] != '"' || !scan_string()) {
-                        return fail(json_status::invalid);
-                    }
-                    skip_ws();
-                    if (pos_ >= text_.size() || text_[pos_] != ':') {
-                        return fail(json_status::invalid);
-                    }
-                    ++pos_;
-                    skip_ws();
+                } else if (c == '{' && !scan_key_and_colon()) {
+                    return false;
                 }
                 continue;
             }
@@ -214,16 +220,8 @@ bool json_object_scanner::scan_nested() noexcept {
             return fail(json_status::invalid);
         }
         skip_ws();
-        if (in_object_[depth]) {
-            if (pos_ >= text_.size() || text_[pos_] != '"' || !scan_string()) {
-                return fail(json_status::invalid);
-            }
-            skip_ws();
-            if (pos_ >= text_.size() || text_[pos_] != ':') {
-                return fail(json_status::invalid);
-            }
-            ++pos_;
-            skip_ws();
+        if (in_object_[depth] && !scan_key_and_colon()) {
+            return false;
         }
         expect_value = true;
     }

@@ -1,20 +1,9 @@
 #include "tollgate/tokens/json_string.hpp"
 
+#include "tollgate/core/hex.hpp"
+
 namespace tollgate::tokens {
 namespace {
-
-int hex_digit(char c) noexcept {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 void append_utf8(std::string& out, std::uint32_t cp) {
     if (cp < 0x80) {
@@ -42,7 +31,7 @@ long read_u_escape(std::string_view text, std::size_t pos) noexcept {
     }
     long unit = 0;
     for (std::size_t i = pos + 2; i < pos + 6; ++i) {
-        const int d = hex_digit(text[i]);
+        const int d = hex_digit_value(text[i]);
         if (d < 0) {
             return -1;
         }

@@ -43,7 +43,8 @@ private:
     bool scan_string() noexcept;  // at the opening quote; leaves pos_ after the closing one
     bool scan_number() noexcept;
     bool scan_literal(std::string_view word) noexcept;
-    bool scan_nested() noexcept;  // at '{' or '[' of a member's value
+    bool scan_nested() noexcept;
+    bool scan_key_and_colon() noexcept;  // at '{' or '[' of a member's value
 
     std::string_view text_;
     std::size_t pos_ = 0;
