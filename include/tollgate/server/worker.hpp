@@ -72,9 +72,11 @@ private:
     void schedule_tick();
     void tick();
 
-    // One thread runs this context and only it starts I/O on its sockets (the acceptor only
-    // registers them), so per-descriptor locking is switched off; posting stays thread-safe.
-    net::io_context ioc_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
+    // One thread runs this context. Per-descriptor locking stays on: the acceptor thread
+    // registers each new socket with this reactor, and registration may reuse the state of a
+    // socket this thread has just closed (ThreadSanitizer caught that race with
+    // BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO).
+    net::io_context ioc_{1};
     std::optional<net::executor_work_guard<net::io_context::executor_type>> guard_;
     std::shared_ptr<const runtime> runtime_;
     upstream::pool pool_;
