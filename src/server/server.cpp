@@ -4,10 +4,14 @@
 #include "tollgate/proxy/session.hpp"
 #include "tollgate/server/worker.hpp"
 
+#include <cerrno>
 #include <condition_variable>
 #include <csignal>
+#include <cstring>
 #include <mutex>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 #include <boost/asio/co_spawn.hpp>
@@ -33,21 +37,51 @@ void on_task_end(std::exception_ptr e) {
     }
 }
 
+// Runs on the worker's thread: the socket is registered with the worker's reactor by the
+// only thread that ever does I/O on it (what lets that reactor run without locks).
+void start_session(worker& w, int fd, tcp protocol) {
+    tcp_socket socket(w.ioc().get_executor());
+    boost::system::error_code ec;
+    socket.assign(protocol, fd, ec);
+    if (ec) {
+        ::close(fd);
+        return;
+    }
+    net::co_spawn(w.ioc(), proxy::run_session(std::move(socket), w), on_task_end);
+}
+
+// Waits for pending connections, accepts each with accept4 and hands the descriptor to the
+// next worker in turn.
 task<void> accept_loop(tcp::acceptor& acceptor, workers_t& workers) {
-    for (std::size_t next = 0;; next = (next + 1) % workers.size()) {
-        worker& w = *workers[next];
-        auto [ec, socket] = co_await acceptor.async_accept(w.ioc(), use_nothrow_awaitable);
+    const tcp protocol = acceptor.local_endpoint().protocol();
+    acceptor.non_blocking(true);
+    std::size_t next = 0;
+    for (;;) {
+        auto [ec] =
+            co_await acceptor.async_wait(net::socket_base::wait_read, use_nothrow_awaitable);
         if (ec == net::error::operation_aborted || !acceptor.is_open()) {
             co_return;
         }
-        if (ec) {
-            // Out of descriptors and the like: say so, breathe, keep serving.
-            spdlog::warn("accept failed: {}", ec.message());
-            net::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
-            co_await pause.async_wait(use_nothrow_awaitable);
-            continue;
+        for (;;) {
+            const int fd =
+                ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            if (fd >= 0) {
+                worker& w = *workers[next];
+                next = (next + 1) % workers.size();
+                net::post(w.ioc(), [&w, fd, protocol] { start_session(w, fd, protocol); });
+                continue;
+            }
+            if (errno == EINTR || errno == ECONNABORTED) {
+                continue;
+            }
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                // Out of descriptors and the like: say so, breathe, keep serving.
+                spdlog::warn("accept failed: {}", std::strerror(errno));
+                net::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
+                co_await pause.async_wait(use_nothrow_awaitable);
+            }
+            break;
         }
-        net::co_spawn(w.ioc(), proxy::run_session(std::move(socket), w), on_task_end);
     }
 }
 

@@ -72,11 +72,12 @@ private:
     void schedule_tick();
     void tick();
 
-    // One thread runs this context. Per-descriptor locking stays on: the acceptor thread
-    // registers each new socket with this reactor, and registration may reuse the state of a
-    // socket this thread has just closed (ThreadSanitizer caught that race with
-    // BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO).
-    net::io_context ioc_{1};
+    // One thread runs this context and does all I/O on its sockets, registration included:
+    // the acceptor hands over raw descriptors and this thread wraps them (server.cpp,
+    // start_session). So per-descriptor locking is switched off; posting stays thread-safe.
+    // (When the acceptor registered sockets itself, ThreadSanitizer caught it re-initialising
+    // a recycled descriptor state this thread was still reading.)
+    net::io_context ioc_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
     std::optional<net::executor_work_guard<net::io_context::executor_type>> guard_;
     std::shared_ptr<const runtime> runtime_;
     upstream::pool pool_;
