@@ -85,7 +85,7 @@ private:
 
     task<bool> await_request(milliseconds timeout);
     task<bool> serve_one();
-    task<bool> handle(request& r);
+    task<bool> handle(request& r);  // requests the gateway answers itself
     task<bool> proxy(request& r);
     task<error_code> reply(request& r, unsigned status, std::string_view body);
     task<error_code> reply_error(request& r, const error_code& ec);
@@ -167,7 +167,9 @@ task<bool> connection::serve_one() {
     } else {
         r.log.bytes_in = r.in.body.size();
         r.keep_alive = r.in.head().keep_alive() && !w_.draining();
-        keep_alive = co_await handle(r);
+        const auto kind = classify(r.in.head().method_string(), r.in.head().target());
+        const bool proxied = kind && *kind != api::list_models;
+        keep_alive = proxied ? co_await proxy(r) : co_await handle(r);
     }
     r.log.latency = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - started);
@@ -178,6 +180,8 @@ task<bool> connection::serve_one() {
     co_return keep_alive && !w_.draining();
 }
 
+// Routes a request: answered here (no route, the model list) or proxied. Awaited directly
+// by serve_one, so a proxied request costs no extra coroutine frame for the dispatch.
 task<bool> connection::handle(request& r) {
     const auto& head = r.in.head();
     const auto kind = classify(head.method_string(), head.target());
@@ -185,10 +189,7 @@ task<bool> connection::handle(request& r) {
         r.log.error = "no route";
         co_return !co_await reply_error(r, error::no_route) && r.keep_alive;
     }
-    if (*kind == api::list_models) {
-        co_return !co_await reply(r, 200, models_body(w_.rt())) && r.keep_alive;
-    }
-    co_return co_await proxy(r);
+    co_return !co_await reply(r, 200, models_body(w_.rt())) && r.keep_alive;
 }
 
 task<bool> connection::proxy(request& r) {
