@@ -79,14 +79,19 @@ std::uint32_t crc32(std::string_view data) noexcept {
     return crc ^ 0xFFFFFFFFu;
 }
 
+std::string random_id(std::string_view prefix) {
+    std::string id(prefix);
+    append_base62(id, random_bytes<16>(), 22);
+    return id;
+}
+
 minted_key mint_key() {
     minted_key k;
     k.secret.reserve(key_length);
     k.secret = key_scheme;
     append_base62(k.secret, random_bytes<32>(), key_body_digits);
     append_base62(k.secret, be32(crc32(k.secret)), key_checksum_digits);
-    k.id = "key_";
-    append_base62(k.id, random_bytes<16>(), 22);
+    k.id = random_id("key_");
     k.prefix = std::string(display_prefix(k.secret));
     k.digest = digest_of(k.secret);
     return k;

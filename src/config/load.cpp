@@ -66,15 +66,43 @@ void parse_server(yaml_reader& r, const node& n, server_config& out) {
 }
 
 void parse_admin(yaml_reader& r, const node& n, admin_config& out) {
-    if (!r.expect_map(n, "admin", {"listen", "token"})) {
+    if (!r.expect_map(n, "admin", {"listen", "token", "max_body_bytes", "timeout"})) {
         return;
     }
     r.get_endpoint(n, "admin", "listen", out.listen);
     r.get(n, "admin", "token", out.token);
+    const node token = n["token"];
+    out.token_explicitly_empty =
+        token.IsDefined() && token.IsScalar() && token.Scalar().empty();
+    r.get_size(n, "admin", "max_body_bytes", out.max_body_bytes);
+    r.get_duration(n, "admin", "timeout", out.timeout);
+}
+
+void parse_auth(yaml_reader& r, const node& n, auth_config& out) {
+    if (!r.expect_map(n, "auth", {"enabled", "cache_size", "cache_ttl", "negative_ttl"})) {
+        return;
+    }
+    r.get(n, "auth", "enabled", out.enabled);
+    r.get_size(n, "auth", "cache_size", out.cache_size);
+    r.get_duration(n, "auth", "cache_ttl", out.cache_ttl);
+    r.get_duration(n, "auth", "negative_ttl", out.negative_ttl);
 }
 
 void parse_store(yaml_reader& r, const node& n, store_config& out) {
-    if (!r.expect_map(n, "store", {"kind", "path", "url", "on_error"})) {
+    if (!r.expect_map(n,
+                      "store",
+                      {"kind",
+                       "path",
+                       "url",
+                       "on_error",
+                       "fsync",
+                       "compact_after",
+                       "connect_timeout",
+                       "command_timeout",
+                       "max_pending",
+                       "reconnect_max",
+                       "verify_tls",
+                       "ca_file"})) {
         return;
     }
     r.get_enum(n,
@@ -90,6 +118,14 @@ void parse_store(yaml_reader& r, const node& n, store_config& out) {
         "on_error",
         out.on_error,
         {{"fail_closed", on_store_error::fail_closed}, {"fail_open", on_store_error::fail_open}});
+    r.get(n, "store", "fsync", out.fsync);
+    r.get_size(n, "store", "compact_after", out.compact_after);
+    r.get_duration(n, "store", "connect_timeout", out.connect_timeout);
+    r.get_duration(n, "store", "command_timeout", out.command_timeout);
+    r.get_size(n, "store", "max_pending", out.max_pending);
+    r.get_duration(n, "store", "reconnect_max", out.reconnect_max);
+    r.get(n, "store", "verify_tls", out.verify_tls);
+    r.get(n, "store", "ca_file", out.ca_file);
 }
 
 upstream_config parse_upstream(yaml_reader& r, const node& n, const std::string& path) {
@@ -271,6 +307,7 @@ void parse_root(yaml_reader& r, const node& root, config& c) {
                       "",
                       {"server",
                        "admin",
+                       "auth",
                        "store",
                        "upstreams",
                        "pricing",
@@ -285,6 +322,9 @@ void parse_root(yaml_reader& r, const node& root, config& c) {
     }
     if (root["admin"].IsDefined()) {
         parse_admin(r, root["admin"], c.admin);
+    }
+    if (root["auth"].IsDefined()) {
+        parse_auth(r, root["auth"], c.auth);
     }
     if (root["store"].IsDefined()) {
         parse_store(r, root["store"], c.store);
@@ -312,6 +352,10 @@ void parse_root(yaml_reader& r, const node& root, config& c) {
     if (root["log"].IsDefined()) {
         parse_log(r, root["log"], c.log);
     }
+}
+
+bool is_loopback(const std::string& host) {
+    return host == "localhost" || host == "::1" || host.starts_with("127.");
 }
 
 }  // namespace
@@ -386,6 +430,22 @@ std::vector<problem> validate(const config& c, const std::string& file) {
     if (c.store.kind == store_kind::redis && !c.store.url.starts_with("redis://") &&
         !c.store.url.starts_with("rediss://")) {
         add("store.url", "must start with redis:// or rediss://");
+    }
+    if (c.admin.token.empty()) {
+        if (!c.admin.token_explicitly_empty) {
+            add("admin.token",
+                "is missing or empty: set a token (e.g. ${TOLLGATE_ADMIN_TOKEN}), or write "
+                "token: \"\" to run the admin API without one on loopback");
+        } else if (!is_loopback(c.admin.listen.host)) {
+            add("admin.token", "may be empty only when admin.listen is a loopback address");
+        }
+    }
+    if (c.store.command_timeout.count() <= 0 || c.store.connect_timeout.count() <= 0 ||
+        c.store.max_pending == 0) {
+        add("store", "command_timeout, connect_timeout and max_pending must be > 0");
+    }
+    if (c.auth.cache_size == 0) {
+        add("auth.cache_size", "must be > 0");
     }
     return out;
 }

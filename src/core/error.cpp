@@ -40,6 +40,20 @@ public:
                 return "upstream timed out";
             case error::shutting_down:
                 return "gateway is shutting down";
+            case error::invalid_api_key:
+                return "missing, malformed, unknown, revoked or expired API key";
+            case error::model_not_allowed:
+                return "this key may not use this model";
+            case error::consumer_disabled:
+                return "the consumer of this key is disabled";
+            case error::store_unavailable:
+                return "the store is unreachable";
+            case error::store_overloaded:
+                return "too many store commands in flight";
+            case error::not_found:
+                return "not found";
+            case error::already_exists:
+                return "already exists";
         }
         return "unknown tollgate error";
     }

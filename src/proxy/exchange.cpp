@@ -157,7 +157,13 @@ task<exchange_result> forward(stream& client,
     exchange_result out;
     auto& scratch = *req.scratch;
     build_upstream_head(scratch.upstream_head,
-                        {req.method, req.target, req.request_id, req.fields, req.body.size()},
+                        {req.method,
+                         req.target,
+                         req.request_id,
+                         req.fields,
+                         req.body.size(),
+                         req.consumer_id,
+                         req.key_id},
                         up.to,
                         up.cfg);
     upstream::connection_ptr conn;

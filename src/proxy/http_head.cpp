@@ -160,6 +160,10 @@ void build_upstream_head(std::string& out,
         out.append("Authorization: Bearer ").append(cfg.api_key).append("\r\n");
     }
     add(out, "X-Request-ID", req.request_id);
+    if (!req.consumer_id.empty()) {
+        add(out, "X-Consumer-ID", req.consumer_id);
+        add(out, "X-Key-ID", req.key_id);
+    }
     add(out, "Accept-Encoding", "identity");
     if (req.method != "GET" || req.body_bytes != 0) {
         add_number(out, "Content-Length", req.body_bytes);

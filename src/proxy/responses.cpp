@@ -44,6 +44,25 @@ error_reply describe(const boost::system::error_code& ec) {
         case error::shutting_down:
             r = {503, "api_error", "shutting_down", r.message};
             break;
+        case error::invalid_api_key:
+            r = {401, invalid, "invalid_api_key", r.message};
+            break;
+        case error::model_not_allowed:
+            r = {403, "permission_error", "model_not_allowed", r.message};
+            break;
+        case error::consumer_disabled:
+            r = {403, "permission_error", "consumer_disabled", r.message};
+            break;
+        case error::store_unavailable:
+        case error::store_overloaded:
+            r = {503, "api_error", "store_unavailable", r.message};
+            break;
+        case error::not_found:
+            r = {404, invalid, "not_found", r.message};
+            break;
+        case error::already_exists:
+            r = {409, invalid, "already_exists", r.message};
+            break;
     }
     return r;
 }

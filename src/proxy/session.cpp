@@ -1,6 +1,7 @@
 #include "tollgate/proxy/session.hpp"
 
 #include "tollgate/core/error.hpp"
+#include "tollgate/proxy/authenticate.hpp"
 #include "tollgate/proxy/client_watch.hpp"
 #include "tollgate/proxy/event_counter.hpp"
 #include "tollgate/proxy/exchange.hpp"
@@ -28,10 +29,14 @@ constexpr milliseconds watch_delay{50};
 // After refusing a request whose body we did not read: how long to drain the client.
 constexpr milliseconds linger_time{2000};
 
-std::string models_body(const server::runtime& rt) {
+// The models `caller` may use (all, when auth is off or the key has no allowlist).
+std::string models_body(const server::runtime& rt, const auth::key_facts* caller) {
     std::string out = R"({"object":"list","data":[)";
     bool first = true;
     for (const auto& m : rt.router.literal_models()) {
+        if (caller && check_model(*caller, m)) {
+            continue;
+        }
         out += first ? "" : ",";
         first = false;
         out += R"({"id":)";
@@ -79,6 +84,7 @@ private:
         explicit request(incoming_request& i) : in(i) {}
         incoming_request& in;
         server::access_record log;
+        std::shared_ptr<const auth::key_facts> caller;  // null when auth is off
         bool keep_alive = false;
         milliseconds send_timeout{};
     };
@@ -86,6 +92,7 @@ private:
     task<bool> await_request(milliseconds timeout);
     task<bool> serve_one();
     task<bool> handle(request& r);  // requests the gateway answers itself
+    task<bool> admit(request& r);   // authentication; false when refused (already answered)
     task<bool> proxy(request& r);
     task<error_code> reply(request& r, unsigned status, std::string_view body);
     task<error_code> reply_error(request& r, const error_code& ec);
@@ -189,12 +196,38 @@ task<bool> connection::handle(request& r) {
         r.log.error = "no route";
         co_return !co_await reply_error(r, error::no_route) && r.keep_alive;
     }
-    co_return !co_await reply(r, 200, models_body(w_.rt())) && r.keep_alive;
+    if (!co_await admit(r)) {
+        co_return r.keep_alive;
+    }
+    co_return !co_await reply(r, 200, models_body(w_.rt(), r.caller.get())) && r.keep_alive;
+}
+
+// Authenticates the request's key; on refusal answers 401/403/503 and returns false (the
+// connection stays usable: the whole request was read).
+task<bool> connection::admit(request& r) {
+    if (!w_.rt().cfg.auth.enabled) {
+        co_return true;
+    }
+    auto outcome = co_await authenticate(w_, r.in.fields);
+    r.log.key_prefix = outcome.key_prefix;
+    if (outcome.ec) {
+        r.log.error = outcome.ec.message();
+        r.keep_alive = !co_await reply_error(r, outcome.ec) && r.keep_alive;
+        co_return false;
+    }
+    r.caller = std::move(outcome.facts);
+    if (r.caller) {
+        r.log.consumer = r.caller->consumer_id;
+    }
+    co_return true;
 }
 
 task<bool> connection::proxy(request& r) {
     const auto rt = w_.snapshot();  // this request keeps the config it started with
     const auto& head = r.in.head();
+    if (!co_await admit(r)) {
+        co_return r.keep_alive;
+    }
     auto fields = scan_request_body(r.in.body, rt->cfg.server.limits.max_json_depth);
     if (fields) {
         r.log.model = fields->model;
@@ -204,6 +237,12 @@ task<bool> connection::proxy(request& r) {
         const error_code ec = fields ? error_code(error::model_not_found) : fields.error();
         r.log.error = ec.message();
         co_return !co_await reply_error(r, ec) && r.keep_alive;
+    }
+    if (r.caller) {
+        if (const auto denied = check_model(*r.caller, fields->model)) {
+            r.log.error = denied.message();
+            co_return !co_await reply_error(r, denied) && r.keep_alive;
+        }
     }
     const auto& up = rt->upstreams[*upstream];
     r.log.upstream = up.cfg.name;
@@ -216,7 +255,9 @@ task<bool> connection::proxy(request& r) {
                                r.keep_alive,
                                r.send_timeout,
                                &arena_,
-                               &scratch_};
+                               &scratch_,
+                               r.caller ? std::string_view(r.caller->consumer_id) : "",
+                               r.caller ? std::string_view(r.caller->key_id) : ""};
     event_counter counter;
     entry_.watch.arm(watch_delay);
     const auto result = co_await forward(io_, w_, up, req, &counter, entry_);

@@ -32,6 +32,8 @@ void append_access_line(std::string& out, const access_record& r, config::log_fo
                             {"path", r.path},
                             {"model", r.model},
                             {"upstream", r.upstream},
+                            {"consumer", r.consumer},
+                            {"key", r.key_prefix},
                             {"status", r.status},
                             {"bytes_in", r.bytes_in},
                             {"bytes_out", r.bytes_out},
@@ -58,6 +60,8 @@ void append_access_line(std::string& out, const access_record& r, config::log_fo
     field("path", r.path);
     field("model", r.model);
     field("upstream", r.upstream);
+    field("consumer", r.consumer);
+    field("key", r.key_prefix);
     field("status", number(r.status));
     field("bytes_in", number(r.bytes_in));
     field("bytes_out", number(r.bytes_out));

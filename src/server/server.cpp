@@ -1,8 +1,10 @@
 #include "tollgate/server/server.hpp"
 
+#include "tollgate/admin/server.hpp"
 #include "tollgate/config/load.hpp"
 #include "tollgate/proxy/session.hpp"
 #include "tollgate/server/worker.hpp"
+#include "tollgate/store/backend.hpp"
 
 #include <cerrno>
 #include <condition_variable>
@@ -25,6 +27,24 @@ namespace {
 
 using tcp = net::ip::tcp;
 using workers_t = std::vector<std::unique_ptr<worker>>;
+
+// The live config for threads other than the workers (the admin API); swapped on reload.
+class config_holder {
+public:
+    explicit config_holder(std::shared_ptr<const config::config> c) : current_(std::move(c)) {}
+    std::shared_ptr<const config::config> get() const {
+        std::lock_guard lock(m_);
+        return current_;
+    }
+    void set(std::shared_ptr<const config::config> c) {
+        std::lock_guard lock(m_);
+        current_ = std::move(c);
+    }
+
+private:
+    mutable std::mutex m_;
+    std::shared_ptr<const config::config> current_;
+};
 
 void on_task_end(std::exception_ptr e) {
     if (!e) {
@@ -85,7 +105,7 @@ task<void> accept_loop(tcp::acceptor& acceptor, workers_t& workers) {
     }
 }
 
-void reload(const std::string& path, workers_t& workers) {
+void reload(const std::string& path, workers_t& workers, config_holder& holder) {
     auto loaded = config::load_config(path);
     if (!loaded.problems.empty()) {
         for (const auto& p : loaded.problems) {
@@ -98,6 +118,7 @@ void reload(const std::string& path, workers_t& workers) {
         for (auto& w : workers) {
             w->swap_runtime(rt);
         }
+        holder.set(std::shared_ptr<const config::config>(rt, &rt->cfg));
         spdlog::info("configuration reloaded from {} (listen addresses change only on restart)",
                      path);
     } catch (const std::exception& e) {
@@ -108,6 +129,8 @@ void reload(const std::string& path, workers_t& workers) {
 task<void> signal_loop(net::signal_set& signals,
                        tcp::acceptor& acceptor,
                        workers_t& workers,
+                       config_holder& holder,
+                       admin::listener& admin_api,
                        std::string path) {
     for (;;) {
         auto [ec, signo] = co_await signals.async_wait(use_nothrow_awaitable);
@@ -115,12 +138,13 @@ task<void> signal_loop(net::signal_set& signals,
             co_return;
         }
         if (signo == SIGHUP) {
-            reload(path, workers);
+            reload(path, workers, holder);
             continue;
         }
         spdlog::info("signal {}: draining in-flight requests", signo);
         boost::system::error_code ignored;
         acceptor.close(ignored);
+        admin_api.stop();
         for (auto& w : workers) {
             w->start_draining();
         }
@@ -169,21 +193,48 @@ int run_server(const std::string& config_path, std::shared_ptr<const runtime> rt
     acceptor.bind(endpoint);
     acceptor.listen(net::socket_base::max_listen_connections);
 
+    // The control thread: the Admin API and the store's invalidation feed.
+    auto backend = store::open_backend(cfg.store);
+    net::io_context control_ioc{1};
+    config_holder holder(std::shared_ptr<const config::config>(rt, &rt->cfg));
+    admin::listener admin_api(
+        control_ioc, [&holder] { return holder.get(); }, backend->open(control_ioc));
+
     workers_t workers;
     for (unsigned i = 0; i < threads; ++i) {
         workers.push_back(std::make_unique<worker>(rt));
-        workers.back()->start();
+        workers.back()->start(*backend);
     }
+    backend->watch(control_ioc, [&workers](const store::invalidation& inv) {
+        for (auto& w : workers) {
+            w->invalidate(inv);
+        }
+    });
+    admin_api.start();
+    auto control_guard = net::make_work_guard(control_ioc);
+    std::thread control([&control_ioc] { control_ioc.run(); });
+
     net::signal_set signals(main_ioc, SIGINT, SIGTERM, SIGHUP);
     net::co_spawn(main_ioc, accept_loop(acceptor, workers), on_task_end);
-    net::co_spawn(main_ioc, signal_loop(signals, acceptor, workers, config_path), on_task_end);
-    spdlog::info("tollgate listening on {}:{} with {} workers{}",
+    net::co_spawn(main_ioc,
+                  signal_loop(signals, acceptor, workers, holder, admin_api, config_path),
+                  on_task_end);
+    spdlog::info("tollgate listening on {}:{} with {} workers{}; admin API on {}:{}; store: {}",
                  cfg.server.listen.host,
                  acceptor.local_endpoint().port(),
                  threads,
-                 rt->server_tls ? " (TLS)" : "");
+                 rt->server_tls ? " (TLS)" : "",
+                 cfg.admin.listen.host,
+                 admin_api.port(),
+                 cfg.store.kind == config::store_kind::redis ? "redis" : "memory");
+    if (!cfg.auth.enabled) {
+        spdlog::warn("auth.enabled is false: the proxy serves requests without API keys");
+    }
     main_ioc.run();
     join_workers(workers, cfg.server.drain_timeout);
+    control_guard.reset();
+    control_ioc.stop();
+    control.join();
     spdlog::info("tollgate stopped");
     return 0;
 }

@@ -1,6 +1,7 @@
 #include "tollgate/server/worker.hpp"
 
 #include "tollgate/server/logging.hpp"
+#include "tollgate/store/store.hpp"
 
 #include <boost/asio/post.hpp>
 
@@ -9,6 +10,7 @@ namespace tollgate::server {
 worker::worker(std::shared_ptr<const runtime> rt)
     : guard_(net::make_work_guard(ioc_)),
       runtime_(std::move(rt)),
+      keys_(runtime_->cfg.auth.cache_size),
       random_(std::random_device{}()) {}
 
 void worker::next_request_id(std::string& id) {
@@ -28,8 +30,9 @@ void worker::next_request_id(std::string& id) {
     }
 }
 
-void worker::start() {
-    net::post(ioc_, [this] {
+void worker::start(store::backend& backend) {
+    net::post(ioc_, [this, &backend] {
+        store_ = backend.open(ioc_);
         watchdog::refresh_coarse_now();
         schedule_tick();
     });
@@ -59,6 +62,22 @@ void worker::log_access(const access_record& r) {
 
 void worker::swap_runtime(std::shared_ptr<const runtime> rt) {
     net::post(ioc_, [this, rt = std::move(rt)]() mutable { runtime_ = std::move(rt); });
+}
+
+void worker::invalidate(const store::invalidation& inv) {
+    net::post(ioc_, [this, inv] {
+        switch (inv.what) {
+            case store::invalidation::scope::key:
+                keys_.drop_key(inv.id);
+                break;
+            case store::invalidation::scope::consumer:
+                keys_.drop_consumer(inv.id);
+                break;
+            case store::invalidation::scope::everything:
+                keys_.clear();
+                break;
+        }
+    });
 }
 
 void worker::start_draining() {
@@ -108,6 +127,8 @@ void worker::tick() {
     }
     if (!(draining_ && sessions_.empty())) {
         schedule_tick();  // when the last session of a drain is gone, let run() return
+    } else if (store_) {
+        store_.reset();  // a Redis connection closes with its last handle
     }
 }
 

@@ -308,8 +308,12 @@ void write_file(const std::string& path, const std::string& text) {
 
 stack::stack(const std::string& server_extra,
              const std::string& upstream_extra,
-             const std::string& more_upstreams)
-    : mock_port_(free_port()), gateway_port_(free_port()), dir_(make_temp_dir()) {
+             const std::string& more_upstreams,
+             const std::string& top_extra)
+    : mock_port_(free_port()),
+      gateway_port_(free_port()),
+      admin_port_(free_port()),
+      dir_(make_temp_dir()) {
     mock_.emplace(
         std::vector<std::string>{MOCK_BIN, "--listen", "127.0.0.1:" + std::to_string(mock_port_)},
         dir_ + "/mock.log");
@@ -317,7 +321,8 @@ stack::stack(const std::string& server_extra,
     config_path_ = dir_ + "/tollgate.yaml";
     write_file(config_path_,
                "server:\n  listen: 127.0.0.1:" + std::to_string(gateway_port_) +
-                   "\n  threads: 2\n" + server_extra +
+                   "\n  threads: 2\n" + server_extra + "admin:\n  listen: 127.0.0.1:" +
+                   std::to_string(admin_port_) + "\n  token: " + admin_token + "\n" + top_extra +
                    "upstreams:\n"
                    "  - name: mock-openai\n    url: " +
                    mock_url +
@@ -328,9 +333,21 @@ stack::stack(const std::string& server_extra,
                    upstream_extra + more_upstreams);
     gateway_.emplace(std::vector<std::string>{TOLLGATE_BIN, "--config", config_path_},
                      dir_ + "/gateway.log");
-    if (!wait_for_port(mock_port_) || !wait_for_port(gateway_port_)) {
+    if (!wait_for_port(mock_port_) || !wait_for_port(gateway_port_) ||
+        !wait_for_port(admin_port_)) {
         throw std::runtime_error("stack did not start; gateway log:\n" + gateway_->log());
     }
+}
+
+std::optional<response> stack::admin(std::string_view method,
+                                     std::string_view path,
+                                     std::string_view body) {
+    return request(admin_port_,
+                   method,
+                   path,
+                   body,
+                   {std::string("Authorization: Bearer ") + admin_token,
+                    "Content-Type: application/json"});
 }
 
 std::string stack::mock_stats() {

@@ -92,11 +92,21 @@ public:
     /// A config with the server on a free port and one openai and one anthropic upstream on
     /// the mock; `server_extra` lines go under server:, `upstream_extra` into each upstream.
     /// `more_upstreams` adds entries after those two.
+    /// `top_extra` is top-level YAML; by default it switches auth off (data-plane tests).
+    /// The admin API listens on its own free port with token `admin_token`.
     explicit stack(const std::string& server_extra = "",
                    const std::string& upstream_extra = "",
-                   const std::string& more_upstreams = "");
+                   const std::string& more_upstreams = "",
+                   const std::string& top_extra = "auth: { enabled: false }\n");
+
+    static constexpr const char* admin_token = "test-admin-token";
 
     std::uint16_t gateway_port() const { return gateway_port_; }
+    std::uint16_t admin_port() const { return admin_port_; }
+    /// An Admin API request with the admin token.
+    std::optional<response> admin(std::string_view method,
+                                  std::string_view path,
+                                  std::string_view body = "");
     std::uint16_t mock_port() const { return mock_port_; }
     process& gateway() { return *gateway_; }
     /// The mock's /mock/stats as raw JSON text.
@@ -106,6 +116,7 @@ public:
 private:
     std::uint16_t mock_port_;
     std::uint16_t gateway_port_;
+    std::uint16_t admin_port_;
     std::string dir_;
     std::string config_path_;
     std::optional<process> mock_;

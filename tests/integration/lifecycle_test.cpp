@@ -153,7 +153,10 @@ protected:
         const auto port = free_port();
         write_file(dir_ + "/" + name + ".yaml",
                    "server:\n  listen: 127.0.0.1:" + std::to_string(port) + "\n  threads: 1\n" +
-                       server_extra + "upstreams:\n  - name: up\n    url: " + url +
+                       server_extra + "admin:\n  listen: 127.0.0.1:" +
+                       std::to_string(free_port()) +
+                       "\n  token: t\nauth: { enabled: false }\nupstreams:\n  - name: up\n    url: " +
+                       url +
                        "\n    models: [\"*\"]\n" + upstream_extra);
         procs_.emplace_back(std::make_unique<process>(
             std::vector<std::string>{TOLLGATE_BIN, "--config", dir_ + "/" + name + ".yaml"},

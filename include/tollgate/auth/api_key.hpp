@@ -30,6 +30,9 @@ struct minted_key {
 /// A new key. Throws std::runtime_error only if the CSPRNG fails (no entropy).
 minted_key mint_key();
 
+/// `prefix` + 22 base62 digits of 128 random bits: key ids, generated consumer ids.
+std::string random_id(std::string_view prefix);
+
 /// True for text of the key form whose checksum matches: cheap, no store needed.
 bool is_well_formed_key(std::string_view text) noexcept;
 

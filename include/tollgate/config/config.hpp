@@ -49,6 +49,19 @@ struct server_config {
 struct admin_config {
     endpoint listen{"127.0.0.1", 9091};
     std::string token;
+    // The file set `token: ""` literally (not through an empty ${VAR}): the only way to run
+    // the admin API without a token, and only on loopback.
+    bool token_explicitly_empty = false;
+    std::size_t max_body_bytes = 1024 * 1024;
+    milliseconds timeout{10'000};  // one admin request: read, handle, write
+};
+
+/// Edge authentication of proxied requests by API key.
+struct auth_config {
+    bool enabled = true;                 // false: no key needed (benchmarks, trusted networks)
+    std::size_t cache_size = 10'000;     // key records cached per worker
+    milliseconds cache_ttl{30'000};      // a cached record is re-read after this long
+    milliseconds negative_ttl{5'000};    // an unknown well-formed key is remembered this long
 };
 
 enum class store_kind { memory, redis };
@@ -59,6 +72,16 @@ struct store_config {
     std::string path;
     std::string url = "redis://127.0.0.1:6379/0";
     on_store_error on_error = on_store_error::fail_closed;
+    // memory: the journal
+    bool fsync = true;                // fsync after every journal record (admin writes)
+    std::size_t compact_after = 10'000;  // records appended since the last compaction
+    // redis
+    milliseconds connect_timeout{2'000};
+    milliseconds command_timeout{1'000};  // every command's deadline
+    std::size_t max_pending = 4'096;      // commands in flight per connection; more fail fast
+    milliseconds reconnect_max{5'000};    // backoff ceiling (starts at 50ms, doubles)
+    bool verify_tls = true;               // rediss://
+    std::string ca_file;                  // rediss://, empty: the system's trust store
 };
 
 enum class api_format { openai, anthropic };
@@ -118,6 +141,7 @@ struct log_config {
 struct config {
     server_config server;
     admin_config admin;
+    auth_config auth;
     store_config store;
     std::vector<upstream_config> upstreams;
     std::map<std::string, price> pricing;

@@ -35,6 +35,20 @@ enum class error {
     upstream_timeout,
     /// The gateway is draining for shutdown and takes no new request.
     shutting_down,
+    /// No key, or one that is malformed, unknown, revoked or expired.
+    invalid_api_key,
+    /// The key's (or consumer's) model allowlist does not cover the requested model.
+    model_not_allowed,
+    /// The key's consumer is disabled.
+    consumer_disabled,
+    /// The store (memory journal or Redis) cannot be reached or did not answer in time.
+    store_unavailable,
+    /// Too many store commands in flight: refused without waiting.
+    store_overloaded,
+    /// A record the request names does not exist.
+    not_found,
+    /// A record with this id already exists.
+    already_exists,
 };
 
 const boost::system::error_category& error_category() noexcept;

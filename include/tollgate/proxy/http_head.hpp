@@ -27,6 +27,8 @@ struct upstream_request {
     std::string_view request_id;
     std::span<const header_view> client_fields;
     std::size_t body_bytes = 0;
+    std::string_view consumer_id;  // X-Consumer-ID for the upstream ("" = none: auth off)
+    std::string_view key_id;       // X-Key-ID
 };
 
 /// The request head for `to`, with the upstream's own credential for its format, written

@@ -4,6 +4,7 @@
 // `worker&`: a worker outlives every session spawned on it.
 #pragma once
 
+#include "tollgate/auth/key_cache.hpp"
 #include "tollgate/core/stream.hpp"
 #include "tollgate/core/watchdog.hpp"
 #include "tollgate/proxy/client_watch.hpp"
@@ -21,6 +22,12 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+
+namespace tollgate::store {
+class store;
+class backend;
+struct invalidation;
+}  // namespace tollgate::store
 
 namespace tollgate::server {
 
@@ -48,13 +55,19 @@ public:
     const runtime& rt() const noexcept { return *runtime_; }
     std::shared_ptr<const runtime> snapshot() const noexcept { return runtime_; }
     upstream::pool& pool() noexcept { return pool_; }
+    /// This worker's store handle and key cache (worker thread only).
+    store::store& store() noexcept { return *store_; }
+    auth::key_cache& key_cache() noexcept { return keys_; }
     bool draining() const noexcept { return draining_; }
 
     /// Writes a fresh 32-hex-digit request id into `id` (its capacity is reused).
     void next_request_id(std::string& id);
 
     // The calls below are thread-safe: each posts to the worker's own thread.
-    void start();
+    /// Opens this worker's store on its thread, then runs.
+    void start(store::backend& backend);
+    /// Drops what `inv` makes stale from the key cache.
+    void invalidate(const store::invalidation& inv);
     void swap_runtime(std::shared_ptr<const runtime> rt);
     /// Stop taking requests: idle sessions close now, busy ones after their response.
     void start_draining();
@@ -81,6 +94,8 @@ private:
     std::optional<net::executor_work_guard<net::io_context::executor_type>> guard_;
     std::shared_ptr<const runtime> runtime_;
     upstream::pool pool_;
+    std::shared_ptr<store::store> store_;
+    auth::key_cache keys_;
     std::unordered_set<session_entry*> sessions_;
     bool draining_ = false;
     net::steady_timer tick_timer_{ioc_};

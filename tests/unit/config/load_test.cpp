@@ -14,6 +14,8 @@ load_result parse(const std::string& yaml) {
 }
 
 constexpr const char* minimal = R"(
+admin:
+  token: t
 upstreams:
   - name: a
     url: http://127.0.0.1:9000
@@ -52,6 +54,7 @@ server:
 
 TEST(LoadConfig, ReadsEveryUpstreamKey) {
     auto r = parse(R"(
+admin: { token: t }
 upstreams:
   - name: a
     url: https://api.example.com/base
@@ -178,6 +181,58 @@ default_plan: gold
     ASSERT_EQ(r2.problems.size(), 2u);
     EXPECT_EQ(r2.problems[0].key_path, "upstreams[1].name");
     EXPECT_EQ(r2.problems[1].key_path, "default_plan");
+}
+
+constexpr const char* upstream_only = R"(
+upstreams:
+  - name: a
+    url: http://127.0.0.1:9000
+    models: ["gpt-*"]
+)";
+
+TEST(LoadConfig, AdminTokenMustBeSetOrExplicitlyEmptyOnLoopback) {
+    auto missing = parse(upstream_only);
+    ASSERT_EQ(missing.problems.size(), 1u);
+    EXPECT_EQ(missing.problems[0].key_path, "admin.token");
+
+    const env_lookup empty_env = [](const std::string&) -> std::optional<std::string> {
+        return "";
+    };
+    auto from_empty_var = parse_config(
+        std::string("admin: { token: \"${T}\" }\n") + upstream_only, "t.yaml", empty_env);
+    ASSERT_EQ(from_empty_var.problems.size(), 1u) << "an empty variable is not a decision";
+
+    auto explicit_loopback = parse(std::string("admin: { token: \"\" }\n") + upstream_only);
+    EXPECT_TRUE(explicit_loopback.problems.empty());
+    EXPECT_TRUE(explicit_loopback.value.admin.token_explicitly_empty);
+
+    auto explicit_public =
+        parse(std::string("admin: { listen: 0.0.0.0:9091, token: \"\" }\n") + upstream_only);
+    ASSERT_EQ(explicit_public.problems.size(), 1u);
+    EXPECT_EQ(explicit_public.problems[0].key_path, "admin.token");
+}
+
+TEST(LoadConfig, ReadsAuthAdminAndStoreKeys) {
+    auto r = parse(std::string(minimal) + R"(
+auth: { enabled: false, cache_size: 5, cache_ttl: 2s, negative_ttl: 1s }
+store:
+  kind: redis
+  url: rediss://:pw@127.0.0.1:6380/2
+  command_timeout: 250ms
+  max_pending: 9
+  reconnect_max: 3s
+  fsync: false
+  compact_after: 7
+)");
+    ASSERT_TRUE(r.problems.empty()) << to_string(r.problems.front());
+    EXPECT_FALSE(r.value.auth.enabled);
+    EXPECT_EQ(r.value.auth.cache_size, 5u);
+    EXPECT_EQ(r.value.auth.negative_ttl, std::chrono::seconds(1));
+    EXPECT_EQ(r.value.store.kind, store_kind::redis);
+    EXPECT_EQ(r.value.store.command_timeout, std::chrono::milliseconds(250));
+    EXPECT_EQ(r.value.store.max_pending, 9u);
+    EXPECT_FALSE(r.value.store.fsync);
+    EXPECT_EQ(r.value.store.compact_after, 7u);
 }
 
 TEST(LoadConfig, ExampleConfigIsValid) {

@@ -32,7 +32,9 @@ TEST(BuildUpstreamHead, OpenAiGetsTheGatewayCredentialOnly) {
     config::upstream_config cfg;
     cfg.api_key = "sk-upstream";
     const auto head =
-        build_upstream_head({"POST", "/v1/chat/completions", "rid-1", client_fields, 2}, to(), cfg);
+        build_upstream_head({"POST", "/v1/chat/completions", "rid-1", client_fields, 2, "acme", "key_1"},
+                            to(),
+                            cfg);
     EXPECT_EQ(head.rfind("POST /base/v1/chat/completions HTTP/1.1\r\nHost: api.example.com\r\n", 0),
               0u)
         << head;
@@ -47,20 +49,21 @@ TEST(BuildUpstreamHead, OpenAiGetsTheGatewayCredentialOnly) {
     EXPECT_NE(head.find("OpenAI-Beta: assistants=v2\r\n"), std::string::npos);
     EXPECT_NE(head.find("X-Request-ID: rid-1\r\n"), std::string::npos);
     EXPECT_NE(head.find("Content-Length: 2\r\n\r\n"), std::string::npos);
+    EXPECT_NE(head.find("X-Consumer-ID: acme\r\nX-Key-ID: key_1\r\n"), std::string::npos);
 }
 
 TEST(BuildUpstreamHead, AnthropicGetsApiKeyAndVersion) {
     config::upstream_config cfg;
     cfg.api_key = "sk-ant";
     cfg.format = config::api_format::anthropic;
-    auto head = build_upstream_head({"POST", "/v1/messages", "r", client_fields, 2}, to(), cfg);
+    auto head = build_upstream_head({"POST", "/v1/messages", "r", client_fields, 2, "", ""}, to(), cfg);
     EXPECT_NE(head.find("x-api-key: sk-ant\r\n"), std::string::npos);
     EXPECT_NE(head.find("anthropic-version: 2023-06-01\r\n"), std::string::npos);
     EXPECT_EQ(head.find("Authorization"), std::string::npos);
 
     auto fields = client_fields;
     fields.push_back({"anthropic-version", "2024-01-01"});
-    head = build_upstream_head({"POST", "/v1/messages", "r", fields, 2}, to(), cfg);
+    head = build_upstream_head({"POST", "/v1/messages", "r", fields, 2, "", ""}, to(), cfg);
     EXPECT_NE(head.find("anthropic-version: 2024-01-01\r\n"), std::string::npos);
     EXPECT_EQ(head.find("2023-06-01"), std::string::npos);
 }

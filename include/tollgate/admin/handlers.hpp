@@ -1,0 +1,36 @@
+// The Admin API's behaviour, apart from HTTP: a request (method, target, token, body) in, a
+// status and JSON body out, reading and writing the store. Runs on the admin thread.
+#pragma once
+
+#include "tollgate/config/config.hpp"
+#include "tollgate/core/net.hpp"
+#include "tollgate/store/store.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace tollgate::admin {
+
+struct request {
+    std::string_view method;
+    std::string_view target;
+    std::string_view authorization;  // the Authorization header, as sent
+    std::string_view body;
+};
+
+struct reply {
+    unsigned status = 200;
+    std::string body;  // JSON, or Prometheus text for /metrics; empty for 204
+    std::string_view content_type = "application/json";
+};
+
+/// Answers one admin request. Never throws for bad input; store failures become 503.
+task<reply> handle(const request& req, const config::config& cfg, store::store& st);
+
+/// {"error":{"message":...,"code":...}}
+reply error_reply(unsigned status, std::string_view code, std::string_view message);
+
+/// Whether `authorization` is "Bearer <token>", compared in constant time.
+bool token_matches(std::string_view authorization, std::string_view token) noexcept;
+
+}  // namespace tollgate::admin

@@ -1,0 +1,34 @@
+// Edge authentication of a proxied request: the key from `Authorization: Bearer` or
+// `x-api-key`, its format and checksum checked before anything else, then the worker's key
+// cache, then (on a miss or a stale entry) the store. Runs on the session's worker.
+#pragma once
+
+#include "tollgate/auth/key_cache.hpp"
+#include "tollgate/core/net.hpp"
+#include "tollgate/proxy/framing.hpp"
+#include "tollgate/server/worker.hpp"
+
+#include <memory>
+#include <span>
+#include <string_view>
+
+#include <boost/system/error_code.hpp>
+
+namespace tollgate::proxy {
+
+struct auth_outcome {
+    boost::system::error_code ec;  // invalid_api_key, consumer_disabled, store_unavailable
+    std::shared_ptr<const auth::key_facts> facts;  // set when admitted (null under fail_open
+                                                   // with the store down: unverified)
+    std::string_view key_prefix;  // of whatever the client sent, for the access log
+};
+
+/// The key the client sent (Bearer or x-api-key), or "" if none.
+std::string_view presented_key(std::span<const header_view> fields) noexcept;
+
+task<auth_outcome> authenticate(server::worker& w, std::span<const header_view> fields);
+
+/// error::model_not_allowed unless the key's allowlist covers `model`.
+boost::system::error_code check_model(const auth::key_facts& facts, std::string_view model);
+
+}  // namespace tollgate::proxy

@@ -1,0 +1,260 @@
+#include "tollgate/admin/handlers.hpp"
+
+#include "tollgate/admin/input.hpp"
+#include "tollgate/admin/routes.hpp"
+#include "tollgate/auth/api_key.hpp"
+#include "tollgate/core/error.hpp"
+#include "tollgate/core/rfc3339.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+namespace tollgate::admin {
+namespace {
+
+using json = nlohmann::json;
+using error_code = boost::system::error_code;
+
+reply json_reply(unsigned status, const json& body) {
+    return {status, body.dump(), "application/json"};
+}
+
+reply bad(const bad_input& b) {
+    return error_reply(400, "invalid_request", b.text());
+}
+
+// A store failure as the admin client sees it.
+reply failed(const error_code& ec, std::string_view what) {
+    if (ec == error::not_found) {
+        return error_reply(404, "not_found", std::string(what) + " not found");
+    }
+    if (ec == error::already_exists) {
+        return error_reply(409, "already_exists", std::string(what) + " already exists");
+    }
+    return error_reply(503,
+                       "store_unavailable",
+                       "the store is unavailable (" + ec.message() +
+                           "); nothing was changed, retry later");
+}
+
+// The mint answer: the only place a key's secret ever appears.
+json minted_json(const store::key_record& k, const std::string& secret) {
+    json j = store::to_json(k, false);
+    j["key"] = secret;
+    return j;
+}
+
+store::key_record new_key_record(const std::string& consumer_id,
+                                 const key_request& r,
+                                 auth::minted_key& minted,
+                                 std::int64_t now) {
+    store::key_record k;
+    k.id = minted.id;
+    k.consumer_id = consumer_id;
+    k.name = r.name;
+    k.prefix = minted.prefix;
+    k.digest = auth::to_hex(minted.digest);
+    k.created_at = now;
+    k.expires_at = r.expires_at;
+    k.models = r.models;
+    return k;
+}
+
+task<reply> create_consumer(const request& req, const config::config& cfg, store::store& st) {
+    auto parsed = parse_new_consumer(req.body, cfg, unix_now());
+    if (auto* b = std::get_if<bad_input>(&parsed)) {
+        co_return bad(*b);
+    }
+    auto made = co_await st.create_consumer(std::get<store::consumer>(std::move(parsed)));
+    if (!made) {
+        co_return failed(made.error(), "consumer");
+    }
+    co_return json_reply(201, store::to_json(*made));
+}
+
+task<reply> list_consumers(const request& req, store::store& st) {
+    auto page = parse_page(req.target);
+    if (auto* b = std::get_if<bad_input>(&page)) {
+        co_return bad(*b);
+    }
+    auto [limit, cursor] = std::get<0>(std::move(page));
+    auto got = co_await st.list_consumers(cursor, limit);
+    if (!got) {
+        co_return failed(got.error(), "consumer");
+    }
+    json data = json::array();
+    for (const auto& c : got->items) {
+        data.push_back(store::to_json(c));
+    }
+    co_return json_reply(
+        200,
+        {{"data", data},
+         {"next_cursor", got->next_cursor.empty() ? json(nullptr) : json(got->next_cursor)}});
+}
+
+task<reply> update_consumer(const request& req,
+                            const std::string& id,
+                            const config::config& cfg,
+                            store::store& st) {
+    auto current = co_await st.get_consumer(id);
+    if (!current) {
+        co_return failed(current.error(), "consumer");
+    }
+    auto patched = apply_consumer_patch(req.body, *current, cfg, unix_now());
+    if (auto* b = std::get_if<bad_input>(&patched)) {
+        co_return bad(*b);
+    }
+    auto saved = co_await st.update_consumer(std::get<store::consumer>(std::move(patched)));
+    if (!saved) {
+        co_return failed(saved.error(), "consumer");
+    }
+    co_return json_reply(200, store::to_json(*saved));
+}
+
+task<reply> mint_key(const request& req, const std::string& consumer_id, store::store& st) {
+    const auto now = unix_now();
+    auto parsed = parse_key_request(req.body, now);
+    if (auto* b = std::get_if<bad_input>(&parsed)) {
+        co_return bad(*b);
+    }
+    auto minted = auth::mint_key();
+    auto added = co_await st.add_key(
+        new_key_record(consumer_id, std::get<key_request>(parsed), minted, now));
+    if (!added) {
+        co_return failed(added.error(), "consumer");
+    }
+    co_return json_reply(201, minted_json(*added, minted.secret));
+}
+
+task<reply> list_keys(const std::string& consumer_id, store::store& st) {
+    auto keys = co_await st.list_keys(consumer_id);
+    if (!keys) {
+        co_return failed(keys.error(), "consumer");
+    }
+    json data = json::array();
+    for (const auto& k : *keys) {
+        data.push_back(store::to_json(k, false));
+    }
+    co_return json_reply(200, {{"data", data}});
+}
+
+task<reply> rotate_key(const request& req, const std::string& key_id, store::store& st) {
+    auto grace = parse_rotate_request(req.body);
+    if (auto* b = std::get_if<bad_input>(&grace)) {
+        co_return bad(*b);
+    }
+    auto old = co_await st.get_key(key_id);
+    if (!old) {
+        co_return failed(old.error(), "key");
+    }
+    const auto now = unix_now();
+    // The successor inherits what the old key was for.
+    const key_request same{old->name, old->expires_at, old->models};
+    auto minted = auth::mint_key();
+    const std::int64_t old_until = now + std::get<std::int64_t>(grace);
+    auto rotated = co_await st.rotate_key(
+        key_id, new_key_record(old->consumer_id, same, minted, now), old_until);
+    if (!rotated) {
+        co_return failed(rotated.error(), "key");
+    }
+    json j = minted_json(*rotated, minted.secret);
+    j["replaces"] = key_id;
+    const auto old_end = old->expires_at ? std::min(*old->expires_at, old_until) : old_until;
+    j["replaced_key_expires_at"] = format_rfc3339(old_end);
+    co_return json_reply(201, j);
+}
+
+task<reply> readyz(store::store& st) {
+    auto ok = co_await st.ping();
+    if (!ok) {
+        co_return error_reply(503, "store_unavailable", "the store is unavailable");
+    }
+    co_return json_reply(200, {{"status", "ready"}});
+}
+
+task<reply> dispatch(const request& req,
+                     route r,
+                     const std::vector<std::string>& params,
+                     const config::config& cfg,
+                     store::store& st) {
+    const std::string id = params.empty() ? std::string() : params[0];
+    if (!params.empty() && !is_valid_id(id)) {
+        co_return error_reply(400,
+                              "invalid_request",
+                              "id: must be 1 to 128 characters of A-Z a-z 0-9 . _ : @ -");
+    }
+    switch (r) {
+        case route::healthz:
+            co_return json_reply(200, {{"status", "ok"}});
+        case route::readyz:
+            co_return co_await readyz(st);
+        case route::metrics:
+        case route::usage:
+            co_return error_reply(
+                501, "not_implemented", "usage and metrics arrive with token metering");
+        case route::create_consumer:
+            co_return co_await create_consumer(req, cfg, st);
+        case route::list_consumers:
+            co_return co_await list_consumers(req, st);
+        case route::get_consumer: {
+            auto c = co_await st.get_consumer(id);
+            co_return c ? json_reply(200, store::to_json(*c)) : failed(c.error(), "consumer");
+        }
+        case route::update_consumer:
+            co_return co_await update_consumer(req, id, cfg, st);
+        case route::delete_consumer: {
+            auto done = co_await st.delete_consumer(id);
+            co_return done ? reply{204, "", "application/json"} : failed(done.error(), "consumer");
+        }
+        case route::mint_key:
+            co_return co_await mint_key(req, id, st);
+        case route::list_keys:
+            co_return co_await list_keys(id, st);
+        case route::revoke_key: {
+            auto done = co_await st.revoke_key(id);
+            co_return done ? reply{204, "", "application/json"} : failed(done.error(), "key");
+        }
+        case route::rotate_key:
+            co_return co_await rotate_key(req, id, st);
+    }
+    co_return error_reply(404, "not_found", "no such route");
+}
+
+}  // namespace
+
+reply error_reply(unsigned status, std::string_view code, std::string_view message) {
+    return json_reply(status, {{"error", {{"message", message}, {"code", code}}}});
+}
+
+bool token_matches(std::string_view authorization, std::string_view token) noexcept {
+    constexpr std::string_view scheme = "Bearer ";
+    if (authorization.size() < scheme.size() ||
+        !std::equal(scheme.begin(), scheme.end(), authorization.begin(), [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) ==
+                   std::tolower(static_cast<unsigned char>(b));
+        })) {
+        return false;
+    }
+    // Compare digests, so neither the length nor the content leaks through timing.
+    const auto given = auth::digest_of(authorization.substr(scheme.size()));
+    const auto want = auth::digest_of(token);
+    return CRYPTO_memcmp(given.data(), want.data(), given.size()) == 0;
+}
+
+task<reply> handle(const request& req, const config::config& cfg, store::store& st) {
+    const auto m = match(req.method, req.target);
+    if (!m.found) {
+        co_return m.path_known
+            ? error_reply(405, "method_not_allowed", "this path does not take this method")
+            : error_reply(404, "not_found", "no such route");
+    }
+    const bool open = *m.found == route::healthz ||
+                      (cfg.admin.token.empty() && cfg.admin.token_explicitly_empty);
+    if (!open && !token_matches(req.authorization, cfg.admin.token)) {
+        co_return error_reply(
+            401, "unauthorized", "missing or wrong admin token (Authorization: Bearer ...)");
+    }
+    co_return co_await dispatch(req, *m.found, m.params, cfg, st);
+}
+
+}  // namespace tollgate::admin

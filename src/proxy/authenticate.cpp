@@ -1,0 +1,116 @@
+#include "tollgate/proxy/authenticate.hpp"
+
+#include "tollgate/core/error.hpp"
+#include "tollgate/core/rfc3339.hpp"
+#include "tollgate/proxy/glob.hpp"
+#include "tollgate/store/store.hpp"
+
+namespace tollgate::proxy {
+namespace {
+
+using error_code = boost::system::error_code;
+
+std::shared_ptr<const auth::key_facts> facts_of(const store::key_grant& g) {
+    auto f = std::make_shared<auth::key_facts>();
+    f->known = true;
+    f->key_id = g.key.id;
+    f->consumer_id = g.owner.id;
+    f->prefix = g.key.prefix;
+    f->expires_at = g.key.expires_at;
+    f->models = g.key.models;
+    f->consumer_disabled = g.owner.disabled;
+    return f;
+}
+
+std::string_view trim(std::string_view v) noexcept {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) {
+        v.remove_prefix(1);
+    }
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) {
+        v.remove_suffix(1);
+    }
+    return v;
+}
+
+// The verdict on known facts: admitted, or why not.
+error_code verdict(const auth::key_facts& f) {
+    if (!f.known || (f.expires_at && unix_now() >= *f.expires_at)) {
+        return error::invalid_api_key;
+    }
+    if (f.consumer_disabled) {
+        return error::consumer_disabled;
+    }
+    return {};
+}
+
+}  // namespace
+
+std::string_view presented_key(std::span<const header_view> fields) noexcept {
+    for (const auto& f : fields) {
+        if (f.name.size() == 13 && iequals(f.name, "authorization")) {
+            const auto v = trim(f.value);
+            if (v.size() > 7 && iequals(v.substr(0, 7), "bearer ")) {
+                return trim(v.substr(7));
+            }
+        } else if (f.name.size() == 9 && iequals(f.name, "x-api-key")) {
+            return trim(f.value);
+        }
+    }
+    return {};
+}
+
+task<auth_outcome> authenticate(server::worker& w, std::span<const header_view> fields) {
+    auth_outcome out;
+    const std::string_view key = presented_key(fields);
+    out.key_prefix = auth::display_prefix(key);
+    if (!auth::is_well_formed_key(key)) {
+        out.ec = error::invalid_api_key;  // mistyped or forged: no store lookup
+        co_return out;
+    }
+    const auto& cfg = w.rt().cfg;
+    const auto digest = auth::digest_of(key);
+    auto& cache = w.key_cache();
+    const auto now = auth::key_cache::clock::now();
+    const auto hit = cache.find(digest);
+    std::shared_ptr<const auth::key_facts> facts = hit ? hit->facts : nullptr;
+    const bool fresh = hit && now - hit->fetched <
+                                  (facts->known ? cfg.auth.cache_ttl : cfg.auth.negative_ttl);
+    if (!fresh) {
+        // An invalidation arriving while the store answers makes the answer unfit to cache.
+        const auto generation = cache.generation();
+        auto found = co_await w.store().find_key(digest);
+        if (found) {
+            facts = facts_of(*found);
+            cache.put_if_unchanged(generation, digest, facts, now);
+        } else if (found.error() == error::not_found) {
+            facts = std::make_shared<auth::key_facts>();
+            cache.put_if_unchanged(generation, digest, facts, now);
+        } else if (!(facts && facts->known)) {
+            // The store is down and this key is not known here.
+            if (cfg.store.on_error == config::on_store_error::fail_closed) {
+                out.ec = error::store_unavailable;
+            }
+            co_return out;  // fail_open: admitted, unverified
+        }
+        // else: the store is down; the stale entry keeps serving until it answers again.
+    }
+    out.ec = verdict(*facts);
+    if (!out.ec) {
+        out.facts = std::move(facts);
+    }
+    co_return out;
+}
+
+error_code check_model(const auth::key_facts& facts, std::string_view model) {
+    if (facts.models.empty()) {
+        return {};
+    }
+    for (const auto& g : facts.models) {
+        if (glob_match(g, model)) {
+            return {};
+        }
+    }
+    return error::model_not_allowed;
+}
+
+}  // namespace tollgate::proxy
