@@ -186,7 +186,13 @@ int main(int argc, char** argv) {
         return 2;
     }
     net::io_context ioc(static_cast<int>(threads));
-    tcp::acceptor acceptor(ioc, tcp::endpoint(net::ip::make_address(ep->host), ep->port));
+    tcp::acceptor acceptor(ioc);
+    try {
+        acceptor = tcp::acceptor(ioc, tcp::endpoint(net::ip::make_address(ep->host), ep->port));
+    } catch (const std::exception& e) {
+        std::cerr << "tollgate-mock: cannot listen on " << listen << ": " << e.what() << "\n";
+        return 1;
+    }
     net::signal_set signals(ioc, SIGINT, SIGTERM);
     signals.async_wait([&](auto, int) { ioc.stop(); });
     net::co_spawn(ioc, accept_loop(acceptor), net::detached);

@@ -1,9 +1,540 @@
 #include "tollgate/store/redis_store.hpp"
 
+#include "tollgate/core/error.hpp"
+#include "tollgate/core/rfc3339.hpp"
+#include "tollgate/redis/connection.hpp"
+
 #include <stdexcept>
 
+#include <spdlog/spdlog.h>
+
 namespace tollgate::store {
-std::unique_ptr<backend> make_redis_backend(const config::store_config&) {
-    throw std::runtime_error("redis: not yet");
+namespace {
+
+using redis::command;
+using redis::value;
+
+// Key layout (docs/STORE.md). Everything of one consumer shares the hash tag {id}, so a
+// consumer's records live in one Redis Cluster slot and each script touches one consumer
+// only. The two lookup indexes (by digest, by key id) and the consumer list are global: they
+// are only pointers, written after the records they point to and removed after them, so a
+// lost connection between the steps never makes a revoked key usable.
+std::string consumer_key(const std::string& cid) {
+    return "tg:{" + cid + "}:consumer";
 }
+std::string keyset_key(const std::string& cid) {
+    return "tg:{" + cid + "}:keys";
+}
+std::string key_key(const std::string& cid, const std::string& kid) {
+    return "tg:{" + cid + "}:key:" + kid;
+}
+std::string digest_index(const std::string& digest) {
+    return "tg:keyhash:" + digest;
+}
+std::string id_index(const std::string& kid) {
+    return "tg:keyid:" + kid;
+}
+constexpr const char* consumer_list = "tg:consumers";
+constexpr const char* channel = "tg:invalidate";
+
+// Adds a key to its consumer, atomically with the check that the consumer exists.
+// KEYS: consumer, keyset, key record. ARGV: key id, key JSON.
+constexpr const char* add_key_script = R"(
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('SET', KEYS[3], ARGV[2])
+return 1)";
+
+// Removes a key from its consumer; returns its record (for the digest) or nil.
+// KEYS: keyset, key record. ARGV: key id.
+constexpr const char* del_key_script = R"(
+local rec = redis.call('GET', KEYS[2])
+if not rec then return false end
+redis.call('DEL', KEYS[2])
+redis.call('SREM', KEYS[1], ARGV[1])
+return rec)";
+
+// Rotation: adds the successor and expires (ARGV[3] is JSON) or deletes (ARGV[3] empty) the
+// old key, all or nothing. KEYS: consumer, keyset, old record, new record.
+// ARGV: new id, new JSON, old JSON or "", old id.
+constexpr const char* rotate_script = R"(
+if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('SET', KEYS[4], ARGV[2])
+if ARGV[3] == '' then
+  redis.call('DEL', KEYS[3])
+  redis.call('SREM', KEYS[2], ARGV[4])
+else
+  redis.call('SET', KEYS[3], ARGV[3])
+end
+return 1)";
+
+// Deletes a consumer and the keys named in ARGV, provided ARGV is exactly its key set (a key
+// minted concurrently makes it answer -1: read the set again and retry).
+// KEYS: consumer, keyset, then one record per key id in ARGV.
+constexpr const char* del_consumer_script = R"(
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('SCARD', KEYS[2]) ~= #ARGV then return -1 end
+for i, id in ipairs(ARGV) do
+  if redis.call('SISMEMBER', KEYS[2], id) == 0 then return -1 end
+end
+for i = 3, #KEYS do redis.call('DEL', KEYS[i]) end
+redis.call('DEL', KEYS[1], KEYS[2])
+return 1)";
+
+// Built outside the coroutines: GCC 12 miscompiles braced lists of string literals inside
+// a coroutine ("array used as initializer").
+template <class... A>
+command cmd(const A&... a) {
+    return command{std::string(a)...};
+}
+template <class... A>
+std::vector<std::string> strings(const A&... a) {
+    return std::vector<std::string>{std::string(a)...};
+}
+template <class... C>
+std::vector<command> batch(C... c) {
+    std::vector<command> out;
+    (out.push_back(std::move(c)), ...);
+    return out;
+}
+
+command eval(const char* script, std::vector<std::string> keys, std::vector<std::string> args) {
+    command c{"EVAL", script, std::to_string(keys.size())};
+    c.insert(c.end(), keys.begin(), keys.end());
+    c.insert(c.end(), args.begin(), args.end());
+    return c;
+}
+
+// A Redis error reply (or a malformed value) as the store reports it.
+boost::system::error_code reply_error(const value& v, std::string_view what) {
+    spdlog::error("redis: {} failed: {}", what, v.is_error() ? v.str : "unexpected reply");
+    return error::store_unavailable;
+}
+
+std::optional<consumer> parse_consumer(const value& v) {
+    if (v.type != value::kind::string) {
+        return std::nullopt;
+    }
+    try {
+        return consumer_from_json(json::parse(v.str));
+    } catch (const json::exception& e) {
+        spdlog::error("redis: a consumer record is malformed: {}", e.what());
+        return std::nullopt;
+    }
+}
+
+std::optional<key_record> parse_key(const value& v) {
+    if (v.type != value::kind::string) {
+        return std::nullopt;
+    }
+    try {
+        return key_from_json(json::parse(v.str));
+    } catch (const json::exception& e) {
+        spdlog::error("redis: a key record is malformed: {}", e.what());
+        return std::nullopt;
+    }
+}
+
+class redis_store final : public store {
+public:
+    explicit redis_store(std::shared_ptr<redis::connection> c) : c_(std::move(c)) {}
+    ~redis_store() override { c_->close(); }
+
+    task<result<consumer>> create_consumer(consumer c) override {
+        // The list entry first: a lost connection between the two leaves a list entry with
+        // no consumer, which listing skips, never a consumer missing from the list.
+        auto r = co_await c_->run(batch(cmd("ZADD", consumer_list, "0", c.id),
+                  cmd("SET", consumer_key(c.id), to_json(c).dump(), "NX")));
+        if (!r) {
+            co_return r.error();
+        }
+        if ((*r)[1].is_error() || (*r)[0].is_error()) {
+            co_return reply_error((*r)[1], "create consumer");
+        }
+        if ((*r)[1].is_nil()) {
+            co_return error::already_exists;
+        }
+        co_return c;
+    }
+
+    task<result<consumer>> get_consumer(std::string id) override {
+        auto r = co_await c_->run(cmd("GET", consumer_key(id)));
+        if (!r) {
+            co_return r.error();
+        }
+        if (r->is_nil()) {
+            co_return error::not_found;
+        }
+        auto c = parse_consumer(*r);
+        if (!c) {
+            co_return reply_error(*r, "read consumer");
+        }
+        co_return std::move(*c);
+    }
+
+    task<result<consumer_page>> list_consumers(std::string cursor, std::size_t limit) override {
+        consumer_page page;
+        std::string from = cursor.empty() ? "-" : "(" + cursor;
+        // Entries whose consumer is gone (see create/delete) are skipped: read on until the
+        // page is full or the list ends.
+        while (page.items.size() < limit) {
+            const std::size_t want = limit - page.items.size() + 1;
+            auto ids = co_await c_->run(cmd(
+                "ZRANGE", consumer_list, from, "+", "BYLEX", "LIMIT", "0", std::to_string(want)));
+            if (!ids) {
+                co_return ids.error();
+            }
+            if (ids->type != value::kind::array) {
+                co_return reply_error(*ids, "list consumers");
+            }
+            if (ids->elements.empty()) {
+                break;
+            }
+            std::vector<command> gets;
+            for (const auto& id : ids->elements) {
+                gets.push_back(cmd("GET", consumer_key(id.str)));
+            }
+            auto recs = co_await c_->run(std::move(gets));
+            if (!recs) {
+                co_return recs.error();
+            }
+            bool more = false;
+            for (std::size_t i = 0; i < recs->size(); ++i) {
+                if (page.items.size() == limit) {
+                    more = true;
+                    break;
+                }
+                from = "(" + ids->elements[i].str;
+                if (auto c = parse_consumer((*recs)[i])) {
+                    page.items.push_back(std::move(*c));
+                }
+            }
+            if (more) {
+                page.next_cursor = page.items.back().id;
+                break;
+            }
+            if (ids->elements.size() < want) {
+                break;  // the list ended
+            }
+        }
+        co_return page;
+    }
+
+    task<result<consumer>> update_consumer(consumer c) override {
+        auto r = co_await c_->run(batch(cmd("SET", consumer_key(c.id), to_json(c).dump(), "XX"),
+                  cmd("PUBLISH", channel, "c " + c.id)));
+        if (!r) {
+            co_return r.error();
+        }
+        if ((*r)[0].is_error()) {
+            co_return reply_error((*r)[0], "update consumer");
+        }
+        if ((*r)[0].is_nil()) {
+            co_return error::not_found;
+        }
+        co_return c;
+    }
+
+    task<result<void>> delete_consumer(std::string id) override {
+        for (int attempt = 0; attempt < 5; ++attempt) {
+            auto members = co_await c_->run(cmd("SMEMBERS", keyset_key(id)));
+            if (!members) {
+                co_return members.error();
+            }
+            auto keys = strings(consumer_key(id), keyset_key(id));
+            std::vector<std::string> ids;
+            std::vector<command> reads;
+            for (const auto& m : members->elements) {
+                keys.push_back(key_key(id, m.str));
+                ids.push_back(m.str);
+                reads.push_back(cmd("GET", key_key(id, m.str)));
+            }
+            // The records, for their digests (the index entries to remove afterwards).
+            std::vector<std::string> digests;
+            if (!reads.empty()) {
+                auto recs = co_await c_->run(std::move(reads));
+                if (!recs) {
+                    co_return recs.error();
+                }
+                for (const auto& v : *recs) {
+                    if (auto k = parse_key(v)) {
+                        digests.push_back(k->digest);
+                    }
+                }
+            }
+            auto r = co_await c_->run(eval(del_consumer_script, keys, ids));
+            if (!r) {
+                co_return r.error();
+            }
+            if (r->is_error()) {
+                co_return reply_error(*r, "delete consumer");
+            }
+            if (r->integer == -1) {
+                continue;  // a key was minted meanwhile
+            }
+            if (r->integer == 0) {
+                co_return error::not_found;
+            }
+            auto cleanup =
+                batch(cmd("ZREM", consumer_list, id), cmd("PUBLISH", channel, "c " + id));
+            for (const auto& d : digests) {
+                cleanup.push_back(cmd("DEL", digest_index(d)));
+            }
+            for (const auto& k : ids) {
+                cleanup.push_back(cmd("DEL", id_index(k)));
+            }
+            // The consumer is gone, so its keys are refused even if this cleanup is lost.
+            co_await c_->run(std::move(cleanup));
+            co_return result<void>();
+        }
+        co_return error::store_unavailable;
+    }
+
+    task<result<key_record>> add_key(key_record k) override {
+        // The record first, the lookup indexes after: a key is usable only once both exist,
+        // and the caller sees its secret only after that.
+        auto r = co_await c_->run(eval(add_key_script,
+                                       strings(consumer_key(k.consumer_id),
+                                               keyset_key(k.consumer_id),
+                                               key_key(k.consumer_id, k.id)),
+                                       strings(k.id, to_json(k, true).dump())));
+        if (!r) {
+            co_return r.error();
+        }
+        if (r->is_error()) {
+            co_return reply_error(*r, "add key");
+        }
+        if (r->integer == 0) {
+            co_return error::not_found;
+        }
+        auto idx = co_await c_->run(batch(cmd("SET", digest_index(k.digest), k.consumer_id + " " + k.id),
+                  cmd("SET", id_index(k.id), k.consumer_id)));
+        if (!idx) {
+            co_return idx.error();
+        }
+        co_return k;
+    }
+
+    task<result<std::vector<key_record>>> list_keys(std::string consumer_id) override {
+        auto r = co_await c_->run(batch(cmd("EXISTS", consumer_key(consumer_id)),
+                                        cmd("SMEMBERS", keyset_key(consumer_id))));
+        if (!r) {
+            co_return r.error();
+        }
+        if ((*r)[0].integer == 0) {
+            co_return error::not_found;
+        }
+        std::vector<key_record> out;
+        if ((*r)[1].elements.empty()) {
+            co_return out;
+        }
+        command mget = cmd("MGET");
+        for (const auto& m : (*r)[1].elements) {
+            mget.push_back(key_key(consumer_id, m.str));
+        }
+        auto recs = co_await c_->run(std::move(mget));
+        if (!recs) {
+            co_return recs.error();
+        }
+        for (const auto& v : recs->elements) {
+            if (auto k = parse_key(v)) {
+                out.push_back(std::move(*k));
+            }
+        }
+        std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+        co_return out;
+    }
+
+    task<result<key_record>> get_key(std::string key_id) override {
+        auto owner = co_await c_->run(cmd("GET", id_index(key_id)));
+        if (!owner) {
+            co_return owner.error();
+        }
+        if (owner->is_nil()) {
+            co_return error::not_found;
+        }
+        auto rec = co_await c_->run(cmd("GET", key_key(owner->str, key_id)));
+        if (!rec) {
+            co_return rec.error();
+        }
+        auto k = parse_key(*rec);
+        if (!k) {
+            co_return error::not_found;
+        }
+        co_return std::move(*k);
+    }
+
+    task<result<void>> revoke_key(std::string key_id) override {
+        auto owner = co_await c_->run(cmd("GET", id_index(key_id)));
+        if (!owner) {
+            co_return owner.error();
+        }
+        if (owner->is_nil()) {
+            co_return error::not_found;
+        }
+        auto r = co_await c_->run(eval(del_key_script,
+                                       strings(keyset_key(owner->str), key_key(owner->str, key_id)),
+                                       strings(key_id)));
+        if (!r) {
+            co_return r.error();
+        }
+        auto k = parse_key(*r);
+        if (!k) {
+            co_return r->is_error() ? reply_error(*r, "revoke key") : error::not_found;
+        }
+        // The record is gone, so the key is refused from here on; the indexes only point.
+        co_await c_->run(batch(cmd("PUBLISH", channel, "k " + key_id),
+                               cmd("DEL", digest_index(k->digest)),
+                               cmd("DEL", id_index(key_id))));
+        co_return result<void>();
+    }
+
+    task<result<key_record>> rotate_key(std::string key_id,
+                                        key_record successor,
+                                        std::int64_t old_expires_at) override {
+        auto old = co_await get_key(key_id);
+        if (!old) {
+            co_return old.error();
+        }
+        const std::string cid = old->consumer_id;
+        std::string old_json;
+        if (old_expires_at > unix_now()) {
+            key_record updated = *old;
+            updated.expires_at = updated.expires_at ? std::min(*updated.expires_at, old_expires_at)
+                                                    : old_expires_at;
+            old_json = to_json(updated, true).dump();
+        }
+        auto r = co_await c_->run(eval(rotate_script,
+                                       strings(consumer_key(cid),
+                                               keyset_key(cid),
+                                               key_key(cid, key_id),
+                                               key_key(cid, successor.id)),
+                                       strings(successor.id,
+                                               to_json(successor, true).dump(),
+                                               old_json,
+                                               key_id)));
+        if (!r) {
+            co_return r.error();
+        }
+        if (r->is_error()) {
+            co_return reply_error(*r, "rotate key");
+        }
+        if (r->integer == 0) {
+            co_return error::not_found;
+        }
+        auto after = batch(cmd("SET", digest_index(successor.digest), cid + " " + successor.id),
+                           cmd("SET", id_index(successor.id), cid),
+                           cmd("PUBLISH", channel, "k " + key_id));
+        if (old_json.empty()) {
+            after.push_back(cmd("DEL", digest_index(old->digest)));
+            after.push_back(cmd("DEL", id_index(key_id)));
+        }
+        auto idx = co_await c_->run(std::move(after));
+        if (!idx) {
+            co_return idx.error();
+        }
+        co_return successor;
+    }
+
+    task<result<key_grant>> find_key(auth::key_digest digest) override {
+        auto ref = co_await c_->run(cmd("GET", digest_index(auth::to_hex(digest))));
+        if (!ref) {
+            co_return ref.error();
+        }
+        if (ref->is_nil()) {
+            co_return error::not_found;
+        }
+        const auto space = ref->str.find(' ');
+        if (space == std::string::npos) {
+            co_return error::not_found;
+        }
+        const std::string cid = ref->str.substr(0, space);
+        const std::string kid = ref->str.substr(space + 1);
+        auto both = co_await c_->run(cmd("MGET", consumer_key(cid), key_key(cid, kid)));
+        if (!both) {
+            co_return both.error();
+        }
+        if (both->elements.size() != 2) {
+            co_return reply_error(*both, "find key");
+        }
+        auto c = parse_consumer(both->elements[0]);
+        auto k = parse_key(both->elements[1]);
+        if (!c || !k) {
+            co_return error::not_found;  // revoked or deleted; the index is only a pointer
+        }
+        co_return key_grant{std::move(*k), std::move(*c)};
+    }
+
+    task<result<void>> ping() override {
+        auto r = co_await c_->run(cmd("PING"));
+        if (!r) {
+            co_return r.error();
+        }
+        if (r->is_error()) {
+            co_return reply_error(*r, "ping");
+        }
+        co_return result<void>();
+    }
+
+private:
+    std::shared_ptr<redis::connection> c_;
+};
+
+class redis_backend final : public backend {
+public:
+    explicit redis_backend(const config::store_config& cfg) {
+        std::string why;
+        auto u = redis::parse_url(cfg.url, &why);
+        if (!u) {
+            throw std::runtime_error("store.url: " + why);
+        }
+        settings_.where = *u;
+        settings_.connect_timeout = cfg.connect_timeout;
+        settings_.command_timeout = cfg.command_timeout;
+        settings_.reconnect_max = cfg.reconnect_max;
+        settings_.max_pending = cfg.max_pending;
+        settings_.verify_tls = cfg.verify_tls;
+        if (u->tls) {
+            settings_.tls = redis::make_tls_context(cfg.ca_file, cfg.verify_tls);
+        }
+    }
+
+    std::shared_ptr<store> open(net::io_context& ioc) override {
+        return std::make_shared<redis_store>(redis::connection::open(ioc, settings_));
+    }
+
+    void watch(net::io_context& ioc, invalidation_handler on) override {
+        subscriber_ = redis::connection::open(ioc, settings_);
+        subscriber_->subscribe(
+            channel,
+            [on](std::string_view msg) {
+                if (msg.size() < 3 || msg[1] != ' ') {
+                    return;
+                }
+                const auto what = msg[0] == 'k' ? invalidation::scope::key
+                                                : invalidation::scope::consumer;
+                on(invalidation{what, std::string(msg.substr(2))});
+            },
+            // Messages published while we were not subscribed are lost: forget everything.
+            [on] { on(invalidation{invalidation::scope::everything, ""}); });
+    }
+
+    ~redis_backend() override {
+        if (subscriber_) {
+            subscriber_->close();
+        }
+    }
+
+private:
+    redis::settings settings_;
+    std::shared_ptr<redis::connection> subscriber_;
+};
+
+}  // namespace
+
+std::unique_ptr<backend> make_redis_backend(const config::store_config& cfg) {
+    return std::make_unique<redis_backend>(cfg);
+}
+
 }  // namespace tollgate::store
