@@ -60,7 +60,7 @@ process::process(std::vector<std::string> argv, const std::string& log_path) : l
         args.push_back(a.data());
     }
     args.push_back(nullptr);
-    if (posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ) != 0) {
+    if (posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), environ) != 0) {
         throw std::runtime_error("cannot start " + argv[0]);
     }
     posix_spawn_file_actions_destroy(&actions);
@@ -337,6 +337,37 @@ stack::stack(const std::string& server_extra,
         !wait_for_port(admin_port_)) {
         throw std::runtime_error("stack did not start; gateway log:\n" + gateway_->log());
     }
+}
+
+redis_server::redis_server() : port_(free_port()), dir_(make_temp_dir()) {
+    start();
+}
+
+void redis_server::start() {
+    proc_.emplace(std::vector<std::string>{"redis-server",
+                                           "--port",
+                                           std::to_string(port_),
+                                           "--bind",
+                                           "127.0.0.1",
+                                           "--save",
+                                           "",
+                                           "--appendonly",
+                                           "no",
+                                           "--dir",
+                                           dir_},
+                  dir_ + "/redis.log");
+    if (!wait_for_port(port_)) {
+        throw std::runtime_error("redis-server did not start: " + proc_->log());
+    }
+}
+
+void redis_server::kill() {
+    proc_.reset();
+}
+
+void redis_server::restart() {
+    proc_.reset();
+    start();
 }
 
 std::optional<response> stack::admin(std::string_view method,

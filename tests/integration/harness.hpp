@@ -123,6 +123,25 @@ private:
     std::optional<process> gateway_;
 };
 
+/// A real redis-server on a free loopback port, without persistence; killed when destroyed.
+class redis_server {
+public:
+    redis_server();
+    std::uint16_t port() const { return port_; }
+    std::string url(unsigned db = 0) const {
+        return "redis://127.0.0.1:" + std::to_string(port_) + "/" + std::to_string(db);
+    }
+    /// Kills it (SIGKILL) and, with restart(), brings it back on the same port (empty).
+    void kill();
+    void restart();
+
+private:
+    void start();
+    std::uint16_t port_;
+    std::string dir_;
+    std::optional<process> proc_;
+};
+
 /// A fresh temp directory.
 std::string make_temp_dir();
 void write_file(const std::string& path, const std::string& text);

@@ -1,0 +1,42 @@
+#include "tollgate/admin/routes.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tollgate::admin {
+namespace {
+
+TEST(AdminRoutes, MatchesEachRouteWithItsParameters) {
+    auto m = match("GET", "/v1/consumers/acme/keys?x=1");
+    ASSERT_TRUE(m.found);
+    EXPECT_EQ(*m.found, route::list_keys);
+    EXPECT_EQ(m.params, std::vector<std::string>{"acme"});
+    EXPECT_EQ(*match("POST", "/v1/keys/key_1/rotate").found, route::rotate_key);
+    EXPECT_EQ(*match("DELETE", "/v1/keys/key_1").found, route::revoke_key);
+    EXPECT_EQ(*match("PATCH", "/v1/consumers/a").found, route::update_consumer);
+    EXPECT_EQ(*match("GET", "/v1/consumers?limit=2").found, route::list_consumers);
+    EXPECT_EQ(*match("GET", "/healthz").found, route::healthz);
+}
+
+TEST(AdminRoutes, UnknownPathsAndWrongMethodsAreTold) {
+    auto none = match("GET", "/v1/nothing");
+    EXPECT_FALSE(none.found);
+    EXPECT_FALSE(none.path_known);
+    auto wrong = match("PUT", "/v1/consumers/a");
+    EXPECT_FALSE(wrong.found);
+    EXPECT_TRUE(wrong.path_known);
+    EXPECT_FALSE(match("GET", "/v1/consumers/a/keys/extra").found);
+}
+
+TEST(AdminRoutes, TableHasEveryRouteOnce) {
+    EXPECT_EQ(route_table().size(), 13u);
+}
+
+TEST(AdminRoutes, QueryParametersArePercentDecoded) {
+    EXPECT_EQ(query_param("/x?limit=5&cursor=a%3Ab", "cursor"), "a:b");
+    EXPECT_EQ(query_param("/x?limit=5&cursor=a%3Ab", "limit"), "5");
+    EXPECT_FALSE(query_param("/x?limit=5", "cursor"));
+    EXPECT_FALSE(query_param("/x", "limit"));
+}
+
+}  // namespace
+}  // namespace tollgate::admin
