@@ -31,10 +31,10 @@ reply failed(const error_code& ec, std::string_view what) {
     if (ec == error::already_exists) {
         return error_reply(409, "already_exists", std::string(what) + " already exists");
     }
-    return error_reply(503,
-                       "store_unavailable",
-                       "the store is unavailable (" + ec.message() +
-                           "); nothing was changed, retry later");
+    return error_reply(
+        503,
+        "store_unavailable",
+        "the store is unavailable (" + ec.message() + "); nothing was changed, retry later");
 }
 
 // The mint answer: the only place a key's secret ever appears.
@@ -179,9 +179,8 @@ task<reply> dispatch(const request& req,
                      store::store& st) {
     const std::string id = params.empty() ? std::string() : params[0];
     if (!params.empty() && !is_valid_id(id)) {
-        co_return error_reply(400,
-                              "invalid_request",
-                              "id: must be 1 to 128 characters of A-Z a-z 0-9 . _ : @ -");
+        co_return error_reply(
+            400, "invalid_request", "id: must be 1 to 128 characters of A-Z a-z 0-9 . _ : @ -");
     }
     switch (r) {
         case route::healthz:
@@ -248,8 +247,8 @@ task<reply> handle(const request& req, const config::config& cfg, store::store& 
             ? error_reply(405, "method_not_allowed", "this path does not take this method")
             : error_reply(404, "not_found", "no such route");
     }
-    const bool open = *m.found == route::healthz ||
-                      (cfg.admin.token.empty() && cfg.admin.token_explicitly_empty);
+    const bool open =
+        *m.found == route::healthz || (cfg.admin.token.empty() && cfg.admin.token_explicitly_empty);
     if (!open && !token_matches(req.authorization, cfg.admin.token)) {
         co_return error_reply(
             401, "unauthorized", "missing or wrong admin token (Authorization: Bearer ...)");

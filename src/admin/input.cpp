@@ -112,9 +112,9 @@ failure check_limits(const json& v) {
             }
         }
         if (found != 1) {
-            return bad_input{
-                at,
-                "needs exactly one of tokens, prompt_tokens, completion_tokens, requests, cost_usd"};
+            return bad_input{at,
+                             "needs exactly one of tokens, prompt_tokens, completion_tokens, "
+                             "requests, cost_usd"};
         }
     }
     return std::nullopt;
@@ -166,8 +166,9 @@ bool is_valid_id(std::string_view id) noexcept {
         return false;
     }
     for (char c : id) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                        c == '.' || c == '_' || c == ':' || c == '@' || c == '-';
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' || c == '@' ||
+                        c == '-';
         if (!ok) {
             return false;
         }
@@ -241,8 +242,8 @@ std::variant<key_request, bad_input> parse_key_request(std::string_view body, st
     }
     if (j.contains("expires_at") && !j["expires_at"].is_null()) {
         const auto& v = j["expires_at"];
-        const auto t = v.is_string() ? parse_rfc3339(v.get_ref<const std::string&>())
-                                     : std::nullopt;
+        const auto t =
+            v.is_string() ? parse_rfc3339(v.get_ref<const std::string&>()) : std::nullopt;
         if (!t) {
             return bad_input{"expires_at", "must be an RFC 3339 time, e.g. 2027-01-31T00:00:00Z"};
         }

@@ -119,7 +119,8 @@ std::optional<std::string> query_param(std::string_view target, std::string_view
         rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
         const auto eq = pair.find('=');
         if (percent_decode(pair.substr(0, eq)) == name) {
-            return eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1));
+            return eq == std::string_view::npos ? std::string()
+                                                : percent_decode(pair.substr(eq + 1));
         }
     }
     return std::nullopt;

@@ -71,10 +71,8 @@ task<void> session(tcp_socket socket,
             break;
         }
         auto& msg = parser.get();
-        const request req{msg.method_string(),
-                          msg.target(),
-                          msg[http::field::authorization],
-                          msg.body()};
+        const request req{
+            msg.method_string(), msg.target(), msg[http::field::authorization], msg.body()};
         reply r = co_await handle(req, *cfg, *st);
         const bool keep_alive = msg.keep_alive();
         s.expires_after(cfg->admin.timeout);

@@ -72,8 +72,7 @@ void parse_admin(yaml_reader& r, const node& n, admin_config& out) {
     r.get_endpoint(n, "admin", "listen", out.listen);
     r.get(n, "admin", "token", out.token);
     const node token = n["token"];
-    out.token_explicitly_empty =
-        token.IsDefined() && token.IsScalar() && token.Scalar().empty();
+    out.token_explicitly_empty = token.IsDefined() && token.IsScalar() && token.Scalar().empty();
     r.get_size(n, "admin", "max_body_bytes", out.max_body_bytes);
     r.get_duration(n, "admin", "timeout", out.timeout);
 }

@@ -60,16 +60,16 @@ std::optional<std::int64_t> parse_rfc3339(std::string_view s) noexcept {
     } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
         const int sign = s[pos++] == '-' ? -1 : 1;
         int oh = 0, om = 0;
-        if (!digits(s, pos, 2, oh) || !expect(s, pos, ':') || !digits(s, pos, 2, om) ||
-            oh > 23 || om > 59) {
+        if (!digits(s, pos, 2, oh) || !expect(s, pos, ':') || !digits(s, pos, 2, om) || oh > 23 ||
+            om > 59) {
             return std::nullopt;
         }
         offset = sign * (oh * 3600 + om * 60);
     } else {
         return std::nullopt;
     }
-    const year_month_day date{year{y}, month{static_cast<unsigned>(mo)},
-                              day{static_cast<unsigned>(d)}};
+    const year_month_day date{
+        year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
     if (pos != s.size() || !date.ok() || h > 23 || mi > 59 || sec > 60) {
         return std::nullopt;
     }

@@ -73,8 +73,8 @@ task<auth_outcome> authenticate(server::worker& w, std::span<const header_view> 
     const auto now = auth::key_cache::clock::now();
     const auto hit = cache.find(digest);
     std::shared_ptr<const auth::key_facts> facts = hit ? hit->facts : nullptr;
-    const bool fresh = hit && now - hit->fetched <
-                                  (facts->known ? cfg.auth.cache_ttl : cfg.auth.negative_ttl);
+    const bool fresh =
+        hit && now - hit->fetched < (facts->known ? cfg.auth.cache_ttl : cfg.auth.negative_ttl);
     if (!fresh) {
         // An invalidation arriving while the store answers makes the answer unfit to cache.
         const auto generation = cache.generation();

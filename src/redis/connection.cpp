@@ -48,8 +48,8 @@ struct connection::state : std::enable_shared_from_this<connection::state> {
     timer deadline;  // connect + handshake
     timer backoff;
     net::ip::basic_resolver<tcp, executor> resolver;
-    std::string outbuf;   // formatted commands not yet written
-    std::string sending;  // what the writer is writing
+    std::string outbuf;                          // formatted commands not yet written
+    std::string sending;                         // what the writer is writing
     std::deque<std::shared_ptr<pending>> queue;  // in write order
     std::size_t in_flight = 0;                   // commands written or queued, not answered
     bool ready = false;
@@ -234,9 +234,8 @@ struct connection::state : std::enable_shared_from_this<connection::state> {
                 deliver(std::move(*v));
             }
             if (rd.failed()) {
-                spdlog::error("redis {}:{}: protocol error; reconnecting",
-                              cfg.where.host,
-                              cfg.where.port);
+                spdlog::error(
+                    "redis {}:{}: protocol error; reconnecting", cfg.where.host, cfg.where.port);
                 co_return;
             }
             auto [ec, n] = co_await io->async_read_some(net::buffer(buf), use_nothrow_awaitable);
@@ -256,8 +255,8 @@ struct connection::state : std::enable_shared_from_this<connection::state> {
             if (why.empty() && !self->closed) {
                 delay = std::chrono::milliseconds(50);
                 if (self->was_down) {
-                    spdlog::info("redis {}:{}: connected again", self->cfg.where.host,
-                                 self->cfg.where.port);
+                    spdlog::info(
+                        "redis {}:{}: connected again", self->cfg.where.host, self->cfg.where.port);
                 }
                 self->was_down = false;
                 self->ready = true;

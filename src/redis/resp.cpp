@@ -51,7 +51,8 @@ void append_command(std::string& out, std::span<const std::string> args) {
         lens.push_back(a.size());
     }
     char* cmd = nullptr;
-    const int n = redisFormatCommandArgv(&cmd, static_cast<int>(args.size()), argv.data(), lens.data());
+    const int n =
+        redisFormatCommandArgv(&cmd, static_cast<int>(args.size()), argv.data(), lens.data());
     if (n < 0 || !cmd) {
         throw std::bad_alloc();
     }

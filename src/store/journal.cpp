@@ -90,8 +90,7 @@ journal_contents decode_journal(std::string_view bytes) {
     return out;
 }
 
-std::pair<journal_file, journal_contents> journal_file::open(const std::string& path,
-                                                             bool fsync) {
+std::pair<journal_file, journal_contents> journal_file::open(const std::string& path, bool fsync) {
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
         throw std::runtime_error("store.path " + path + ": " + std::strerror(errno));
@@ -114,8 +113,7 @@ std::pair<journal_file, journal_contents> journal_file::open(const std::string& 
     }
     auto contents = decode_journal(bytes);
     if (!contents.damage.empty()) {
-        throw std::runtime_error("store.path " + path + ": damaged journal at " +
-                                 contents.damage +
+        throw std::runtime_error("store.path " + path + ": damaged journal at " + contents.damage +
                                  " (not a torn last write; refusing to start rather than lose "
                                  "records: restore a backup or cut the file there)");
     }

@@ -31,14 +31,13 @@ public:
             }
         }
         if (contents.torn_tail) {
-            spdlog::warn("store journal {}: skipped a torn last record (a write cut short by a "
-                         "crash); it was never acknowledged",
-                         cfg.path);
+            spdlog::warn(
+                "store journal {}: skipped a torn last record (a write cut short by a "
+                "crash); it was never acknowledged",
+                cfg.path);
         }
-        spdlog::info("store journal {}: {} consumers, {} keys",
-                     cfg.path,
-                     consumers_.size(),
-                     keys_.size());
+        spdlog::info(
+            "store journal {}: {} consumers, {} keys", cfg.path, consumers_.size(), keys_.size());
         journal_.emplace(std::move(file));
     }
 
@@ -67,9 +66,9 @@ public:
     mutable std::shared_mutex lock;
     invalidation_handler on_change_;
     std::map<std::string, consumer> consumers_;
-    std::unordered_map<std::string, key_record> keys_;         // by key id
-    std::unordered_map<std::string, std::string> by_digest_;   // digest hex -> key id
-    std::map<std::string, std::set<std::string>> keys_of_;     // consumer id -> key ids
+    std::unordered_map<std::string, key_record> keys_;        // by key id
+    std::unordered_map<std::string, std::string> by_digest_;  // digest hex -> key id
+    std::map<std::string, std::set<std::string>> keys_of_;    // consumer id -> key ids
 
 private:
     void apply(const json& op) {
@@ -265,8 +264,8 @@ public:
                 ops.push_back({{"op", "del_key"}, {"id", key_id}});
             } else {
                 key_record old = it->second;
-                old.expires_at = old.expires_at ? std::min(*old.expires_at, old_expires_at)
-                                                : old_expires_at;
+                old.expires_at =
+                    old.expires_at ? std::min(*old.expires_at, old_expires_at) : old_expires_at;
                 ops.push_back(put_key(old));
             }
             if (!s_->commit(ops)) {

@@ -145,7 +145,7 @@ public:
         // The list entry first: a lost connection between the two leaves a list entry with
         // no consumer, which listing skips, never a consumer missing from the list.
         auto r = co_await c_->run(batch(cmd("ZADD", consumer_list, "0", c.id),
-                  cmd("SET", consumer_key(c.id), to_json(c).dump(), "NX")));
+                                        cmd("SET", consumer_key(c.id), to_json(c).dump(), "NX")));
         if (!r) {
             co_return r.error();
         }
@@ -223,7 +223,7 @@ public:
 
     task<result<consumer>> update_consumer(consumer c) override {
         auto r = co_await c_->run(batch(cmd("SET", consumer_key(c.id), to_json(c).dump(), "XX"),
-                  cmd("PUBLISH", channel, "c " + c.id)));
+                                        cmd("PUBLISH", channel, "c " + c.id)));
         if (!r) {
             co_return r.error();
         }
@@ -308,8 +308,9 @@ public:
         if (r->integer == 0) {
             co_return error::not_found;
         }
-        auto idx = co_await c_->run(batch(cmd("SET", digest_index(k.digest), k.consumer_id + " " + k.id),
-                  cmd("SET", id_index(k.id), k.consumer_id)));
+        auto idx =
+            co_await c_->run(batch(cmd("SET", digest_index(k.digest), k.consumer_id + " " + k.id),
+                                   cmd("SET", id_index(k.id), k.consumer_id)));
         if (!idx) {
             co_return idx.error();
         }
@@ -401,19 +402,17 @@ public:
         std::string old_json;
         if (old_expires_at > unix_now()) {
             key_record updated = *old;
-            updated.expires_at = updated.expires_at ? std::min(*updated.expires_at, old_expires_at)
-                                                    : old_expires_at;
+            updated.expires_at =
+                updated.expires_at ? std::min(*updated.expires_at, old_expires_at) : old_expires_at;
             old_json = to_json(updated, true).dump();
         }
-        auto r = co_await c_->run(eval(rotate_script,
-                                       strings(consumer_key(cid),
-                                               keyset_key(cid),
-                                               key_key(cid, key_id),
-                                               key_key(cid, successor.id)),
-                                       strings(successor.id,
-                                               to_json(successor, true).dump(),
-                                               old_json,
-                                               key_id)));
+        auto r = co_await c_->run(
+            eval(rotate_script,
+                 strings(consumer_key(cid),
+                         keyset_key(cid),
+                         key_key(cid, key_id),
+                         key_key(cid, successor.id)),
+                 strings(successor.id, to_json(successor, true).dump(), old_json, key_id)));
         if (!r) {
             co_return r.error();
         }
@@ -512,12 +511,14 @@ public:
                 if (msg.size() < 3 || msg[1] != ' ') {
                     return;
                 }
-                const auto what = msg[0] == 'k' ? invalidation::scope::key
-                                                : invalidation::scope::consumer;
+                const auto what =
+                    msg[0] == 'k' ? invalidation::scope::key : invalidation::scope::consumer;
                 on(invalidation{what, std::string(msg.substr(2))});
             },
             // Messages published while we were not subscribed are lost: forget everything.
-            [on] { on(invalidation{invalidation::scope::everything, ""}); });
+            [on] {
+                on(invalidation{invalidation::scope::everything, ""});
+            });
     }
 
     ~redis_backend() override {

@@ -319,18 +319,18 @@ stack::stack(const std::string& server_extra,
         dir_ + "/mock.log");
     const std::string mock_url = "http://127.0.0.1:" + std::to_string(mock_port_);
     config_path_ = dir_ + "/tollgate.yaml";
-    write_file(config_path_,
-               "server:\n  listen: 127.0.0.1:" + std::to_string(gateway_port_) +
-                   "\n  threads: 2\n" + server_extra + "admin:\n  listen: 127.0.0.1:" +
-                   std::to_string(admin_port_) + "\n  token: " + admin_token + "\n" + top_extra +
-                   "upstreams:\n"
-                   "  - name: mock-openai\n    url: " +
-                   mock_url +
-                   "\n    api_key: sk-upstream-openai\n    models: [\"gpt-*\", \"mock-*\"]\n" +
-                   upstream_extra + "  - name: mock-anthropic\n    url: " + mock_url +
-                   "\n    api_key: sk-upstream-anthropic\n    format: anthropic\n    models: "
-                   "[\"claude-*\"]\n" +
-                   upstream_extra + more_upstreams);
+    write_file(
+        config_path_,
+        "server:\n  listen: 127.0.0.1:" + std::to_string(gateway_port_) + "\n  threads: 2\n" +
+            server_extra + "admin:\n  listen: 127.0.0.1:" + std::to_string(admin_port_) +
+            "\n  token: " + admin_token + "\n" + top_extra +
+            "upstreams:\n"
+            "  - name: mock-openai\n    url: " +
+            mock_url + "\n    api_key: sk-upstream-openai\n    models: [\"gpt-*\", \"mock-*\"]\n" +
+            upstream_extra + "  - name: mock-anthropic\n    url: " + mock_url +
+            "\n    api_key: sk-upstream-anthropic\n    format: anthropic\n    models: "
+            "[\"claude-*\"]\n" +
+            upstream_extra + more_upstreams);
     gateway_.emplace(std::vector<std::string>{TOLLGATE_BIN, "--config", config_path_},
                      dir_ + "/gateway.log");
     if (!wait_for_port(mock_port_) || !wait_for_port(gateway_port_) ||
@@ -370,15 +370,25 @@ void redis_server::restart() {
     start();
 }
 
+void stack::restart_gateway() {
+    gateway_->stop(SIGTERM);
+    gateway_.reset();
+    gateway_.emplace(std::vector<std::string>{TOLLGATE_BIN, "--config", config_path_},
+                     dir_ + "/gateway-restarted.log");
+    if (!wait_for_port(gateway_port_) || !wait_for_port(admin_port_)) {
+        throw std::runtime_error("gateway did not restart:\n" + gateway_->log());
+    }
+}
+
 std::optional<response> stack::admin(std::string_view method,
                                      std::string_view path,
                                      std::string_view body) {
-    return request(admin_port_,
-                   method,
-                   path,
-                   body,
-                   {std::string("Authorization: Bearer ") + admin_token,
-                    "Content-Type: application/json"});
+    return request(
+        admin_port_,
+        method,
+        path,
+        body,
+        {std::string("Authorization: Bearer ") + admin_token, "Content-Type: application/json"});
 }
 
 std::string stack::mock_stats() {

@@ -109,6 +109,8 @@ public:
                                   std::string_view body = "");
     std::uint16_t mock_port() const { return mock_port_; }
     process& gateway() { return *gateway_; }
+    /// Stops the gateway (SIGTERM) and starts it again on the same config and ports.
+    void restart_gateway();
     /// The mock's /mock/stats as raw JSON text.
     std::string mock_stats();
     std::string config_path() const { return config_path_; }

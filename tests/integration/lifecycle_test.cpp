@@ -45,6 +45,28 @@ TEST(CheckConfig, ProblemsNameFileLineAndKey) {
     EXPECT_NE(out.find("upstreams"), std::string::npos) << out;
 }
 
+TEST(CheckConfig, NoAdminTokenRefusesToStartUnlessExplicitlyEmptyOnLoopback) {
+    const auto dir = make_temp_dir();
+    const std::string ups =
+        "upstreams:\n  - { name: u, url: \"http://127.0.0.1:1\", models: [\"*\"] }\n";
+    write_file(dir + "/none.yaml", ups);
+    write_file(dir + "/unset.yaml", "admin: { token: \"${TG_TEST_UNSET_TOKEN:-}\" }\n" + ups);
+    write_file(dir + "/public.yaml", "admin: { listen: 0.0.0.0:9, token: \"\" }\n" + ups);
+    write_file(dir + "/loopback.yaml", "admin: { listen: 127.0.0.1:9, token: \"\" }\n" + ups);
+    int code = -1;
+    for (const char* name : {"none", "public"}) {
+        const auto out =
+            run_output(std::string(TOLLGATE_BIN " --config ") + dir + "/" + name + ".yaml", code);
+        EXPECT_EQ(code, 1) << name;
+        EXPECT_NE(out.find("admin.token"), std::string::npos) << out;
+    }
+    run_output(std::string(TOLLGATE_BIN " --check-config --config ") + dir + "/unset.yaml", code);
+    EXPECT_EQ(code, 1) << "an unset variable is a mistake, not a decision";
+    run_output(std::string(TOLLGATE_BIN " --check-config --config ") + dir + "/loopback.yaml",
+               code);
+    EXPECT_EQ(code, 0);
+}
+
 TEST(CheckConfig, VersionPrints) {
     int code = -1;
     EXPECT_EQ(run_output(TOLLGATE_BIN " --version", code).rfind("tollgate ", 0), 0u);
@@ -151,13 +173,12 @@ protected:
                         const std::string& url,
                         const std::string& upstream_extra) {
         const auto port = free_port();
-        write_file(dir_ + "/" + name + ".yaml",
-                   "server:\n  listen: 127.0.0.1:" + std::to_string(port) + "\n  threads: 1\n" +
-                       server_extra + "admin:\n  listen: 127.0.0.1:" +
-                       std::to_string(free_port()) +
-                       "\n  token: t\nauth: { enabled: false }\nupstreams:\n  - name: up\n    url: " +
-                       url +
-                       "\n    models: [\"*\"]\n" + upstream_extra);
+        write_file(
+            dir_ + "/" + name + ".yaml",
+            "server:\n  listen: 127.0.0.1:" + std::to_string(port) + "\n  threads: 1\n" +
+                server_extra + "admin:\n  listen: 127.0.0.1:" + std::to_string(free_port()) +
+                "\n  token: t\nauth: { enabled: false }\nupstreams:\n  - name: up\n    url: " +
+                url + "\n    models: [\"*\"]\n" + upstream_extra);
         procs_.emplace_back(std::make_unique<process>(
             std::vector<std::string>{TOLLGATE_BIN, "--config", dir_ + "/" + name + ".yaml"},
             dir_ + "/" + name + ".log"));

@@ -221,7 +221,8 @@ TEST_F(Proxy, AccessLogHasOneLinePerRequestWithoutSecrets) {
     const auto at = log.find("rid=log-check-1 ");
     ASSERT_NE(at, std::string::npos) << log;
     const auto line = log.substr(at, log.find('\n', at) - at);
-    EXPECT_NE(line.find("model=gpt-4o-mini upstream=mock-openai consumer=- key=- status=200"), std::string::npos)
+    EXPECT_NE(line.find("model=gpt-4o-mini upstream=mock-openai consumer=- key=- status=200"),
+              std::string::npos)
         << line;
     EXPECT_NE(line.find("sse_events=10"), std::string::npos) << line;
     EXPECT_EQ(log.find("tg_secret_in_header"), std::string::npos);

@@ -226,10 +226,9 @@ TEST_P(Store, SurvivesARestart) {
     EXPECT_EQ(run(st_->find_key(gone.digest)).error(), error::not_found);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends,
-                         Store,
-                         ::testing::Values("memory", "redis"),
-                         [](const auto& p) { return std::string(p.param); });
+INSTANTIATE_TEST_SUITE_P(Backends, Store, ::testing::Values("memory", "redis"), [](const auto& p) {
+    return std::string(p.param);
+});
 
 // Memory only: the journal across restarts, compaction and a torn tail.
 TEST(MemoryStore, JournalIsCompactedAndATornTailIsSkipped) {

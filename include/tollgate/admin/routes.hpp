@@ -36,9 +36,9 @@ struct route_info {
 std::span<const route_info> route_table();
 
 struct match_result {
-    std::optional<route> found;          // empty: no route
-    bool path_known = false;             // the path exists with another method (405)
-    std::vector<std::string> params;     // the {parameters} in order
+    std::optional<route> found;       // empty: no route
+    bool path_known = false;          // the path exists with another method (405)
+    std::vector<std::string> params;  // the {parameters} in order
 };
 
 /// Matches the path part of `target` (the query is ignored).

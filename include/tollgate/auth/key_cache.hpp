@@ -46,7 +46,9 @@ public:
     /// The entry for `digest`, marked as recently used; nullopt on a miss.
     std::optional<hit> find(const key_digest& digest);
     /// Inserts or replaces; evicts the least recently used entry when full.
-    void put(const key_digest& digest, std::shared_ptr<const key_facts> facts, clock::time_point now);
+    void put(const key_digest& digest,
+             std::shared_ptr<const key_facts> facts,
+             clock::time_point now);
 
     /// Counts invalidations: a record read from the store while one arrived may be stale.
     std::uint64_t generation() const noexcept { return generation_; }

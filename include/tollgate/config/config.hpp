@@ -58,10 +58,10 @@ struct admin_config {
 
 /// Edge authentication of proxied requests by API key.
 struct auth_config {
-    bool enabled = true;                 // false: no key needed (benchmarks, trusted networks)
-    std::size_t cache_size = 10'000;     // key records cached per worker
-    milliseconds cache_ttl{30'000};      // a cached record is re-read after this long
-    milliseconds negative_ttl{5'000};    // an unknown well-formed key is remembered this long
+    bool enabled = true;               // false: no key needed (benchmarks, trusted networks)
+    std::size_t cache_size = 10'000;   // key records cached per worker
+    milliseconds cache_ttl{30'000};    // a cached record is re-read after this long
+    milliseconds negative_ttl{5'000};  // an unknown well-formed key is remembered this long
 };
 
 enum class store_kind { memory, redis };
@@ -73,7 +73,7 @@ struct store_config {
     std::string url = "redis://127.0.0.1:6379/0";
     on_store_error on_error = on_store_error::fail_closed;
     // memory: the journal
-    bool fsync = true;                // fsync after every journal record (admin writes)
+    bool fsync = true;                   // fsync after every journal record (admin writes)
     std::size_t compact_after = 10'000;  // records appended since the last compaction
     // redis
     milliseconds connect_timeout{2'000};

@@ -17,9 +17,9 @@ using json = nlohmann::json;
 struct consumer {
     std::string id;
     std::string name;
-    std::string plan;               // a plan of the config ("" = default_plan)
-    json limits = nullptr;          // null: the plan's limits; else a list of limit objects
-    json metadata = json::object(); // the SaaS backend's own data, kept as given
+    std::string plan;                // a plan of the config ("" = default_plan)
+    json limits = nullptr;           // null: the plan's limits; else a list of limit objects
+    json metadata = json::object();  // the SaaS backend's own data, kept as given
     bool disabled = false;
     std::int64_t created_at = 0;  // Unix seconds
     std::int64_t updated_at = 0;
@@ -28,11 +28,11 @@ struct consumer {
 };
 
 struct key_record {
-    std::string id;           // "key_..."; names the key in the API and in logs
+    std::string id;  // "key_..."; names the key in the API and in logs
     std::string consumer_id;
     std::string name;
-    std::string prefix;       // the first characters of the key, for people
-    std::string digest;       // lower-case hex SHA-256 of the key; the key itself is never kept
+    std::string prefix;  // the first characters of the key, for people
+    std::string digest;  // lower-case hex SHA-256 of the key; the key itself is never kept
     std::int64_t created_at = 0;
     std::optional<std::int64_t> expires_at;  // Unix seconds; also set by rotation's grace end
     std::vector<std::string> models;         // globs; empty = every model

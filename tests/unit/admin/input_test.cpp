@@ -57,8 +57,9 @@ TEST(AdminInput, NewConsumerNamesTheBadField) {
     }
     EXPECT_EQ(field_of(parse_new_consumer(R"({"id": ")" + std::string(129, 'a') + "\"}", cfg, now)),
               "id");
-    EXPECT_EQ(field_of(parse_new_consumer(R"({"name": ")" + std::string(257, 'a') + "\"}", cfg, now)),
-              "name");
+    EXPECT_EQ(
+        field_of(parse_new_consumer(R"({"name": ")" + std::string(257, 'a') + "\"}", cfg, now)),
+        "name");
 }
 
 TEST(AdminInput, PatchChangesOnlyWhatItNames) {

@@ -95,7 +95,8 @@ TEST(ChunkedDecoder, EnforcesTheBodyLimit) {
 }
 
 TEST(ChunkedDecoder, TrailerSectionIsBounded) {
-    const std::string with_trailer = "1\r\nx\r\n0\r\nX-Trailer: " + std::string(100, 't') + "\r\n\r\n";
+    const std::string with_trailer =
+        "1\r\nx\r\n0\r\nX-Trailer: " + std::string(100, 't') + "\r\n\r\n";
     chunked_decoder roomy(64, 1024, 1024);
     std::string body;
     ASSERT_TRUE(roomy.feed(with_trailer, body));

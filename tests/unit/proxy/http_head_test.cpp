@@ -31,10 +31,8 @@ upstream::target to() {
 TEST(BuildUpstreamHead, OpenAiGetsTheGatewayCredentialOnly) {
     config::upstream_config cfg;
     cfg.api_key = "sk-upstream";
-    const auto head =
-        build_upstream_head({"POST", "/v1/chat/completions", "rid-1", client_fields, 2, "acme", "key_1"},
-                            to(),
-                            cfg);
+    const auto head = build_upstream_head(
+        {"POST", "/v1/chat/completions", "rid-1", client_fields, 2, "acme", "key_1"}, to(), cfg);
     EXPECT_EQ(head.rfind("POST /base/v1/chat/completions HTTP/1.1\r\nHost: api.example.com\r\n", 0),
               0u)
         << head;
@@ -56,7 +54,8 @@ TEST(BuildUpstreamHead, AnthropicGetsApiKeyAndVersion) {
     config::upstream_config cfg;
     cfg.api_key = "sk-ant";
     cfg.format = config::api_format::anthropic;
-    auto head = build_upstream_head({"POST", "/v1/messages", "r", client_fields, 2, "", ""}, to(), cfg);
+    auto head =
+        build_upstream_head({"POST", "/v1/messages", "r", client_fields, 2, "", ""}, to(), cfg);
     EXPECT_NE(head.find("x-api-key: sk-ant\r\n"), std::string::npos);
     EXPECT_NE(head.find("anthropic-version: 2023-06-01\r\n"), std::string::npos);
     EXPECT_EQ(head.find("Authorization"), std::string::npos);

@@ -1,5 +1,6 @@
-#include "tollgate/redis/resp.hpp"
 #include "tollgate/redis/url.hpp"
+
+#include "tollgate/redis/resp.hpp"
 
 #include <gtest/gtest.h>
 
@@ -28,8 +29,14 @@ TEST(RedisUrl, ParsesEveryPart) {
 }
 
 TEST(RedisUrl, RefusesMalformedUrls) {
-    for (const char* bad : {"http://x", "redis://", "redis://h:0", "redis://h:99999",
-                            "redis://h/x", "redis://h:12ab", "redis://[::1", "redis://a:%zz@h"}) {
+    for (const char* bad : {"http://x",
+                            "redis://",
+                            "redis://h:0",
+                            "redis://h:99999",
+                            "redis://h/x",
+                            "redis://h:12ab",
+                            "redis://[::1",
+                            "redis://a:%zz@h"}) {
         std::string why;
         EXPECT_FALSE(parse_url(bad, &why)) << bad;
         EXPECT_FALSE(why.empty()) << bad;

@@ -27,7 +27,8 @@ TEST(AccessLine, TextIsKeyValueWithQuotedSpaces) {
     EXPECT_EQ(
         format_access_line(sample(), config::log_format::text),
         "rid=rid-1 method=POST path=/v1/chat/completions model=\"gpt-4o mini\" upstream=openai "
-        "consumer=acme key=tg_AbCdEfGh status=200 bytes_in=10 bytes_out=20 sse_events=3 ms=1.500 error=-");
+        "consumer=acme key=tg_AbCdEfGh status=200 bytes_in=10 bytes_out=20 sse_events=3 ms=1.500 "
+        "error=-");
 }
 
 TEST(AccessLine, JsonIsOneObject) {

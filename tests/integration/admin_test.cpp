@@ -1,0 +1,191 @@
+// The Admin API end to end on the real binary: every route, every bad input of the issue,
+// and that a failed request changes nothing.
+#include "harness.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace tollgate::testing {
+namespace {
+
+using json = nlohmann::json;
+
+const std::string plans = R"(plans:
+  free: { limits: [ { window: day, tokens: 1000 } ] }
+  pro: { limits: [ { window: day, tokens: 100000 } ] }
+default_plan: free
+)";
+
+class Admin : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() { stack_ = new stack("", "", "", plans); }
+    static void TearDownTestSuite() {
+        delete stack_;
+        stack_ = nullptr;
+    }
+    static response admin(std::string_view method,
+                          std::string_view path,
+                          std::string_view body = "") {
+        auto r = stack_->admin(method, path, body);
+        EXPECT_TRUE(r) << method << " " << path;
+        return r ? *r : response{};
+    }
+    static json body(const response& r) { return json::parse(r.body, nullptr, false); }
+    static std::string code(const response& r) {
+        const auto j = body(r);
+        return j.is_object() && j.contains("error") ? j["error"]["code"].get<std::string>() : "";
+    }
+    static stack* stack_;
+};
+stack* Admin::stack_ = nullptr;
+
+TEST_F(Admin, HealthNeedsNoTokenEverythingElseDoes) {
+    auto health = request(stack_->admin_port(), "GET", "/healthz", "");
+    ASSERT_TRUE(health);
+    EXPECT_EQ(health->status, 200);
+    for (const auto& headers : std::vector<std::vector<std::string>>{
+             {}, {"Authorization: Bearer wrong"}, {"Authorization: test-admin-token"}}) {
+        auto r = request(stack_->admin_port(), "GET", "/v1/consumers", "", headers);
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->status, 401);
+        EXPECT_EQ(code(*r), "unauthorized");
+    }
+    EXPECT_EQ(admin("GET", "/readyz").status, 200);
+}
+
+TEST_F(Admin, ConsumerLifecycle) {
+    auto made = admin("POST",
+                      "/v1/consumers",
+                      R"({"id":"life","name":"Life","plan":"pro","metadata":{"crm":"42"}})");
+    ASSERT_EQ(made.status, 201) << made.body;
+    EXPECT_EQ(body(made)["plan"], "pro");
+    EXPECT_EQ(body(made)["metadata"]["crm"], "42");
+    EXPECT_EQ(admin("POST", "/v1/consumers", R"({"id":"life"})").status, 409);
+    auto got = admin("GET", "/v1/consumers/life");
+    EXPECT_EQ(got.status, 200);
+    EXPECT_EQ(body(got), body(made));
+    auto patched = admin("PATCH", "/v1/consumers/life", R"({"name":"Renamed","disabled":true})");
+    ASSERT_EQ(patched.status, 200) << patched.body;
+    EXPECT_EQ(body(patched)["name"], "Renamed");
+    EXPECT_EQ(body(patched)["plan"], "pro");
+    EXPECT_EQ(body(patched)["disabled"], true);
+    EXPECT_EQ(admin("DELETE", "/v1/consumers/life").status, 204);
+    EXPECT_EQ(admin("GET", "/v1/consumers/life").status, 404);
+    EXPECT_EQ(admin("DELETE", "/v1/consumers/life").status, 404);
+    EXPECT_EQ(code(admin("PATCH", "/v1/consumers/life", "{}")), "not_found");
+}
+
+TEST_F(Admin, GeneratedIdsAndDefaultPlan) {
+    auto made = admin("POST", "/v1/consumers", "");
+    ASSERT_EQ(made.status, 201);
+    EXPECT_TRUE(body(made)["id"].get<std::string>().starts_with("c_"));
+    EXPECT_EQ(body(made)["plan"], "free");
+}
+
+TEST_F(Admin, ListingIsPaged) {
+    for (int i = 0; i < 5; ++i) {
+        ASSERT_EQ(
+            admin("POST", "/v1/consumers", R"({"id":"page-)" + std::to_string(i) + "\"}").status,
+            201);
+    }
+    std::vector<std::string> ids;
+    std::string cursor;
+    for (int guard = 0; guard < 50; ++guard) {
+        auto r =
+            admin("GET", "/v1/consumers?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor));
+        ASSERT_EQ(r.status, 200);
+        const auto j = body(r);
+        EXPECT_LE(j["data"].size(), 2u);
+        for (const auto& c : j["data"]) {
+            ids.push_back(c["id"]);
+        }
+        if (j["next_cursor"].is_null()) {
+            break;
+        }
+        cursor = j["next_cursor"];
+    }
+    for (int i = 0; i < 5; ++i) {
+        EXPECT_NE(std::find(ids.begin(), ids.end(), "page-" + std::to_string(i)), ids.end());
+    }
+    EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+    EXPECT_EQ(admin("GET", "/v1/consumers?limit=0").status, 400);
+}
+
+TEST_F(Admin, KeysMintListRevokeRotate) {
+    ASSERT_EQ(admin("POST", "/v1/consumers", R"({"id":"keys"})").status, 201);
+    auto minted = admin("POST",
+                        "/v1/consumers/keys/keys",
+                        R"({"name":"ci","expires_at":"2099-01-01T00:00:00Z","models":["gpt-*"]})");
+    ASSERT_EQ(minted.status, 201) << minted.body;
+    const auto m = body(minted);
+    for (const char* field :
+         {"id", "key", "prefix", "name", "created_at", "expires_at", "models"}) {
+        EXPECT_TRUE(m.contains(field)) << field;
+    }
+    const std::string key = m["key"];
+    EXPECT_TRUE(key.starts_with("tg_"));
+    EXPECT_EQ(key.substr(0, m["prefix"].get<std::string>().size()), m["prefix"]);
+    auto listed = admin("GET", "/v1/consumers/keys/keys");
+    ASSERT_EQ(listed.status, 200);
+    EXPECT_EQ(listed.body.find(key), std::string::npos) << "the secret appears only once";
+    EXPECT_EQ(listed.body.find("digest"), std::string::npos);
+    ASSERT_EQ(body(listed)["data"].size(), 1u);
+
+    auto rotated = admin(
+        "POST", "/v1/keys/" + m["id"].get<std::string>() + "/rotate", R"({"grace_seconds":60})");
+    ASSERT_EQ(rotated.status, 201) << rotated.body;
+    EXPECT_EQ(body(rotated)["replaces"], m["id"]);
+    EXPECT_EQ(body(rotated)["models"], m["models"]);
+    EXPECT_NE(body(rotated)["key"], key);
+    EXPECT_EQ(body(admin("GET", "/v1/consumers/keys/keys"))["data"].size(), 2u);
+
+    EXPECT_EQ(admin("DELETE", "/v1/keys/" + m["id"].get<std::string>()).status, 204);
+    EXPECT_EQ(admin("DELETE", "/v1/keys/" + m["id"].get<std::string>()).status, 404);
+    EXPECT_EQ(admin("POST", "/v1/keys/key_nope/rotate").status, 404);
+    EXPECT_EQ(admin("POST", "/v1/consumers/nobody/keys", "{}").status, 404);
+    EXPECT_EQ(admin("GET", "/v1/consumers/nobody/keys").status, 404);
+}
+
+TEST_F(Admin, BadInputIsA400NamingTheFieldAndChangesNothing) {
+    const std::pair<std::string, std::string> cases[] = {
+        {R"({"id":"bad","name":)", ""},
+        {R"({"id":7})", "id"},
+        {R"({"id":")" + std::string(200, 'x') + "\"}", "id"},
+        {"{\"id\":\"b\xc3\x28\"}", ""},
+        {R"({"id":"bad","plan":"gold"})", "plan"},
+        {R"({"id":"bad","limits":[{"window":"day"}]})", "limits[0]"},
+        {R"({"id":"bad","disabled":"no"})", "disabled"},
+    };
+    for (const auto& [b, field] : cases) {
+        auto r = admin("POST", "/v1/consumers", b);
+        EXPECT_EQ(r.status, 400) << b;
+        EXPECT_EQ(code(r), "invalid_request");
+        if (!field.empty()) {
+            EXPECT_EQ(body(r)["error"]["message"].get<std::string>().rfind(field + ":", 0), 0u)
+                << r.body;
+        }
+    }
+    EXPECT_EQ(admin("GET", "/v1/consumers/bad").status, 404) << "nothing half-created";
+    ASSERT_EQ(admin("POST", "/v1/consumers", R"({"id":"strict"})").status, 201);
+    EXPECT_EQ(admin("PATCH", "/v1/consumers/strict", R"({"plan":"gold"})").status, 400);
+    EXPECT_EQ(body(admin("GET", "/v1/consumers/strict"))["plan"], "free");
+    EXPECT_EQ(admin("POST", "/v1/consumers/strict/keys", R"({"expires_at":"2001-01-01T00:00:00Z"})")
+                  .status,
+              400);
+    EXPECT_EQ(admin("POST", "/v1/consumers/strict/keys", R"({"models":"gpt"})").status, 400);
+    EXPECT_EQ(body(admin("GET", "/v1/consumers/strict/keys"))["data"].size(), 0u)
+        << "no orphan key";
+    EXPECT_EQ(admin("GET", "/v1/consumers/has%20space").status, 400);
+    EXPECT_EQ(admin("GET", "/v1/consumers/" + std::string(129, 'a')).status, 400);
+}
+
+TEST_F(Admin, OversizedBodiesAndUnknownRoutes) {
+    auto big = admin("POST", "/v1/consumers", R"({"name":")" + std::string(2 << 20, 'a') + "\"}");
+    EXPECT_EQ(big.status, 413);
+    EXPECT_EQ(admin("GET", "/v1/nothing").status, 404);
+    EXPECT_EQ(admin("PUT", "/v1/consumers/x").status, 405);
+    EXPECT_EQ(admin("GET", "/v1/consumers/x/usage").status, 501);
+}
+
+}  // namespace
+}  // namespace tollgate::testing
