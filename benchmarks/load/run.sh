@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Data-plane load benchmark, all in one run on this machine: the same small chat request
 # (1) direct to the mock backend, (2) through nginx as a plain keep-alive reverse proxy,
-# (3) through Tollgate. Prints RPS and p50/p99 latency for each and Tollgate/nginx, then the
-# time to first chunk of a stream, direct and through Tollgate.
+# (3) through Tollgate with auth off, (4) through Tollgate with auth on and a warm key minted
+# through its Admin API. Prints RPS and p50/p99 latency for each, Tollgate/nginx and
+# auth/no-auth, then the time to first chunk of a stream, direct and through Tollgate.
 #
 #   benchmarks/load/run.sh [--duration 10s] [--connections 64] [--rounds 3]
 set -euo pipefail
@@ -37,7 +38,8 @@ port() {
 wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 workers=$(nproc)
-mock_port=$(port) nginx_port=$(port) tg_port=$(port)
+mock_port=$(port) nginx_port=$(port) tg_port=$(port) tga_port=$(port)
+tg_admin=$(port) tga_admin=$(port)
 "$build/src/mock_backend/tollgate-mock" --listen "127.0.0.1:$mock_port" --threads "$workers" >"$dir/mock.log" 2>&1 &
 pids+=($!)
 sed -e "s#@DIR@#$dir#g" -e "s#@MOCK_PORT@#$mock_port#g" -e "s#@NGINX_PORT@#$nginx_port#g" \
@@ -45,10 +47,17 @@ sed -e "s#@DIR@#$dir#g" -e "s#@MOCK_PORT@#$mock_port#g" -e "s#@NGINX_PORT@#$ngin
 nginx -c "$dir/nginx.conf" -p "$dir" &
 nginx_pid=$!
 pids+=($nginx_pid)
-cat >"$dir/tollgate.yaml" <<YAML
+# $1 name, $2 proxy port, $3 admin port, $4 auth enabled
+write_config() {
+  cat >"$dir/$1.yaml" <<YAML
 server:
-  listen: 127.0.0.1:$tg_port
+  listen: 127.0.0.1:$2
   threads: $workers
+admin:
+  listen: 127.0.0.1:$3
+  token: bench-admin-token
+auth:
+  enabled: $4
 upstreams:
   - name: mock
     url: http://127.0.0.1:$mock_port
@@ -56,10 +65,21 @@ upstreams:
     models: ["*"]
     max_idle_connections: 128
 YAML
+}
+write_config tollgate "$tg_port" "$tg_admin" false
+write_config tollgate-auth "$tga_port" "$tga_admin" true
 "$build/src/tollgate" --config "$dir/tollgate.yaml" >"$dir/tollgate-access.log" 2>"$dir/tollgate.log" &
 tollgate_pid=$!
 pids+=($tollgate_pid)
-wait_port "$mock_port"; wait_port "$nginx_port"; wait_port "$tg_port"
+"$build/src/tollgate" --config "$dir/tollgate-auth.yaml" >"$dir/tollgate-auth-access.log" 2>"$dir/tollgate-auth.log" &
+tollgate_auth_pid=$!
+pids+=($tollgate_auth_pid)
+wait_port "$mock_port"; wait_port "$nginx_port"; wait_port "$tg_port"; wait_port "$tga_port"; wait_port "$tga_admin"
+admin() { curl -sS -H 'Authorization: Bearer bench-admin-token' "$@"; }
+admin -X POST "http://127.0.0.1:$tga_admin/v1/consumers" -d '{"id":"bench"}' >/dev/null
+bench_key=$(admin -X POST "http://127.0.0.1:$tga_admin/v1/consumers/bench/keys" -d '{}' |
+  sed -n 's/.*"key":"\([^"]*\)".*/\1/p')
+[ -n "$bench_key" ] || { echo "could not mint a key" >&2; exit 1; }
 
 # CPU time (user+system, clock ticks) of a process and all its children, e.g. nginx workers.
 cpu_ticks() {
@@ -73,9 +93,9 @@ hz=$(getconf CLK_TCK)
 
 # One wrk run; prints "rps p50_ms p99_ms cpu_us_per_request" (cpu of the proxy, if any).
 measure() {
-  local url=$1 pid=$2 out before after
+  local url=$1 pid=$2 key=$3 out before after
   before=$( [ -n "$pid" ] && cpu_ticks "$pid" || echo 0)
-  out=$(wrk -t2 -c"$connections" -d"$duration" --latency -s benchmarks/load/chat.lua "$url")
+  out=$(BENCH_KEY=$key wrk -t2 -c"$connections" -d"$duration" --latency -s benchmarks/load/chat.lua "$url")
   after=$( [ -n "$pid" ] && cpu_ticks "$pid" || echo 0)
   echo "$out" >>"$dir/wrk.txt"
   local rps p50 p99 requests
@@ -88,19 +108,26 @@ measure() {
 to_ms() { awk -v v="$1" 'BEGIN { n=v+0; if (v ~ /us$/) n/=1000; else if (v ~ /ms$/) n=n; else if (v ~ /s$/) n*=1000; printf "%.3f", n }'; }
 
 declare -A best_rps best_p50 best_p99 best_cpu sum_rps
-targets=(direct nginx tollgate)
-declare -A proc=([direct]="" [nginx]="$nginx_pid" [tollgate]="$tollgate_pid")
+targets=(direct nginx tollgate tollgate-auth)
+declare -A proc=([direct]="" [nginx]="$nginx_pid" [tollgate]="$tollgate_pid"
+                 [tollgate-auth]="$tollgate_auth_pid")
 declare -A urls=([direct]="http://127.0.0.1:$mock_port/v1/chat/completions"
                  [nginx]="http://127.0.0.1:$nginx_port/v1/chat/completions"
-                 [tollgate]="http://127.0.0.1:$tg_port/v1/chat/completions")
-for t in "${targets[@]}"; do  # warm-up: pools, caches
-  wrk -t1 -c8 -d1s -s benchmarks/load/chat.lua "${urls[$t]}" >/dev/null
+                 [tollgate]="http://127.0.0.1:$tg_port/v1/chat/completions"
+                 [tollgate-auth]="http://127.0.0.1:$tga_port/v1/chat/completions")
+declare -A keys=([direct]="" [nginx]="" [tollgate]="" [tollgate-auth]="$bench_key")
+for t in "${targets[@]}"; do  # warm-up: pools, caches (and the key cache)
+  BENCH_KEY=${keys[$t]} wrk -t1 -c8 -d1s -s benchmarks/load/chat.lua "${urls[$t]}" >/dev/null
 done
+# The authenticated target must really be admitted: one check before measuring.
+code=$(curl -s -o /dev/null -w '%{http_code}' "${urls[tollgate-auth]}" -H "Authorization: Bearer $bench_key" \
+  -H 'Content-Type: application/json' -d '{"model":"gpt-4o-mini","messages":[]}')
+[ "$code" = 200 ] || { echo "the minted key was refused ($code)" >&2; exit 1; }
 echo "machine: $(nproc) cores; wrk -t2 -c$connections -d$duration; best of $rounds interleaved rounds"
 for r in $(seq "$rounds"); do
   for t in "${targets[@]}"; do
-    read -r rps p50 p99 cpu < <(measure "${urls[$t]}" "${proc[$t]}")
-    printf '  round %d %-9s %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms  proxy cpu %6.2f us/req\n' \
+    read -r rps p50 p99 cpu < <(measure "${urls[$t]}" "${proc[$t]}" "${keys[$t]}")
+    printf '  round %d %-13s %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms  proxy cpu %6.2f us/req\n' \
       "$r" "$t" "$rps" "$p50" "$p99" "$cpu"
     sum_rps[$t]=$(awk -v a="${sum_rps[$t]:-0}" -v b="$rps" 'BEGIN { print a + b }')
     if [ -z "${best_rps[$t]:-}" ] || awk -v a="$rps" -v b="${best_rps[$t]}" 'BEGIN{exit !(a>b)}'; then
@@ -109,12 +136,14 @@ for r in $(seq "$rounds"); do
   done
 done
 echo
-printf '%-9s %12s %10s %10s %18s\n' target "req/s" "p50 ms" "p99 ms" "proxy cpu us/req"
+printf '%-13s %12s %10s %10s %18s\n' target "req/s" "p50 ms" "p99 ms" "proxy cpu us/req"
 for t in "${targets[@]}"; do
-  printf '%-9s %12.0f %10.3f %10.3f %18.2f\n' "$t" "${best_rps[$t]}" "${best_p50[$t]}" "${best_p99[$t]}" "${best_cpu[$t]}"
+  printf '%-13s %12.0f %10.3f %10.3f %18.2f\n' "$t" "${best_rps[$t]}" "${best_p50[$t]}" "${best_p99[$t]}" "${best_cpu[$t]}"
 done
 awk -v a="${best_rps[tollgate]}" -v b="${best_rps[nginx]}" -v sa="${sum_rps[tollgate]}" -v sb="${sum_rps[nginx]}" \
   'BEGIN { printf "tollgate/nginx RPS ratio: %.3f (best of rounds), %.3f (mean of rounds)\n", a/b, sa/sb }'
+awk -v a="${best_rps[tollgate-auth]}" -v b="${best_rps[tollgate]}" -v sa="${sum_rps[tollgate-auth]}" -v sb="${sum_rps[tollgate]}" \
+  'BEGIN { printf "auth/no-auth RPS ratio: %.3f (best of rounds), %.3f (mean of rounds)\n", a/b, sa/sb }'
 
 # Time to first chunk of a stream (median of 200 sequential requests, fresh connection each).
 ttfc() {

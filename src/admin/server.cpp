@@ -4,6 +4,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/core/basic_stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
@@ -142,8 +143,11 @@ void listener::start() {
 }
 
 void listener::stop() {
-    error_code ignored;
-    impl_->acceptor.close(ignored);
+    // Called from the signal handler's thread: the acceptor belongs to the control thread.
+    net::post(impl_->acceptor.get_executor(), [i = impl_.get()] {
+        error_code ignored;
+        i->acceptor.close(ignored);
+    });
 }
 
 std::uint16_t listener::port() const {

@@ -25,7 +25,8 @@ public:
 
     /// Starts accepting (on the ioc's thread).
     void start();
-    /// Stops accepting; open admin connections finish their request.
+    /// Stops accepting (thread-safe: posted to the control thread); open admin connections
+    /// finish their request.
     void stop();
     std::uint16_t port() const;
 
