@@ -44,7 +44,8 @@ int main(int argc, char** argv) {
     std::vector<double> after_ack;   // ms from the DELETE's 204 to B's first 401
     std::vector<double> after_send;  // ms from sending the DELETE
     for (int i = 0; i < rounds; ++i) {
-        const auto m = nlohmann::json::parse(a.admin("POST", "/v1/consumers/bench/keys", "{}")->body);
+        const auto m =
+            nlohmann::json::parse(a.admin("POST", "/v1/consumers/bench/keys", "{}")->body);
         const std::string key = m["key"];
         if (status_on(to_b, key) != 200 || status_on(to_b, key) != 200) {
             std::fprintf(stderr, "round %d: B did not accept a fresh key\n", i);

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -11,18 +12,35 @@ namespace {
 constexpr std::string_view digits =
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
+// Base62 digit values by byte, -1 for anything else: one load per character on the
+// request path.
+constexpr auto digit_table = [] {
+    std::array<std::int8_t, 256> t{};
+    t.fill(-1);
+    for (int i = 0; i < 62; ++i) {
+        t[static_cast<unsigned char>(digits[static_cast<std::size_t>(i)])] =
+            static_cast<std::int8_t>(i);
+    }
+    return t;
+}();
+
 int digit_value(char c) noexcept {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'A' && c <= 'Z') {
-        return c - 'A' + 10;
-    }
-    if (c >= 'a' && c <= 'z') {
-        return c - 'a' + 36;
-    }
-    return -1;
+    return digit_table[static_cast<unsigned char>(c)];
 }
+
+// OpenSSL 3's one-shot SHA256() fetches the algorithm from the provider store on every call
+// (two rwlocks and a malloc). Fetch it once and reuse one context per thread.
+struct sha256_context {
+    sha256_context() : md(EVP_MD_fetch(nullptr, "SHA256", nullptr)), ctx(EVP_MD_CTX_new()) {}
+    ~sha256_context() {
+        EVP_MD_CTX_free(ctx);
+        EVP_MD_free(md);
+    }
+    sha256_context(const sha256_context&) = delete;
+    sha256_context& operator=(const sha256_context&) = delete;
+    EVP_MD* md;
+    EVP_MD_CTX* ctx;
+};
 
 // Writes the big-endian number in `bytes` as exactly `width` base62 digits (most significant
 // first) by repeated division of the byte array.
@@ -116,7 +134,14 @@ bool is_well_formed_key(std::string_view text) noexcept {
 
 key_digest digest_of(std::string_view text) noexcept {
     key_digest d{};
-    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), d.data());
+    thread_local sha256_context sha;
+    unsigned int n = 0;
+    if (!sha.md || !sha.ctx || EVP_DigestInit_ex2(sha.ctx, sha.md, nullptr) != 1 ||
+        EVP_DigestUpdate(sha.ctx, text.data(), text.size()) != 1 ||
+        EVP_DigestFinal_ex(sha.ctx, d.data(), &n) != 1) {
+        // Cannot happen with a working libcrypto; the slow path still gives the right digest.
+        SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), d.data());
+    }
     return d;
 }
 

@@ -59,46 +59,60 @@ std::string_view presented_key(std::span<const header_view> fields) noexcept {
     return {};
 }
 
-task<auth_outcome> authenticate(server::worker& w, std::span<const header_view> fields) {
-    auth_outcome out;
+auth_attempt authenticate_cached(server::worker& w, std::span<const header_view> fields) {
+    auth_attempt a;
     const std::string_view key = presented_key(fields);
-    out.key_prefix = auth::display_prefix(key);
+    a.outcome.key_prefix = auth::display_prefix(key);
     if (!auth::is_well_formed_key(key)) {
-        out.ec = error::invalid_api_key;  // mistyped or forged: no store lookup
-        co_return out;
+        a.outcome.ec = error::invalid_api_key;  // mistyped or forged: no store lookup
+        return a;
     }
     const auto& cfg = w.rt().cfg;
-    const auto digest = auth::digest_of(key);
-    auto& cache = w.key_cache();
-    const auto now = auth::key_cache::clock::now();
-    const auto hit = cache.find(digest);
-    std::shared_ptr<const auth::key_facts> facts = hit ? hit->facts : nullptr;
-    const bool fresh =
-        hit && now - hit->fetched < (facts->known ? cfg.auth.cache_ttl : cfg.auth.negative_ttl);
-    if (!fresh) {
-        // An invalidation arriving while the store answers makes the answer unfit to cache.
-        const auto generation = cache.generation();
-        auto found = co_await w.store().find_key(digest);
-        if (found) {
-            facts = facts_of(*found);
-            cache.put_if_unchanged(generation, digest, facts, now);
-        } else if (found.error() == error::not_found) {
-            facts = std::make_shared<auth::key_facts>();
-            cache.put_if_unchanged(generation, digest, facts, now);
-        } else if (!(facts && facts->known)) {
-            // The store is down and this key is not known here.
-            if (cfg.store.on_error == config::on_store_error::fail_closed) {
-                out.ec = error::store_unavailable;
+    a.digest = auth::digest_of(key);
+    const auto hit = w.key_cache().find(a.digest);
+    if (hit) {
+        const auto ttl = hit->facts->known ? cfg.auth.cache_ttl : cfg.auth.negative_ttl;
+        if (auth::key_cache::clock::now() - hit->fetched < ttl) {
+            a.outcome.ec = verdict(*hit->facts);
+            if (!a.outcome.ec) {
+                a.outcome.facts = hit->facts;
             }
-            co_return out;  // fail_open: admitted, unverified
+            return a;
         }
-        // else: the store is down; the stale entry keeps serving until it answers again.
+        a.stale = hit->facts;
     }
-    out.ec = verdict(*facts);
-    if (!out.ec) {
-        out.facts = std::move(facts);
+    a.needs_store = true;
+    return a;
+}
+
+task<auth_outcome> authenticate_with_store(server::worker& w, auth_attempt a) {
+    auto& cache = w.key_cache();
+    const auto& cfg = w.rt().cfg;
+    // An invalidation arriving while the store answers makes the answer unfit to cache.
+    const auto generation = cache.generation();
+    auto found = co_await w.store().find_key(a.digest);
+    const auto now = auth::key_cache::clock::now();
+    std::shared_ptr<const auth::key_facts> facts;
+    if (found) {
+        facts = facts_of(*found);
+        cache.put_if_unchanged(generation, a.digest, facts, now);
+    } else if (found.error() == error::not_found) {
+        facts = std::make_shared<auth::key_facts>();
+        cache.put_if_unchanged(generation, a.digest, facts, now);
+    } else if (a.stale && a.stale->known) {
+        facts = a.stale;  // the store is down: the stale entry serves until it answers again
+    } else {
+        // The store is down and this key is not known here.
+        if (cfg.store.on_error == config::on_store_error::fail_closed) {
+            a.outcome.ec = error::store_unavailable;
+        }
+        co_return a.outcome;  // fail_open: admitted, unverified
     }
-    co_return out;
+    a.outcome.ec = verdict(*facts);
+    if (!a.outcome.ec) {
+        a.outcome.facts = std::move(facts);
+    }
+    co_return a.outcome;
 }
 
 error_code check_model(const auth::key_facts& facts, std::string_view model) {

@@ -92,7 +92,9 @@ private:
     task<bool> await_request(milliseconds timeout);
     task<bool> serve_one();
     task<bool> handle(request& r);  // requests the gateway answers itself
-    task<bool> admit(request& r);   // authentication; false when refused (already answered)
+    // Authentication: false when refused (then answered here). Inline, so that a warm key
+    // costs no coroutine frame; the store is awaited only on a cache miss.
+    bool accept(request& r, auth_outcome& outcome);
     task<bool> proxy(request& r);
     task<error_code> reply(request& r, unsigned status, std::string_view body);
     task<error_code> reply_error(request& r, const error_code& ec);
@@ -196,37 +198,49 @@ task<bool> connection::handle(request& r) {
         r.log.error = "no route";
         co_return !co_await reply_error(r, error::no_route) && r.keep_alive;
     }
-    if (!co_await admit(r)) {
-        co_return r.keep_alive;
+    if (w_.rt().cfg.auth.enabled) {
+        auto attempt = authenticate_cached(w_, r.in.fields);
+        auth_outcome outcome;
+        if (attempt.needs_store) {
+            outcome = co_await authenticate_with_store(w_, std::move(attempt));
+        } else {
+            outcome = std::move(attempt.outcome);
+        }
+        if (!accept(r, outcome)) {
+            co_return !co_await reply_error(r, outcome.ec) && r.keep_alive;
+        }
     }
     co_return !co_await reply(r, 200, models_body(w_.rt(), r.caller.get())) && r.keep_alive;
 }
 
-// Authenticates the request's key; on refusal answers 401/403/503 and returns false (the
-// connection stays usable: the whole request was read).
-task<bool> connection::admit(request& r) {
-    if (!w_.rt().cfg.auth.enabled) {
-        co_return true;
-    }
-    auto outcome = co_await authenticate(w_, r.in.fields);
+// Records who called; false when the outcome is a refusal.
+bool connection::accept(request& r, auth_outcome& outcome) {
     r.log.key_prefix = outcome.key_prefix;
     if (outcome.ec) {
         r.log.error = outcome.ec.message();
-        r.keep_alive = !co_await reply_error(r, outcome.ec) && r.keep_alive;
-        co_return false;
+        return false;
     }
     r.caller = std::move(outcome.facts);
     if (r.caller) {
         r.log.consumer = r.caller->consumer_id;
     }
-    co_return true;
+    return true;
 }
 
 task<bool> connection::proxy(request& r) {
     const auto rt = w_.snapshot();  // this request keeps the config it started with
     const auto& head = r.in.head();
-    if (!co_await admit(r)) {
-        co_return r.keep_alive;
+    if (w_.rt().cfg.auth.enabled) {
+        auto attempt = authenticate_cached(w_, r.in.fields);
+        auth_outcome outcome;
+        if (attempt.needs_store) {
+            outcome = co_await authenticate_with_store(w_, std::move(attempt));
+        } else {
+            outcome = std::move(attempt.outcome);
+        }
+        if (!accept(r, outcome)) {
+            co_return !co_await reply_error(r, outcome.ec) && r.keep_alive;
+        }
     }
     auto fields = scan_request_body(r.in.body, rt->cfg.server.limits.max_json_depth);
     if (fields) {

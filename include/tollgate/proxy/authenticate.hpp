@@ -26,7 +26,20 @@ struct auth_outcome {
 /// The key the client sent (Bearer or x-api-key), or "" if none.
 std::string_view presented_key(std::span<const header_view> fields) noexcept;
 
-task<auth_outcome> authenticate(server::worker& w, std::span<const header_view> fields);
+/// The first, synchronous step: the key's format, then the worker's cache. Most requests
+/// (a warm key) end here without a coroutine frame; `needs_store` says the cache could not
+/// decide (a miss or a stale entry) and authenticate_with_store() must finish.
+struct auth_attempt {
+    auth_outcome outcome;
+    bool needs_store = false;
+    auth::key_digest digest{};
+    std::shared_ptr<const auth::key_facts> stale;  // a cached entry past its TTL, if any
+};
+auth_attempt authenticate_cached(server::worker& w, std::span<const header_view> fields);
+
+/// The second step on a miss: ask the store (co_await; never blocks the worker), cache the
+/// answer, decide.
+task<auth_outcome> authenticate_with_store(server::worker& w, auth_attempt attempt);
 
 /// error::model_not_allowed unless the key's allowlist covers `model`.
 boost::system::error_code check_model(const auth::key_facts& facts, std::string_view model);
