@@ -334,9 +334,21 @@ stack::stack(const std::string& server_extra,
     gateway_.emplace(std::vector<std::string>{TOLLGATE_BIN, "--config", config_path_},
                      dir_ + "/gateway.log");
     if (!wait_for_port(mock_port_) || !wait_for_port(gateway_port_) ||
-        !wait_for_port(admin_port_)) {
+        !wait_for_port(admin_port_) || !wait_until_ready()) {
         throw std::runtime_error("stack did not start; gateway log:\n" + gateway_->log());
     }
+}
+
+// The store connects in the background (Redis): wait for /readyz before the test starts.
+bool stack::wait_until_ready() {
+    for (int i = 0; i < 200; ++i) {
+        auto r = admin("GET", "/readyz");
+        if (r && r->status == 200) {
+            return true;
+        }
+        std::this_thread::sleep_for(25ms);
+    }
+    return false;
 }
 
 redis_server::redis_server() : port_(free_port()), dir_(make_temp_dir()) {
@@ -375,7 +387,7 @@ void stack::restart_gateway() {
     gateway_.reset();
     gateway_.emplace(std::vector<std::string>{TOLLGATE_BIN, "--config", config_path_},
                      dir_ + "/gateway-restarted.log");
-    if (!wait_for_port(gateway_port_) || !wait_for_port(admin_port_)) {
+    if (!wait_for_port(gateway_port_) || !wait_for_port(admin_port_) || !wait_until_ready()) {
         throw std::runtime_error("gateway did not restart:\n" + gateway_->log());
     }
 }

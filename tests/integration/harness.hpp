@@ -116,6 +116,7 @@ public:
     std::string config_path() const { return config_path_; }
 
 private:
+    bool wait_until_ready();
     std::uint16_t mock_port_;
     std::uint16_t gateway_port_;
     std::uint16_t admin_port_;
