@@ -97,7 +97,8 @@ public:
     explicit stack(const std::string& server_extra = "",
                    const std::string& upstream_extra = "",
                    const std::string& more_upstreams = "",
-                   const std::string& top_extra = "auth: { enabled: false }\n");
+                   const std::string& top_extra = "auth: { enabled: false }\n",
+                   bool wait_ready = true);
 
     static constexpr const char* admin_token = "test-admin-token";
 

@@ -98,3 +98,61 @@ TEST(Redis, AnOutageIs503AndHealsWhenRedisReturns) {
 
 }  // namespace
 }  // namespace tollgate::testing
+
+namespace tollgate::testing {
+namespace {
+
+// rediss:// with a password and a db, against redis-server's own TLS port and a CA file;
+// the same server with the system trust store instead is refused (certificate verification).
+TEST(Redis, TlsWithPasswordAndDatabase) {
+    const std::string dir = make_temp_dir();
+    const int made =
+        std::system(("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost "
+                     "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
+                     dir + "/key.pem -out " + dir + "/cert.pem >/dev/null 2>&1")
+                        .c_str());
+    ASSERT_EQ(made, 0);
+    const auto port = free_port();
+    process redis({"redis-server",
+                   "--port",
+                   "0",
+                   "--tls-port",
+                   std::to_string(port),
+                   "--bind",
+                   "127.0.0.1",
+                   "--tls-cert-file",
+                   dir + "/cert.pem",
+                   "--tls-key-file",
+                   dir + "/key.pem",
+                   "--tls-ca-cert-file",
+                   dir + "/cert.pem",
+                   "--tls-auth-clients",
+                   "no",
+                   "--requirepass",
+                   "s3cret",
+                   "--save",
+                   "",
+                   "--appendonly",
+                   "no",
+                   "--dir",
+                   dir},
+                  dir + "/redis.log");
+    ASSERT_TRUE(wait_for_port(port)) << redis.log();
+    const std::string url = "rediss://:s3cret@localhost:" + std::to_string(port) + "/3";
+    stack s("",
+            "",
+            "",
+            "store: { kind: redis, url: \"" + url + "\", ca_file: " + dir + "/cert.pem }\n");
+    ASSERT_EQ(s.admin("POST", "/v1/consumers", R"({"id":"tls"})")->status, 201);
+    const auto m = json::parse(s.admin("POST", "/v1/consumers/tls/keys", "{}")->body);
+    EXPECT_EQ(chat_status(s.gateway_port(), m["key"]), 200);
+
+    // Without the CA the handshake fails: the store stays unavailable, the process runs.
+    stack untrusted("", "", "", "store: { kind: redis, url: \"" + url + "\" }\n", false);
+    EXPECT_EQ(untrusted.admin("GET", "/readyz")->status, 503);
+    EXPECT_NE(untrusted.gateway().log().find("certificate"), std::string::npos)
+        << untrusted.gateway().log();
+}
+
+}  // namespace
+}  // namespace tollgate::testing
