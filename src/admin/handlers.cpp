@@ -8,6 +8,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
+#include <spdlog/spdlog.h>
 
 namespace tollgate::admin {
 namespace {
@@ -69,6 +70,7 @@ task<reply> create_consumer(const request& req, const config::config& cfg, store
     if (!made) {
         co_return failed(made.error(), "consumer");
     }
+    spdlog::info("admin: created consumer {}", made->id);
     co_return json_reply(201, store::to_json(*made));
 }
 
@@ -108,6 +110,7 @@ task<reply> update_consumer(const request& req,
     if (!saved) {
         co_return failed(saved.error(), "consumer");
     }
+    spdlog::info("admin: updated consumer {}{}", saved->id, saved->disabled ? " (disabled)" : "");
     co_return json_reply(200, store::to_json(*saved));
 }
 
@@ -123,6 +126,8 @@ task<reply> mint_key(const request& req, const std::string& consumer_id, store::
     if (!added) {
         co_return failed(added.error(), "consumer");
     }
+    spdlog::info(
+        "admin: minted key {} ({}) for consumer {}", added->id, added->prefix, consumer_id);
     co_return json_reply(201, minted_json(*added, minted.secret));
 }
 
@@ -161,6 +166,11 @@ task<reply> rotate_key(const request& req, const std::string& key_id, store::sto
     j["replaces"] = key_id;
     const auto old_end = old->expires_at ? std::min(*old->expires_at, old_until) : old_until;
     j["replaced_key_expires_at"] = format_rfc3339(old_end);
+    spdlog::info("admin: rotated key {} -> {} ({}), old key valid until {}",
+                 key_id,
+                 rotated->id,
+                 rotated->prefix,
+                 format_rfc3339(old_end));
     co_return json_reply(201, j);
 }
 
@@ -203,6 +213,9 @@ task<reply> dispatch(const request& req,
             co_return co_await update_consumer(req, id, cfg, st);
         case route::delete_consumer: {
             auto done = co_await st.delete_consumer(id);
+            if (done) {
+                spdlog::info("admin: deleted consumer {} and its keys", id);
+            }
             co_return done ? reply{204, "", "application/json"} : failed(done.error(), "consumer");
         }
         case route::mint_key:
@@ -211,6 +224,9 @@ task<reply> dispatch(const request& req,
             co_return co_await list_keys(id, st);
         case route::revoke_key: {
             auto done = co_await st.revoke_key(id);
+            if (done) {
+                spdlog::info("admin: revoked key {}", id);
+            }
             co_return done ? reply{204, "", "application/json"} : failed(done.error(), "key");
         }
         case route::rotate_key:

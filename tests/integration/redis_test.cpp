@@ -156,3 +156,29 @@ TEST(Redis, TlsWithPasswordAndDatabase) {
 
 }  // namespace
 }  // namespace tollgate::testing
+
+namespace tollgate::testing {
+namespace {
+
+TEST(Redis, FailOpenForwardsUnattributedWhileTheStoreIsDown) {
+    redis_server redis;
+    stack s("",
+            "",
+            "",
+            "store: { kind: redis, url: \"" + redis.url(1) +
+                "\", on_error: fail_open, command_timeout: 300ms }\n");
+    s.admin("POST", "/v1/consumers", R"({"id":"open"})");
+    const std::string key =
+        json::parse(s.admin("POST", "/v1/consumers/open/keys", "{}")->body)["key"];
+    redis.kill();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_EQ(chat_status(s.gateway_port(), key), 200);
+    const auto seen = json::parse(s.mock_stats())["last_headers"].dump();
+    EXPECT_EQ(seen.find("\"open\""), std::string::npos) << "no X-Consumer-ID: unverified";
+    std::string forged = key;
+    forged.back() = forged.back() == 'a' ? 'b' : 'a';
+    EXPECT_EQ(chat_status(s.gateway_port(), forged), 401) << "the checksum still guards";
+}
+
+}  // namespace
+}  // namespace tollgate::testing
