@@ -1,0 +1,64 @@
+// usage_tap: reads the token usage an upstream reports, from the response body as it is
+// relayed (a body_tap: views, no copy of the stream). OpenAI JSON `usage` (chat, completions,
+// embeddings, responses), the usage chunk of an OpenAI stream, the `response.completed`
+// event of a Responses stream, Anthropic `message_start` + `message_delta` usage. It also
+// counts the bytes of text produced, so that a response without usage can still be charged
+// by an estimate. Pure; one per request.
+#pragma once
+
+#include "tollgate/proxy/tap.hpp"
+#include "tollgate/tokens/sse_parser.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tollgate::metering {
+
+/// Reported numbers above this are absurd for one request: clamped and flagged.
+inline constexpr std::int64_t max_reported_tokens = 50'000'000;
+
+struct usage {
+    std::optional<std::int64_t> prompt_tokens;      // as reported (Anthropic: incl. cache)
+    std::optional<std::int64_t> completion_tokens;  // as reported
+    std::int64_t cached_tokens = 0;                 // prompt tokens served from a cache
+    std::int64_t reasoning_tokens = 0;              // part of completion_tokens
+    bool clamped = false;  // a reported number was negative or absurd and was clamped
+
+    bool complete() const noexcept { return prompt_tokens && completion_tokens; }
+};
+
+class usage_tap final : public proxy::body_tap {
+public:
+    /// JSON bodies longer than this are not parsed for usage (the estimate applies).
+    explicit usage_tap(std::size_t max_json_bytes = 8 * 1024 * 1024)
+        : max_json_bytes_(max_json_bytes) {}
+
+    void on_head(unsigned status, std::string_view content_type) override;
+    void on_body(std::string_view bytes) override;
+    void on_end(bool complete) override;
+
+    const usage& reported() const noexcept { return usage_; }
+    /// UTF-8 bytes of generated text seen (content deltas, completion text, message text).
+    std::uint64_t produced_text_bytes() const noexcept { return produced_bytes_; }
+    bool ended_complete() const noexcept { return complete_; }
+
+private:
+    void take_event(std::string_view data);
+    void take_json(std::string_view body);
+
+    std::size_t max_json_bytes_;
+    bool stream_ = false;
+    bool success_ = false;
+    bool complete_ = false;
+    bool json_too_big_ = false;
+    std::string json_;  // a JSON body, gathered until the end
+    tokens::sse_parser sse_;
+    std::vector<tokens::sse_event> events_;
+    usage usage_;
+    std::uint64_t produced_bytes_ = 0;
+};
+
+}  // namespace tollgate::metering

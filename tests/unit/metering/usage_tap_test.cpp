@@ -1,0 +1,129 @@
+#include "tollgate/metering/usage_tap.hpp"
+
+#include "replies.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tollgate::metering {
+namespace {
+
+// Plays a mock reply through a tap, one byte at a time (every split point of the stream).
+usage_tap play(const mock::reply_plan& plan, bool bytewise = true) {
+    usage_tap tap;
+    tap.on_head(plan.status, plan.content_type);
+    for (const auto& piece : plan.pieces) {
+        if (bytewise) {
+            for (char c : piece) {
+                tap.on_body(std::string_view(&c, 1));
+            }
+        } else {
+            tap.on_body(piece);
+        }
+    }
+    tap.on_end(true);
+    return tap;
+}
+
+mock::reply_plan mock_reply(std::string_view path, std::string_view body) {
+    return mock::plan_reply(
+        "POST", path, body, [](std::string_view) { return std::string_view(); });
+}
+
+TEST(UsageTap, ReadsEveryMockEndpointJsonAndStreamed) {
+    const std::pair<const char*, std::string> cases[] = {
+        {"/v1/chat/completions",
+         R"({"model":"m","messages":[{"role":"user","content":"hello there"}],"max_tokens":7)"},
+        {"/v1/completions", R"({"model":"m","prompt":"hello there","max_tokens":7)"},
+        {"/v1/responses", R"({"model":"m","input":"hello there","max_output_tokens":7)"},
+        {"/v1/messages",
+         R"({"model":"claude","max_tokens":7,"messages":[{"role":"user","content":"hello there"}])"},
+    };
+    for (const auto& [path, open_body] : cases) {
+        const auto json_plan = mock_reply(path, open_body + "}");
+        const auto json_tap = play(json_plan, false);
+        ASSERT_TRUE(json_tap.reported().complete()) << path;
+        EXPECT_EQ(*json_tap.reported().completion_tokens, json_plan.completion_tokens) << path;
+        EXPECT_GT(*json_tap.reported().prompt_tokens, 0) << path;
+        EXPECT_GT(json_tap.produced_text_bytes(), 0u) << path;
+
+        const auto stream_plan = mock_reply(
+            path, open_body + R"(,"stream":true,"stream_options":{"include_usage":true}})");
+        ASSERT_TRUE(stream_plan.content_type.starts_with("text/event-stream")) << path;
+        const auto stream_tap = play(stream_plan);
+        ASSERT_TRUE(stream_tap.reported().complete()) << path;
+        EXPECT_EQ(*stream_tap.reported().completion_tokens, stream_plan.completion_tokens) << path;
+        EXPECT_GT(*stream_tap.reported().prompt_tokens, 0) << path;  // the mock sizes by body
+        EXPECT_EQ(stream_tap.produced_text_bytes(), json_tap.produced_text_bytes()) << path;
+    }
+    const auto embed = play(mock_reply("/v1/embeddings", R"({"model":"e","input":["a","b"]})"));
+    ASSERT_TRUE(embed.reported().complete());
+    EXPECT_EQ(*embed.reported().completion_tokens, 0);
+}
+
+TEST(UsageTap, AStreamWithoutUsageStillCountsItsText) {
+    const auto plan = mock_reply(
+        "/v1/chat/completions",
+        R"({"model":"m","stream":true,"messages":[],"max_tokens":5})");  // no include_usage
+    const auto tap = play(plan);
+    EXPECT_FALSE(tap.reported().completion_tokens);
+    EXPECT_GT(tap.produced_text_bytes(), 0u);
+}
+
+usage_tap feed(unsigned status, std::string_view type, std::string_view body) {
+    usage_tap tap;
+    tap.on_head(status, type);
+    tap.on_body(body);
+    tap.on_end(true);
+    return tap;
+}
+
+TEST(UsageTap, DetailsCacheAndReasoning) {
+    const auto openai = feed(200, "application/json", R"({"choices":[],"usage":{
+        "prompt_tokens":100,"completion_tokens":50,
+        "prompt_tokens_details":{"cached_tokens":64},
+        "completion_tokens_details":{"reasoning_tokens":30}}})");
+    EXPECT_EQ(openai.reported().cached_tokens, 64);
+    EXPECT_EQ(openai.reported().reasoning_tokens, 30);
+    const auto responses = feed(
+        200,
+        "text/event-stream",
+        "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"usage\":"
+        "{\"input_tokens\":9,\"output_tokens\":4,\"input_tokens_details\":{\"cached_tokens\":2},"
+        "\"output_tokens_details\":{\"reasoning_tokens\":1}}}}\n\n");
+    EXPECT_EQ(responses.reported().prompt_tokens, 9);
+    EXPECT_EQ(responses.reported().completion_tokens, 4);
+    EXPECT_EQ(responses.reported().cached_tokens, 2);
+    // Anthropic: the prompt is input + cache reads + cache writes; the delta's output wins.
+    const auto anthropic = feed(
+        200,
+        "text/event-stream",
+        "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":"
+        "{\"input_tokens\":10,\"cache_read_input_tokens\":100,\"cache_creation_input_tokens\":5,"
+        "\"output_tokens\":1}}}\n\n"
+        "event: message_delta\ndata: "
+        "{\"type\":\"message_delta\",\"usage\":{\"output_tokens\":42}}\n\n");
+    EXPECT_EQ(anthropic.reported().prompt_tokens, 115);
+    EXPECT_EQ(anthropic.reported().cached_tokens, 100);
+    EXPECT_EQ(anthropic.reported().completion_tokens, 42);
+}
+
+TEST(UsageTap, AbsurdNumbersAreClampedErrorsAndHugeBodiesIgnored) {
+    const auto absurd =
+        feed(200, "application/json", R"({"usage":{"prompt_tokens":-5,"completion_tokens":1e12}})");
+    EXPECT_TRUE(absurd.reported().clamped);
+    EXPECT_EQ(absurd.reported().prompt_tokens, 0);
+    EXPECT_EQ(absurd.reported().completion_tokens, max_reported_tokens);
+    const auto error =
+        feed(500, "application/json", R"({"usage":{"prompt_tokens":5,"completion_tokens":5}})");
+    EXPECT_FALSE(error.reported().prompt_tokens);
+    usage_tap small(16);
+    small.on_head(200, "application/json");
+    small.on_body(R"({"usage":{"prompt_tokens":5,"completion_tokens":5}})");
+    small.on_end(true);
+    EXPECT_FALSE(small.reported().prompt_tokens);
+    const auto garbage = feed(200, "application/json", "not json");
+    EXPECT_FALSE(garbage.reported().prompt_tokens);
+}
+
+}  // namespace
+}  // namespace tollgate::metering
