@@ -2,6 +2,10 @@
 
 #include "tollgate/tokens/json_scan.hpp"
 
+#include <algorithm>
+#include <charconv>
+#include <string_view>
+
 namespace tollgate::proxy {
 namespace {
 
@@ -12,6 +16,44 @@ bool key_is(std::string_view raw, std::string_view name) {
     }
     const auto decoded = tokens::json_unescape(raw);
     return decoded && *decoded == name;
+}
+
+// A non-negative JSON integer, or nullopt (floats, negatives, strings: left to the upstream).
+std::optional<std::int64_t> integer_of(const tokens::json_member& m) {
+    if (m.kind != tokens::json_kind::number) {
+        return std::nullopt;
+    }
+    std::int64_t v = 0;
+    const auto [end, ec] = std::from_chars(m.value.data(), m.value.data() + m.value.size(), v);
+    if (ec != std::errc() || end != m.value.data() + m.value.size() || v < 0) {
+        return std::nullopt;
+    }
+    return v;
+}
+
+// The members whose size is the prompt's size.
+bool is_prompt_member(std::string_view raw) {
+    for (std::string_view name :
+         {"messages", "prompt", "input", "system", "instructions", "tools", "functions"}) {
+        if (key_is(raw, name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool include_usage_of(const tokens::json_member& m) {
+    if (m.kind != tokens::json_kind::object) {
+        return false;
+    }
+    tokens::json_object_scanner inner(m.value, 4);
+    bool on = false;
+    while (const auto f = inner.next()) {
+        if (key_is(f->key, "include_usage")) {
+            on = f->kind == tokens::json_kind::true_value;
+        }
+    }
+    return on;
 }
 
 }  // namespace
@@ -32,6 +74,20 @@ result<request_fields> scan_request_body(std::string_view body, std::size_t max_
             }
         } else if (key_is(member->key, "stream")) {
             out.stream = member->kind == tokens::json_kind::true_value;
+        } else if (key_is(member->key, "stream_options")) {
+            out.include_usage = include_usage_of(*member);
+        } else if (key_is(member->key, "n")) {
+            out.n = std::max<std::int64_t>(1, integer_of(*member).value_or(1));
+        } else if (is_prompt_member(member->key)) {
+            out.prompt_bytes += member->value.size();
+        } else {
+            for (std::string_view field :
+                 {"max_tokens", "max_completion_tokens", "max_output_tokens"}) {
+                if (key_is(member->key, field)) {
+                    out.max_tokens = integer_of(*member);
+                    out.max_tokens_field = out.max_tokens ? field : std::string_view();
+                }
+            }
         }
     }
     switch (scanner.status()) {

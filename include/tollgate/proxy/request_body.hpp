@@ -5,6 +5,8 @@
 #include "tollgate/core/result.hpp"
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,6 +15,14 @@ namespace tollgate::proxy {
 struct request_fields {
     std::string model;
     bool stream = false;
+    // For metering (same single pass; no extra scan):
+    bool include_usage = false;              // stream_options.include_usage
+    std::int64_t n = 1;                      // choices requested
+    std::optional<std::int64_t> max_tokens;  // max_tokens / max_completion_tokens /
+                                             // max_output_tokens, whichever is present
+    std::string_view max_tokens_field;       // its name ("" when absent)
+    std::size_t prompt_bytes = 0;            // raw JSON bytes of messages, prompt, input, system,
+                                             // instructions, tools, functions: the prompt's size
 };
 
 /// invalid_json (not JSON or not an object), json_too_deep, or missing_model on failure.

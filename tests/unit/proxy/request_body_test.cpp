@@ -58,3 +58,35 @@ TEST(ScanRequestBody, VeryDeepInputDoesNotOverflowTheStack) {
 
 }  // namespace
 }  // namespace tollgate::proxy
+
+namespace tollgate::proxy {
+namespace {
+
+TEST(RequestBody, PicksOutWhatMeteringNeedsInTheSamePass) {
+    const std::string messages = R"([{"role":"user","content":"hello"}])";
+    auto r =
+        scan_request_body(R"({"model":"m","messages":)" + messages +
+                              R"(,"max_completion_tokens":77,"n":3,"stream":true,)"
+                              R"("stream_options":{"include_usage":true},"system":"be brief"})",
+                          64);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->max_tokens, 77);
+    EXPECT_EQ(r->max_tokens_field, "max_completion_tokens");
+    EXPECT_EQ(r->n, 3);
+    EXPECT_TRUE(r->include_usage);
+    EXPECT_EQ(r->prompt_bytes, messages.size() + std::string_view(R"(be brief)").size());
+
+    auto responses = scan_request_body(R"({"model":"m","input":"hi","max_output_tokens":5})", 64);
+    EXPECT_EQ(responses->max_tokens_field, "max_output_tokens");
+    EXPECT_EQ(responses->prompt_bytes, 2u);
+    EXPECT_FALSE(responses->include_usage);
+
+    auto odd = scan_request_body(R"({"model":"m","max_tokens":-1,"n":0,"prompt":"x"})", 64);
+    EXPECT_FALSE(odd->max_tokens) << "left to the upstream to refuse";
+    EXPECT_EQ(odd->n, 1);
+    auto fractional = scan_request_body(R"({"model":"m","max_tokens":1.5})", 64);
+    EXPECT_FALSE(fractional->max_tokens);
+}
+
+}  // namespace
+}  // namespace tollgate::proxy
