@@ -61,6 +61,8 @@ std::vector<config::limit> limits_of(const config::config& cfg,
 struct bucket {
     std::int64_t used = 0;      // settled
     std::int64_t reserved = 0;  // held by requests in flight
+
+    bool operator==(const bucket&) const = default;
 };
 
 struct decision {

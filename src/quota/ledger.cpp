@@ -1,0 +1,110 @@
+#include "tollgate/quota/ledger.hpp"
+
+#include "tollgate/quota/window.hpp"
+
+namespace tollgate::quota {
+
+std::string limit_id(const config::limit& l) {
+    std::string id(window_name(l.per));
+    id.append(":").append(metric_name(l.what));
+    for (std::size_t i = 0; i < l.models.size(); ++i) {
+        id.append(i == 0 ? ":" : ",").append(l.models[i]);
+    }
+    return id;
+}
+
+std::string ledger::bucket_key(const std::string& consumer,
+                               const config::limit& l,
+                               std::int64_t window_start) {
+    return consumer + "\n" + limit_id(l) + "\n" + std::to_string(window_start);
+}
+
+decision ledger::reserve(const std::string& consumer,
+                         const std::string& request_id,
+                         std::span<const config::limit> limits,
+                         const amounts& want,
+                         std::string_view model,
+                         std::int64_t now,
+                         std::int64_t deadline) {
+    const std::string rkey = consumer + "\n" + request_id;
+    if (reservations_.contains(rkey)) {
+        return {false, 0, 0};
+    }
+    const auto current = states(consumer, limits, now);
+    const decision d = decide(limits, current, want, model, now);
+    if (!d.fits) {
+        return d;
+    }
+    reservation r{{}, deadline};
+    for (const auto& l : limits) {
+        if (!applies(l, model)) {
+            continue;
+        }
+        const span w = window_at(l.per, now);
+        const std::string key = bucket_key(consumer, l, w.start);
+        const std::int64_t held = amount_of(want, l.what);
+        auto& stored = buckets_[key];
+        stored.window_end = w.end;
+        stored.b.reserved += held;
+        r.lines.push_back({key, l.what, held, w.end});
+    }
+    reservations_.emplace(rkey, std::move(r));
+    return d;
+}
+
+void ledger::charge(const reservation& r, const amounts* actual) {
+    for (const auto& l : r.lines) {
+        auto& stored = buckets_[l.bucket_key];
+        stored.window_end = l.window_end;
+        stored.b.reserved -= l.held;
+        stored.b.used += actual ? amount_of(*actual, l.what) : l.held;
+    }
+}
+
+bool ledger::settle(const std::string& consumer,
+                    const std::string& request_id,
+                    const amounts& actual) {
+    const auto it = reservations_.find(consumer + "\n" + request_id);
+    if (it == reservations_.end()) {
+        return false;
+    }
+    charge(it->second, &actual);
+    reservations_.erase(it);
+    return true;
+}
+
+std::size_t ledger::expire(std::int64_t now) {
+    std::size_t n = 0;
+    for (auto it = reservations_.begin(); it != reservations_.end();) {
+        if (it->second.deadline <= now) {
+            charge(it->second, nullptr);  // in full: see the header
+            it = reservations_.erase(it);
+            ++n;
+        } else {
+            ++it;
+        }
+    }
+    return n;
+}
+
+bucket ledger::state(const std::string& consumer, const config::limit& l, std::int64_t now) const {
+    const auto it = buckets_.find(bucket_key(consumer, l, window_at(l.per, now).start));
+    return it == buckets_.end() ? bucket{} : it->second.b;
+}
+
+std::vector<bucket> ledger::states(const std::string& consumer,
+                                   std::span<const config::limit> limits,
+                                   std::int64_t now) const {
+    std::vector<bucket> out;
+    out.reserve(limits.size());
+    for (const auto& l : limits) {
+        out.push_back(state(consumer, l, now));
+    }
+    return out;
+}
+
+void ledger::forget_windows_before(std::int64_t before) {
+    std::erase_if(buckets_, [before](const auto& kv) { return kv.second.window_end <= before; });
+}
+
+}  // namespace tollgate::quota
