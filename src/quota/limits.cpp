@@ -183,4 +183,23 @@ std::optional<std::int64_t> affordable_completion(std::span<const config::limit>
     return best;
 }
 
+std::int64_t completion_grant(std::span<const config::limit> limits,
+                              std::span<const bucket> state,
+                              std::int64_t prompt_tokens,
+                              std::optional<std::int64_t> wanted,
+                              bool clamp,
+                              std::int64_t cap,
+                              token_price price,
+                              std::string_view model) {
+    if (wanted && !clamp) {
+        return *wanted;
+    }
+    const auto afford = affordable_completion(limits, state, prompt_tokens, price, model);
+    std::int64_t grant = wanted ? *wanted : cap;
+    if (afford) {
+        grant = std::min(grant, *afford);
+    }
+    return std::max<std::int64_t>(grant, 1);
+}
+
 }  // namespace tollgate::quota

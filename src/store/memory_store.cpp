@@ -2,6 +2,8 @@
 
 #include "tollgate/core/error.hpp"
 #include "tollgate/core/rfc3339.hpp"
+#include "tollgate/quota/ledger.hpp"
+#include "tollgate/quota/window.hpp"
 #include "tollgate/store/journal.hpp"
 
 #include <map>
@@ -65,6 +67,7 @@ public:
 
     mutable std::shared_mutex lock;
     invalidation_handler on_change_;
+    quota::ledger ledger_;  // quota accounts (not journaled yet: usage durability is issue 4)
     std::map<std::string, consumer> consumers_;
     std::unordered_map<std::string, key_record> keys_;        // by key id
     std::unordered_map<std::string, std::string> by_digest_;  // digest hex -> key id
@@ -291,6 +294,67 @@ public:
     }
 
     task<result<void>> ping() override { co_return result<void>(); }
+
+    task<result<reservation_result>> reserve(reservation_request r) override {
+        std::erase_if(r.limits, [&r](const auto& l) { return !quota::applies(l, r.model); });
+        if (r.limits.empty()) {  // nothing limits this model: nothing to hold or settle
+            reservation_result free;
+            free.fits = true;
+            free.now = unix_now();
+            free.completion_tokens = r.completion_tokens.value_or(r.completion_cap);
+            co_return free;
+        }
+        std::unique_lock lock(s_->lock);
+        auto& ledger = s_->ledger_;
+        reservation_result out;
+        out.now = unix_now();
+        ledger.expire(out.now);
+        const auto before = ledger.states(r.consumer, r.limits, out.now);
+        out.completion_tokens = quota::completion_grant(r.limits,
+                                                        before,
+                                                        r.prompt_tokens,
+                                                        r.completion_tokens,
+                                                        r.clamp,
+                                                        r.completion_cap,
+                                                        r.price,
+                                                        r.model);
+        const auto d =
+            ledger.reserve(r.consumer,
+                           r.request_id,
+                           r.limits,
+                           quota::charge_for(r.prompt_tokens, out.completion_tokens, r.price),
+                           r.model,
+                           out.now,
+                           out.now + r.ttl_seconds);
+        out.fits = d.fits;
+        out.blocking = d.blocking;
+        out.retry_after = d.retry_after;
+        if (out.fits) {
+            out.after = ledger.states(r.consumer, r.limits, out.now);
+        }
+        for (const auto& l : r.limits) {
+            out.resets_at.push_back(quota::window_at(l.per, out.now).end);
+        }
+        co_return out;
+    }
+
+    task<result<bool>> settle(std::string consumer,
+                              std::string request_id,
+                              std::vector<config::limit>,
+                              std::int64_t,
+                              quota::amounts actual) override {
+        std::unique_lock lock(s_->lock);
+        s_->ledger_.expire(unix_now());  // past its deadline: charged in full, not settled
+        co_return s_->ledger_.settle(consumer, request_id, actual);
+    }
+
+    task<result<std::pair<std::vector<quota::bucket>, std::int64_t>>> usage(
+        std::string consumer, std::vector<config::limit> limits) override {
+        std::unique_lock lock(s_->lock);
+        const auto now = unix_now();
+        s_->ledger_.expire(now);
+        co_return std::pair{s_->ledger_.states(consumer, limits, now), now};
+    }
 
 private:
     std::shared_ptr<memory_state> s_;

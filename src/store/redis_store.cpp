@@ -1,7 +1,10 @@
 #include "tollgate/store/redis_store.hpp"
 
+#include "redis_quota.hpp"
 #include "tollgate/core/error.hpp"
 #include "tollgate/core/rfc3339.hpp"
+#include "tollgate/quota/ledger.hpp"
+#include "tollgate/quota/window.hpp"
 #include "tollgate/redis/connection.hpp"
 
 #include <stdexcept>
@@ -134,6 +137,87 @@ std::optional<key_record> parse_key(const value& v) {
         spdlog::error("redis: a key record is malformed: {}", e.what());
         return std::nullopt;
     }
+}
+
+std::string bucket_key(const std::string& cid, const config::limit& l, std::int64_t start) {
+    return "tg:{" + cid + "}:q:" + quota::limit_id(l) + ":" + std::to_string(start);
+}
+
+int metric_code(config::metric m) {
+    switch (m) {
+        case config::metric::tokens:
+            return 0;
+        case config::metric::prompt_tokens:
+            return 1;
+        case config::metric::completion_tokens:
+            return 2;
+        case config::metric::requests:
+            return 3;
+        case config::metric::cost_usd:
+            return 4;
+    }
+    return 0;
+}
+
+std::vector<config::limit> applicable(const std::vector<config::limit>& limits,
+                                      std::string_view model) {
+    std::vector<config::limit> out;
+    for (const auto& l : limits) {
+        if (quota::applies(l, model)) {
+            out.push_back(l);
+        }
+    }
+    return out;
+}
+
+// The script and its arguments for the windows current at `t`.
+command reserve_command(const reservation_request& r,
+                        const std::vector<config::limit>& limits,
+                        std::int64_t t) {
+    std::vector<std::string> keys;
+    std::vector<std::string> args{r.request_id,
+                                  std::to_string(r.ttl_seconds),
+                                  std::to_string(r.prompt_tokens),
+                                  std::to_string(r.completion_tokens.value_or(-1)),
+                                  r.clamp ? "1" : "0",
+                                  std::to_string(r.completion_cap),
+                                  std::to_string(r.price.input),
+                                  std::to_string(r.price.output),
+                                  std::to_string(limits.size())};
+    for (const auto& l : limits) {
+        const auto w = quota::window_at(l.per, t);
+        keys.push_back(bucket_key(r.consumer, l, w.start));
+        args.push_back(std::to_string(metric_code(l.what)));
+        args.push_back(std::to_string(quota::ceiling_of(l)));
+        args.push_back(std::to_string(w.start));
+        args.push_back(std::to_string(w.end));
+    }
+    return eval(redis_quota::reserve_script, std::move(keys), std::move(args));
+}
+
+// The script's answer as a reservation_result over `limits` (the applicable ones).
+std::optional<reservation_result> read_reservation(const value& v,
+                                                   const std::vector<config::limit>& limits) {
+    if (v.type != value::kind::array || v.elements.size() < 4) {
+        return std::nullopt;
+    }
+    reservation_result out;
+    const auto status = v.elements[0].integer;
+    out.now = v.elements[1].integer;
+    out.completion_tokens = v.elements[3].integer;
+    for (const auto& l : limits) {
+        out.resets_at.push_back(quota::window_at(l.per, out.now).end);
+    }
+    if (status == 0) {
+        out.blocking = static_cast<std::size_t>(v.elements[2].integer);
+        out.retry_after = out.resets_at.at(out.blocking) - out.now;
+        return out;
+    }
+    out.fits = true;
+    for (std::size_t i = 0; i < limits.size() && 5 + 2 * i < v.elements.size(); ++i) {
+        out.after.push_back({v.elements[4 + 2 * i].integer, v.elements[5 + 2 * i].integer});
+    }
+    return out;
 }
 
 class redis_store final : public store {
@@ -474,6 +558,106 @@ public:
             co_return reply_error(*r, "ping");
         }
         co_return result<void>();
+    }
+
+    task<result<reservation_result>> reserve(reservation_request r) override {
+        const auto limits = applicable(r.limits, r.model);
+        std::int64_t t = unix_now();
+        if (limits.empty()) {  // nothing limits this model
+            reservation_result out;
+            out.fits = true;
+            out.now = t;
+            out.completion_tokens = r.completion_tokens.value_or(r.completion_cap);
+            co_return out;
+        }
+        for (int attempt = 0; attempt < 3; ++attempt) {
+            auto v = co_await c_->run(reserve_command(r, limits, t));
+            if (!v) {
+                co_return v.error();
+            }
+            if (v->is_error() || v->type != value::kind::array || v->elements.size() < 2) {
+                co_return reply_error(*v, "reserve");
+            }
+            const auto status = v->elements[0].integer;
+            if (status == -1) {  // our clock and Redis's disagree on the window: use Redis's
+                t = v->elements[1].integer;
+                continue;
+            }
+            if (status == -2) {
+                reservation_result dup;
+                dup.now = v->elements[1].integer;
+                co_return dup;  // a request id reserves once
+            }
+            auto out = read_reservation(*v, limits);
+            if (!out) {
+                co_return reply_error(*v, "reserve");
+            }
+            co_return std::move(*out);
+        }
+        co_return error::store_unavailable;
+    }
+
+    task<result<bool>> settle(std::string consumer,
+                              std::string request_id,
+                              std::vector<config::limit> limits,
+                              std::int64_t reserved_at,
+                              quota::amounts actual) override {
+        std::vector<std::string> keys;
+        std::vector<std::string> args{request_id};
+        for (const auto& l : limits) {
+            keys.push_back(bucket_key(consumer, l, quota::window_at(l.per, reserved_at).start));
+            args.push_back(std::to_string(quota::amount_of(actual, l.what)));
+        }
+        if (keys.empty()) {
+            co_return false;
+        }
+        auto v =
+            co_await c_->run(eval(redis_quota::settle_script, std::move(keys), std::move(args)));
+        // result<bool> is not implicitly constructible from an error code (bool is).
+        if (!v) {
+            co_return result<bool>(boost::system::in_place_error, v.error());
+        }
+        if (v->type != value::kind::integer) {
+            co_return result<bool>(boost::system::in_place_error, reply_error(*v, "settle"));
+        }
+        co_return v->integer == 1;
+    }
+
+    task<result<std::pair<std::vector<quota::bucket>, std::int64_t>>> usage(
+        std::string consumer, std::vector<config::limit> limits) override {
+        std::int64_t t = unix_now();
+        if (limits.empty()) {
+            co_return std::pair{std::vector<quota::bucket>{}, t};
+        }
+        for (int attempt = 0; attempt < 3; ++attempt) {
+            std::vector<std::string> keys;
+            std::vector<std::string> args;
+            for (const auto& l : limits) {
+                const auto w = quota::window_at(l.per, t);
+                keys.push_back(bucket_key(consumer, l, w.start));
+                args.push_back(std::to_string(w.start));
+                args.push_back(std::to_string(w.end));
+            }
+            auto v =
+                co_await c_->run(eval(redis_quota::usage_script, std::move(keys), std::move(args)));
+            if (!v) {
+                co_return v.error();
+            }
+            if (v->type != value::kind::array || v->elements.empty()) {
+                co_return reply_error(*v, "usage");
+            }
+            if (v->elements[0].integer == -1) {
+                t = v->elements[1].integer;
+                continue;
+            }
+            std::vector<quota::bucket> out;
+            for (std::size_t i = 0; i < limits.size(); ++i) {
+                out.push_back(
+                    {v->elements.at(1 + 2 * i).integer, v->elements.at(2 + 2 * i).integer});
+            }
+            co_return std::pair{std::move(out), v->elements[0].integer};
+        }
+        co_return error::store_unavailable;
     }
 
 private:

@@ -6,6 +6,7 @@
 #include "tollgate/store/backend.hpp"
 
 #include <fstream>
+#include <thread>
 
 #include <boost/asio/co_spawn.hpp>
 #include <gtest/gtest.h>
@@ -224,6 +225,111 @@ TEST_P(Store, SurvivesARestart) {
     EXPECT_TRUE(run(st_->get_consumer("acme")));
     EXPECT_TRUE(run(st_->find_key(m.digest)));
     EXPECT_EQ(run(st_->find_key(gone.digest)).error(), error::not_found);
+}
+
+// Quota accounts: the same rules (quota/ledger.hpp) in both backends.
+reservation_request claim(const std::string& id,
+                          std::int64_t prompt,
+                          std::optional<std::int64_t> completion,
+                          std::vector<config::limit> limits) {
+    reservation_request r;
+    r.consumer = "q";
+    r.request_id = id;
+    r.model = "gpt-4o";
+    r.limits = std::move(limits);
+    r.prompt_tokens = prompt;
+    r.completion_tokens = completion;
+    return r;
+}
+
+const std::vector<config::limit> minute_1000{
+    {config::window::minute, config::metric::tokens, 1000, {}},
+    {config::window::day, config::metric::requests, 100, {}},
+    {config::window::day, config::metric::tokens, 5, {"claude-*"}},  // not for gpt-4o
+};
+
+TEST_P(Store, ReserveThenSettleChargesTheActualUsageOnce) {
+    auto r = run(st_->reserve(claim("r1", 100, 200, minute_1000)));
+    ASSERT_TRUE(r) << r.error().message();
+    ASSERT_TRUE(r->fits);
+    EXPECT_EQ(r->completion_tokens, 200);
+    ASSERT_EQ(r->after.size(), 2u) << "only the limits for this model";
+    EXPECT_EQ(r->after[0], (quota::bucket{0, 300}));
+    EXPECT_EQ(r->after[1], (quota::bucket{0, 1}));
+    EXPECT_GT(r->resets_at[0], r->now);
+    EXPECT_LE(r->resets_at[0] - r->now, 60);
+    auto done = run(st_->settle(
+        "q", "r1", {minute_1000[0], minute_1000[1]}, r->now, quota::charge_for(90, 41, {})));
+    ASSERT_TRUE(done);
+    EXPECT_TRUE(*done);
+    EXPECT_FALSE(*run(st_->settle(
+        "q", "r1", {minute_1000[0], minute_1000[1]}, r->now, quota::charge_for(90, 41, {}))))
+        << "exactly once";
+    auto u = run(st_->usage("q", {minute_1000[0], minute_1000[1]}));
+    ASSERT_TRUE(u);
+    EXPECT_EQ(u->first[0], (quota::bucket{131, 0}));
+    EXPECT_EQ(u->first[1], (quota::bucket{1, 0}));
+}
+
+TEST_P(Store, AReservationThatDoesNotFitHoldsNothing) {
+    ASSERT_TRUE(run(st_->reserve(claim("a", 500, 300, minute_1000)))->fits);
+    auto over = run(st_->reserve(claim("b", 100, 150, minute_1000)));
+    ASSERT_TRUE(over);
+    EXPECT_FALSE(over->fits);
+    EXPECT_EQ(over->blocking, 0u);
+    EXPECT_GT(over->retry_after, 0);
+    EXPECT_LE(over->retry_after, 60);
+    auto u = run(st_->usage("q", {minute_1000[0], minute_1000[1]}));
+    EXPECT_EQ(u->first[0], (quota::bucket{0, 800}));
+    EXPECT_EQ(u->first[1], (quota::bucket{0, 1}));
+    EXPECT_FALSE(run(st_->reserve(claim("a", 1, 1, minute_1000)))->fits) << "ids reserve once";
+}
+
+TEST_P(Store, ClampGrantsWhatIsAffordable) {
+    ASSERT_TRUE(run(st_->reserve(claim("a", 500, 200, minute_1000)))->fits);  // 300 left
+    auto asked = claim("b", 100, 500, minute_1000);
+    EXPECT_FALSE(run(st_->reserve(asked))->fits) << "no clamp: all or nothing";
+    asked.request_id = "c";
+    asked.clamp = true;
+    auto clamped = run(st_->reserve(asked));
+    ASSERT_TRUE(clamped->fits);
+    EXPECT_EQ(clamped->completion_tokens, 200);
+    auto open_ended = claim("d", 0, std::nullopt, minute_1000);  // 0 left now
+    auto none = run(st_->reserve(open_ended));
+    EXPECT_FALSE(none->fits);
+    EXPECT_EQ(none->completion_tokens, 1);
+    auto unlimited = claim("e", 10, std::nullopt, {});
+    unlimited.completion_cap = 777;
+    EXPECT_EQ(run(st_->reserve(unlimited))->completion_tokens, 777);
+}
+
+TEST_P(Store, CostLimitsAreExactInPicoDollars) {
+    const std::vector<config::limit> budget{
+        {config::window::month, config::metric::cost_usd, 0.001, {}}};  // 1e9 pico-USD
+    auto r = claim("a", 1000, 1000, budget);
+    r.price = {150'000, 600'000};  // gpt-4o-mini: 0.15 / 0.60 USD per million
+    auto first = run(st_->reserve(r));
+    ASSERT_TRUE(first->fits);
+    EXPECT_EQ(first->after[0].reserved, 750'000'000);
+    ASSERT_TRUE(
+        *run(st_->settle("q", "a", budget, first->now, quota::charge_for(1000, 10, r.price))));
+    auto u = run(st_->usage("q", budget));
+    EXPECT_EQ(u->first[0].used, 1000 * 150'000 + 10 * 600'000);
+}
+
+TEST_P(Store, UnsettledReservationsExpireChargedInFull) {
+    auto r = claim("lost", 100, 100, minute_1000);
+    r.ttl_seconds = 1;
+    ASSERT_TRUE(run(st_->reserve(r))->fits);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+    auto u = run(st_->usage("q", {minute_1000[1]}));  // the day: the minute may have turned
+    ASSERT_TRUE(u);
+    EXPECT_EQ(u->first[0], (quota::bucket{1, 0}));
+    EXPECT_FALSE(*run(st_->settle("q",
+                                  "lost",
+                                  {minute_1000[0], minute_1000[1]},
+                                  u->second - 2,
+                                  quota::charge_for(1, 1, {}))));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Store, ::testing::Values("memory", "redis"), [](const auto& p) {

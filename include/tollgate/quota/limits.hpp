@@ -88,4 +88,17 @@ std::optional<std::int64_t> affordable_completion(std::span<const config::limit>
                                                   token_price price,
                                                   std::string_view model);
 
+/// How many completion tokens to reserve. `wanted` is max_tokens × n (nullopt: none named).
+/// Without `wanted`, or with `clamp`, it is what every limit still affords (nothing bounds
+/// it: `cap`; never below 1, so that a consumer with nothing left is refused by decide()).
+/// With `wanted` and no clamp, it is `wanted`.
+std::int64_t completion_grant(std::span<const config::limit> limits,
+                              std::span<const bucket> state,
+                              std::int64_t prompt_tokens,
+                              std::optional<std::int64_t> wanted,
+                              bool clamp,
+                              std::int64_t cap,
+                              token_price price,
+                              std::string_view model);
+
 }  // namespace tollgate::quota

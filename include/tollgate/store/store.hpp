@@ -10,11 +10,13 @@
 #include "tollgate/auth/api_key.hpp"
 #include "tollgate/core/net.hpp"
 #include "tollgate/core/result.hpp"
+#include "tollgate/quota/limits.hpp"
 #include "tollgate/store/records.hpp"
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,33 @@ struct invalidation {
     enum class scope { key, consumer, everything };
     scope what = scope::everything;
     std::string id;  // a key id or a consumer id
+};
+
+/// One request's claim on its consumer's limits; the rules are quota/limits.hpp's, the
+/// reference implementation quota/ledger.hpp.
+struct reservation_request {
+    std::string consumer;
+    std::string request_id;
+    std::string model;
+    std::vector<config::limit> limits;  // the consumer's limits (those for `model` count)
+    std::int64_t prompt_tokens = 0;     // estimate, or the strict bound
+    // max_tokens × n. nullopt: as many as every limit still allows, at most completion_cap.
+    std::optional<std::int64_t> completion_tokens;
+    bool clamp = false;  // may grant fewer completion tokens than asked (at least 1)
+    std::int64_t completion_cap = 4096;
+    quota::token_price price;
+    std::int64_t ttl_seconds = 900;  // unsettled after this: charged in full
+};
+
+struct reservation_result {
+    bool fits = false;
+    std::size_t blocking = 0;
+    std::int64_t retry_after = 0;
+    std::int64_t completion_tokens = 0;  // granted
+    std::int64_t now = 0;                // the store's clock (Redis TIME); settle needs it
+    // Per limit that applies to the model, in the request's order:
+    std::vector<quota::bucket> after;     // its bucket after this reservation (when it fits)
+    std::vector<std::int64_t> resets_at;  // when its window ends
 };
 
 class store {
@@ -55,6 +84,20 @@ public:
     virtual task<result<key_grant>> find_key(auth::key_digest digest) = 0;
     /// Whether the store answers (readiness).
     virtual task<result<void>> ping() = 0;
+
+    /// Reserves in one atomic step against every limit, or nothing.
+    virtual task<result<reservation_result>> reserve(reservation_request r) = 0;
+    /// Replaces request_id's reservation (made at `reserved_at`, the result's `now`) by
+    /// `actual`. False when there is none: settled already, or expired and charged in full.
+    virtual task<result<bool>> settle(std::string consumer,
+                                      std::string request_id,
+                                      std::vector<config::limit> limits,
+                                      std::int64_t reserved_at,
+                                      quota::amounts actual) = 0;
+    /// The consumer's buckets for `limits` in the current windows (expired reservations
+    /// charged first), with the store's clock.
+    virtual task<result<std::pair<std::vector<quota::bucket>, std::int64_t>>> usage(
+        std::string consumer, std::vector<config::limit> limits) = 0;
 };
 
 using invalidation_handler = std::function<void(const invalidation&)>;
