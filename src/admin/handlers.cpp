@@ -5,6 +5,7 @@
 #include "tollgate/auth/api_key.hpp"
 #include "tollgate/core/error.hpp"
 #include "tollgate/core/rfc3339.hpp"
+#include "tollgate/quota/window.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
@@ -174,6 +175,46 @@ task<reply> rotate_key(const request& req, const std::string& key_id, store::sto
     co_return json_reply(201, j);
 }
 
+// A metric's amount as the API shows it: tokens and requests as integers, money in USD.
+json shown(config::metric m, std::int64_t amount) {
+    if (m == config::metric::cost_usd) {
+        return static_cast<double>(amount) / static_cast<double>(quota::pico_per_usd);
+    }
+    return amount;
+}
+
+task<reply> usage(const std::string& id, const config::config& cfg, store::store& st) {
+    auto c = co_await st.get_consumer(id);
+    if (!c) {
+        co_return failed(c.error(), "consumer");
+    }
+    const auto limits = quota::limits_of(cfg, c->plan, c->limits);
+    auto buckets = co_await st.usage(id, limits);
+    if (!buckets) {
+        co_return failed(buckets.error(), "consumer");
+    }
+    const auto& [state, now] = *buckets;
+    json windows = json::array();
+    for (std::size_t i = 0; i < limits.size() && i < state.size(); ++i) {
+        const auto& l = limits[i];
+        const std::int64_t ceiling = quota::ceiling_of(l);
+        const std::int64_t left =
+            std::max<std::int64_t>(0, ceiling - state[i].used - state[i].reserved);
+        json w{{"window", quota::window_name(l.per)},
+               {"metric", quota::metric_name(l.what)},
+               {"limit", shown(l.what, ceiling)},
+               {"used", shown(l.what, state[i].used)},
+               {"reserved", shown(l.what, state[i].reserved)},
+               {"remaining", shown(l.what, left)},
+               {"resets_at", format_rfc3339(quota::window_at(l.per, now).end)}};
+        if (!l.models.empty()) {
+            w["models"] = l.models;
+        }
+        windows.push_back(std::move(w));
+    }
+    co_return json_reply(200, {{"consumer", id}, {"windows", windows}});
+}
+
 task<reply> readyz(store::store& st) {
     auto ok = co_await st.ping();
     if (!ok) {
@@ -198,9 +239,10 @@ task<reply> dispatch(const request& req,
         case route::readyz:
             co_return co_await readyz(st);
         case route::metrics:
-        case route::usage:
             co_return error_reply(
-                501, "not_implemented", "usage and metrics arrive with token metering");
+                501, "not_implemented", "metrics arrive with the rest of token metering");
+        case route::usage:
+            co_return co_await usage(id, cfg, st);
         case route::create_consumer:
             co_return co_await create_consumer(req, cfg, st);
         case route::list_consumers:

@@ -184,7 +184,37 @@ TEST_F(Admin, OversizedBodiesAndUnknownRoutes) {
     EXPECT_EQ(big.status, 413);
     EXPECT_EQ(admin("GET", "/v1/nothing").status, 404);
     EXPECT_EQ(admin("PUT", "/v1/consumers/x").status, 405);
-    EXPECT_EQ(admin("GET", "/v1/consumers/x/usage").status, 501);
+    EXPECT_EQ(admin("GET", "/v1/metrics").status, 404);
+    EXPECT_EQ(admin("GET", "/metrics").status, 501);
+}
+
+TEST_F(Admin, UsageShowsEveryWindowOfThePlanOrTheConsumersOwnLimits) {
+    ASSERT_EQ(admin("POST", "/v1/consumers", R"({"id":"metered"})").status, 201);
+    auto u = admin("GET", "/v1/consumers/metered/usage");
+    ASSERT_EQ(u.status, 200) << u.body;
+    const auto j = body(u);
+    EXPECT_EQ(j["consumer"], "metered");
+    ASSERT_EQ(j["windows"].size(), 1u);  // plan free: 1000 tokens a day
+    const auto& w = j["windows"][0];
+    EXPECT_EQ(w["window"], "day");
+    EXPECT_EQ(w["metric"], "tokens");
+    EXPECT_EQ(w["limit"], 1000);
+    EXPECT_EQ(w["used"], 0);
+    EXPECT_EQ(w["reserved"], 0);
+    EXPECT_EQ(w["remaining"], 1000);
+    EXPECT_TRUE(w["resets_at"].get<std::string>().ends_with("T00:00:00Z"));
+
+    ASSERT_EQ(admin("PATCH",
+                    "/v1/consumers/metered",
+                    R"({"limits":[{"window":"month","cost_usd":2.5,"models":["gpt-*"]}]})")
+                  .status,
+              200);
+    const auto own = body(admin("GET", "/v1/consumers/metered/usage"));
+    ASSERT_EQ(own["windows"].size(), 1u);
+    EXPECT_EQ(own["windows"][0]["metric"], "cost_usd");
+    EXPECT_DOUBLE_EQ(own["windows"][0]["limit"].get<double>(), 2.5);
+    EXPECT_EQ(own["windows"][0]["models"], json::array({"gpt-*"}));
+    EXPECT_EQ(admin("GET", "/v1/consumers/nobody/usage").status, 404);
 }
 
 }  // namespace
