@@ -54,6 +54,12 @@ public:
                 return "not found";
             case error::already_exists:
                 return "already exists";
+            case error::rate_limit_exceeded:
+                return "the request does not fit the remaining token quota; retry after the "
+                       "window resets";
+            case error::max_tokens_required:
+                return "this gateway requires a completion limit (max_tokens, "
+                       "max_completion_tokens or max_output_tokens)";
         }
         return "unknown tollgate error";
     }

@@ -3,6 +3,7 @@
 #include "tollgate/core/error.hpp"
 #include "tollgate/core/rfc3339.hpp"
 #include "tollgate/proxy/glob.hpp"
+#include "tollgate/quota/limits.hpp"
 #include "tollgate/store/store.hpp"
 
 namespace tollgate::proxy {
@@ -19,6 +20,11 @@ std::shared_ptr<const auth::key_facts> facts_of(const store::key_grant& g) {
     f->expires_at = g.key.expires_at;
     f->models = g.key.models;
     f->consumer_disabled = g.owner.disabled;
+    f->plan = g.owner.plan;
+    if (g.owner.limits.is_array()) {
+        f->own_limits = std::make_shared<const std::vector<config::limit>>(
+            quota::limits_of(config::config{}, "", g.owner.limits));
+    }
     return f;
 }
 

@@ -191,7 +191,8 @@ task<exchange_result> forward(stream& client,
                        req.request_id,
                        mode,
                        parser->content_length().value_or(0),
-                       out.keep_alive});
+                       out.keep_alive,
+                       req.extra_headers});
     if (tap) {
         tap->on_head(out.status, ctype);
     }

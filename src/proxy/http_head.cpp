@@ -182,11 +182,16 @@ void build_client_head(std::string& out, const client_response& res) {
         .append(reason_phrase(res.status))
         .append("\r\n");
     const bool has_connection = has_field(res.fields, "connection");
+    const bool own_limits = !res.extra.empty();
     for (const auto& f : res.fields) {
         if (is_hop_by_hop(f.name) || is_named(f.name, "x-request-id") ||
-            (has_connection && listed_in_connection(res.fields, f.name))) {
+            (has_connection && listed_in_connection(res.fields, f.name)) ||
+            (own_limits && f.name.size() > 12 && iequals(f.name.substr(0, 12), "x-ratelimit-"))) {
             continue;
         }
+        add(out, f.name, f.value);
+    }
+    for (const auto& f : res.extra) {
         add(out, f.name, f.value);
     }
     add(out, "X-Request-ID", res.request_id);

@@ -86,6 +86,7 @@ result<request_fields> scan_request_body(std::string_view body, std::size_t max_
                 if (key_is(member->key, field)) {
                     out.max_tokens = integer_of(*member);
                     out.max_tokens_field = out.max_tokens ? field : std::string_view();
+                    out.max_tokens_raw = out.max_tokens ? member->value : std::string_view();
                 }
             }
         }

@@ -63,6 +63,12 @@ error_reply describe(const boost::system::error_code& ec) {
         case error::already_exists:
             r = {409, invalid, "already_exists", r.message};
             break;
+        case error::rate_limit_exceeded:
+            r = {429, "tokens", "rate_limit_exceeded", r.message};
+            break;
+        case error::max_tokens_required:
+            r = {400, invalid, "invalid_request", r.message};
+            break;
     }
     return r;
 }

@@ -6,6 +6,7 @@
 #include "tollgate/proxy/event_counter.hpp"
 #include "tollgate/proxy/exchange.hpp"
 #include "tollgate/proxy/http_head.hpp"
+#include "tollgate/proxy/meter.hpp"
 #include "tollgate/proxy/read_request.hpp"
 #include "tollgate/proxy/request_body.hpp"
 #include "tollgate/proxy/responses.hpp"
@@ -96,8 +97,13 @@ private:
     // costs no coroutine frame; the store is awaited only on a cache miss.
     bool accept(request& r, auth_outcome& outcome);
     task<bool> proxy(request& r);
-    task<error_code> reply(request& r, unsigned status, std::string_view body);
-    task<error_code> reply_error(request& r, const error_code& ec);
+    task<error_code> reply(request& r,
+                           unsigned status,
+                           std::string_view body,
+                           std::span<const header_view> extra = {});
+    task<error_code> reply_error(request& r,
+                                 const error_code& ec,
+                                 std::span<const header_view> extra = {});
     task<void> linger_close();
 
     stream io_;
@@ -260,22 +266,51 @@ task<bool> connection::proxy(request& r) {
     }
     const auto& up = rt->upstreams[*upstream];
     r.log.upstream = up.cfg.name;
-    const exchange_request req{head.method_string(),
-                               head.target(),
-                               r.log.request_id,
-                               r.in.fields,
-                               r.in.body,
-                               head.version() >= 11,
-                               r.keep_alive,
-                               r.send_timeout,
-                               &arena_,
-                               &scratch_,
-                               r.caller ? std::string_view(r.caller->consumer_id) : "",
-                               r.caller ? std::string_view(r.caller->key_id) : ""};
+    // Metering: only for an authenticated caller whose limits count this model.
+    std::optional<meter> m;
+    std::string reservation_id;
+    if (r.caller) {
+        m.emplace();
+        w_.next_request_id(reservation_id);  // unique, unlike a client's X-Request-ID
+        const auto kind = classify(head.method_string(), head.target());
+        if (const auto refused = co_await reserve_quota(w_,
+                                                        *r.caller,
+                                                        *fields,
+                                                        kind.value_or(api::chat_completions),
+                                                        reservation_id,
+                                                        r.in.body,
+                                                        *m)) {
+            r.log.error = refused.message();
+            co_return !co_await reply_error(r, refused, m->header_views) && r.keep_alive;
+        }
+    }
+    const exchange_request req{
+        head.method_string(),
+        head.target(),
+        r.log.request_id,
+        r.in.fields,
+        r.in.body,
+        head.version() >= 11,
+        r.keep_alive,
+        r.send_timeout,
+        &arena_,
+        &scratch_,
+        r.caller ? std::string_view(r.caller->consumer_id) : "",
+        r.caller ? std::string_view(r.caller->key_id) : "",
+        m ? std::span<const header_view>(m->header_views) : std::span<const header_view>()};
     event_counter counter;
+    std::optional<tap_pair> both;
+    body_tap* tap = &counter;
+    if (m && m->active) {
+        tap = &both.emplace(counter, m->usage);
+    }
     entry_.watch.arm(watch_delay);
-    const auto result = co_await forward(io_, w_, up, req, &counter, entry_);
+    const auto result = co_await forward(io_, w_, up, req, tap, entry_);
     entry_.watch.disarm();
+    if (m && m->active) {  // exactly once, whatever happened to the client or upstream
+        co_await settle_quota(
+            w_, *r.caller, reservation_id, result.head_sent ? result.status : 0, *m);
+    }
     const bool gone = entry_.watcher->client_gone();
     entry_.watcher->stop();
     r.log.sse_events = counter.events();
@@ -295,11 +330,19 @@ task<bool> connection::proxy(request& r) {
     co_return result.keep_alive;
 }
 
-task<error_code> connection::reply(request& r, unsigned status, std::string_view body) {
+task<error_code> connection::reply(request& r,
+                                   unsigned status,
+                                   std::string_view body,
+                                   std::span<const header_view> extra) {
     const header_view ctype[] = {{"Content-Type", "application/json"}};
-    build_client_head(
-        reply_head_,
-        {status, ctype, r.log.request_id, body_mode::content_length, body.size(), r.keep_alive});
+    build_client_head(reply_head_,
+                      {status,
+                       ctype,
+                       r.log.request_id,
+                       body_mode::content_length,
+                       body.size(),
+                       r.keep_alive,
+                       extra});
     const std::array<net::const_buffer, 2> out{net::buffer(reply_head_), net::buffer(body)};
     r.log.status = status;
     r.log.bytes_out = body.size();
@@ -309,9 +352,11 @@ task<error_code> connection::reply(request& r, unsigned status, std::string_view
     co_return ec;
 }
 
-task<error_code> connection::reply_error(request& r, const error_code& ec) {
+task<error_code> connection::reply_error(request& r,
+                                         const error_code& ec,
+                                         std::span<const header_view> extra) {
     const auto described = describe(ec);
-    co_return co_await reply(r, described.status, error_body(described));
+    co_return co_await reply(r, described.status, error_body(described), extra);
 }
 
 // After refusing a request whose body we did not read, stop sending and drain what the client

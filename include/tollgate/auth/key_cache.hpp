@@ -6,6 +6,7 @@
 #pragma once
 
 #include "tollgate/auth/api_key.hpp"
+#include "tollgate/config/config.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -30,6 +31,9 @@ struct key_facts {
     std::optional<std::int64_t> expires_at;  // Unix seconds
     std::vector<std::string> models;         // globs; empty = any
     bool consumer_disabled = false;
+    std::string plan;  // the consumer's plan ("" = default_plan)
+    // The consumer's own limits, parsed once when cached; null: its plan's apply.
+    std::shared_ptr<const std::vector<config::limit>> own_limits;
 };
 
 class key_cache {

@@ -49,6 +49,10 @@ enum class error {
     not_found,
     /// A record with this id already exists.
     already_exists,
+    /// The request does not fit the consumer's remaining quota.
+    rate_limit_exceeded,
+    /// quota.on_missing_max_tokens: reject, and the request names no completion limit.
+    max_tokens_required,
 };
 
 const boost::system::error_category& error_category() noexcept;

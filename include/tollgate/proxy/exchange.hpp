@@ -38,8 +38,9 @@ struct exchange_request {
     std::chrono::milliseconds send_timeout{60'000};                      // each write to the client
     std::pmr::memory_resource* arena = std::pmr::new_delete_resource();  // response head fields
     exchange_scratch* scratch = nullptr;                                 // required
-    std::string_view consumer_id;  // the authenticated caller, for X-Consumer-ID
-    std::string_view key_id;       // and X-Key-ID
+    std::string_view consumer_id;                     // the authenticated caller, for X-Consumer-ID
+    std::string_view key_id;                          // and X-Key-ID
+    std::span<const header_view> extra_headers = {};  // the gateway's own, for the client
 };
 
 struct exchange_result {

@@ -55,6 +55,9 @@ struct client_response {
     body_mode mode = body_mode::none;
     std::uint64_t content_length = 0;
     bool keep_alive = true;
+    // The gateway's own headers (x-ratelimit-*, Retry-After). When present, the upstream's
+    // x-ratelimit-* fields (its limits on the gateway's credential) are not relayed.
+    std::span<const header_view> extra = {};
 };
 
 /// The response head for the client, written into `out` (cleared first).

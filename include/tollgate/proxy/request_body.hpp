@@ -21,6 +21,7 @@ struct request_fields {
     std::optional<std::int64_t> max_tokens;  // max_tokens / max_completion_tokens /
                                              // max_output_tokens, whichever is present
     std::string_view max_tokens_field;       // its name ("" when absent)
+    std::string_view max_tokens_raw;         // its value's text, a view into the body
     std::size_t prompt_bytes = 0;            // raw JSON bytes of messages, prompt, input, system,
                                              // instructions, tools, functions: the prompt's size
 };

@@ -17,4 +17,26 @@ public:
     virtual void on_end(bool complete) = 0;
 };
 
+/// Shows every call to two taps, in order.
+class tap_pair final : public body_tap {
+public:
+    tap_pair(body_tap& a, body_tap& b) : a_(a), b_(b) {}
+    void on_head(unsigned status, std::string_view content_type) override {
+        a_.on_head(status, content_type);
+        b_.on_head(status, content_type);
+    }
+    void on_body(std::string_view bytes) override {
+        a_.on_body(bytes);
+        b_.on_body(bytes);
+    }
+    void on_end(bool complete) override {
+        a_.on_end(complete);
+        b_.on_end(complete);
+    }
+
+private:
+    body_tap& a_;
+    body_tap& b_;
+};
+
 }  // namespace tollgate::proxy

@@ -1,0 +1,54 @@
+// Metering of one proxied request: reserve before forwarding (429 when it does not fit;
+// the completion limit clamped in the body), read the usage from the answer as it is
+// relayed, settle after — also when the client left or the upstream failed. Runs on the
+// session's worker; the store calls are awaited, never blocking.
+#pragma once
+
+#include "tollgate/auth/key_cache.hpp"
+#include "tollgate/core/net.hpp"
+#include "tollgate/metering/admission.hpp"
+#include "tollgate/metering/usage_tap.hpp"
+#include "tollgate/proxy/framing.hpp"
+#include "tollgate/proxy/request_body.hpp"
+#include "tollgate/proxy/route.hpp"
+#include "tollgate/server/worker.hpp"
+
+#include <string>
+#include <vector>
+
+#include <boost/system/error_code.hpp>
+
+namespace tollgate::proxy {
+
+struct meter {
+    bool active = false;                // a reservation is held and must be settled
+    std::vector<config::limit> limits;  // the consumer's limits for the request's model
+    std::int64_t reserved_at = 0;
+    std::int64_t prompt_estimate = 0;
+    std::int64_t granted_completion = 0;
+    quota::token_price price;
+    std::vector<metering::header> headers;  // x-ratelimit-*, Retry-After
+    std::vector<header_view> header_views;  // views of `headers` for the response head
+    metering::usage_tap usage;
+};
+
+/// Reserves for the request (rewriting `body`'s completion limit when clamped). Returns
+/// rate_limit_exceeded, max_tokens_required or store_unavailable to refuse; `m.headers` then
+/// carry what the refusal should say.
+task<boost::system::error_code> reserve_quota(server::worker& w,
+                                              const auth::key_facts& caller,
+                                              const request_fields& fields,
+                                              api kind,
+                                              std::string_view request_id,
+                                              std::string& body,
+                                              meter& m);
+
+/// Replaces the reservation by the usage read from the answer (or, without reported usage,
+/// the estimate of what was produced). `upstream_status` 0: no answer came.
+task<void> settle_quota(server::worker& w,
+                        const auth::key_facts& caller,
+                        std::string_view request_id,
+                        unsigned upstream_status,
+                        meter& m);
+
+}  // namespace tollgate::proxy

@@ -1,0 +1,89 @@
+// Metering end to end on the real binary (memory store): reserve before forwarding, 429
+// without contacting the upstream, the completion limit clamped, usage settled to what the
+// mock reported, x-ratelimit-* headers.
+#include "harness.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace tollgate::testing {
+namespace {
+
+using json = nlohmann::json;
+
+const std::string plans = R"(plans:
+  small: { limits: [ { window: day, tokens: 400 }, { window: minute, requests: 50 } ] }
+default_plan: small
+)";
+
+class Metering : public ::testing::Test {
+protected:
+    void SetUp() override {
+        s_.emplace("", "", "", plans);
+        s_->admin("POST", "/v1/consumers", R"({"id":"m"})");
+        key_ = json::parse(s_->admin("POST", "/v1/consumers/m/keys", "{}")->body)["key"];
+    }
+    response chat(const std::string& body) {
+        auto r = request(s_->gateway_port(),
+                         "POST",
+                         "/v1/chat/completions",
+                         body,
+                         {"Authorization: Bearer " + key_});
+        EXPECT_TRUE(r);
+        return r ? *r : response{};
+    }
+    json usage() { return json::parse(s_->admin("GET", "/v1/consumers/m/usage")->body); }
+    long mock_requests() { return json::parse(s_->mock_stats())["requests"].get<long>(); }
+
+    std::optional<stack> s_;
+    std::string key_;
+};
+
+TEST_F(Metering, SettlesTheReportedUsageAndSaysWhatIsLeft) {
+    auto r = chat(
+        R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"max_tokens":10})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto reported = json::parse(r.body)["usage"];
+    EXPECT_EQ(r.header("x-ratelimit-limit-tokens"), "400");
+    EXPECT_FALSE(r.header("x-ratelimit-remaining-tokens").empty());
+    EXPECT_FALSE(r.header("x-ratelimit-reset-tokens").empty());
+    EXPECT_EQ(r.header("x-ratelimit-limit-requests"), "50");
+    const auto w = usage()["windows"];
+    EXPECT_EQ(w[0]["used"], reported["total_tokens"]);
+    EXPECT_EQ(w[0]["reserved"], 0);
+    EXPECT_EQ(w[1]["used"], 1);
+}
+
+TEST_F(Metering, ARequestThatDoesNotFitIs429AndNeverReachesTheUpstream) {
+    const long before = mock_requests();
+    // A prompt of ~500 estimated tokens cannot fit 400 a day, whatever the completion.
+    auto r = chat(R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":")" +
+                  std::string(2000, 'a') + R"("}],"max_tokens":5})");
+    EXPECT_EQ(r.status, 429);
+    EXPECT_EQ(json::parse(r.body)["error"]["code"], "rate_limit_exceeded");
+    EXPECT_FALSE(r.header("retry-after").empty());
+    EXPECT_EQ(mock_requests(), before);
+    EXPECT_EQ(usage()["windows"][0]["reserved"], 0) << "nothing held";
+}
+
+TEST_F(Metering, AnOversizedMaxTokensIsClampedNotRefused) {
+    auto r = chat(R"({"model":"gpt-4o-mini","messages":[],"max_tokens":5000})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_LE(json::parse(r.body)["usage"]["completion_tokens"].get<long>(), 400);
+}
+
+TEST_F(Metering, WithoutMaxTokensTheCompletionIsClampedToWhatIsLeft) {
+    // 400 a day; this prompt is a few tokens: the rest becomes its max_tokens.
+    auto r = chat(R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}]})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto reported = json::parse(r.body)["usage"];
+    EXPECT_LE(reported["total_tokens"].get<long>(), 400 + 32) << "bounded by the clamp";
+    const auto w = usage()["windows"];
+    EXPECT_EQ(w[0]["used"], reported["total_tokens"]);
+    // Nothing left: the next one is refused.
+    auto next = chat(R"({"model":"gpt-4o-mini","messages":[],"max_tokens":300})");
+    EXPECT_EQ(next.status, 429);
+}
+
+}  // namespace
+}  // namespace tollgate::testing
