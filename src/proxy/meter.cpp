@@ -9,6 +9,9 @@
 namespace tollgate::proxy {
 namespace {
 
+constexpr std::int64_t max_completion = 1'000'000'000;
+constexpr std::int64_t max_choices = 128;
+
 // The field a request of `kind` names its completion limit with, when the gateway adds it.
 std::string_view completion_field(api kind) {
     return kind == api::responses ? "max_output_tokens" : "max_tokens";
@@ -64,11 +67,14 @@ task<boost::system::error_code> reserve_quota(server::worker& w,
     if (kind == api::embeddings) {
         req.completion_tokens = 0;
     } else if (fields.max_tokens) {
-        req.completion_tokens = *fields.max_tokens * fields.n;
+        // Bounded before multiplying: a client's 1e18 must not overflow the arithmetic.
+        req.completion_tokens = std::min<std::int64_t>(*fields.max_tokens, max_completion) *
+                                std::min<std::int64_t>(fields.n, max_choices);
         req.clamp = cfg.quota.on_missing_max_tokens == config::missing_max_tokens::clamp;
     } else if (cfg.quota.on_missing_max_tokens == config::missing_max_tokens::reject) {
         co_return error::max_tokens_required;
     }
+    const std::int64_t req_completion = req.completion_tokens.value_or(-1);
     auto r = co_await w.store().reserve(std::move(req));
     if (!r) {
         if (cfg.store.on_error == config::on_store_error::fail_open) {
@@ -89,10 +95,10 @@ task<boost::system::error_code> reserve_quota(server::worker& w,
     m.granted_completion = r->completion_tokens;
     m.headers = metering::ratelimit_headers(m.limits, r->after, r->resets_at, r->now);
     expose(m);
-    if (kind != api::embeddings &&
-        (!fields.max_tokens || *fields.max_tokens * fields.n != r->completion_tokens)) {
+    if (kind != api::embeddings && (!fields.max_tokens || req_completion != r->completion_tokens)) {
         // Clamped, or no limit named: the upstream must not produce more than was reserved.
-        const std::int64_t per_choice = std::max<std::int64_t>(1, r->completion_tokens / fields.n);
+        const std::int64_t per_choice = std::max<std::int64_t>(
+            1, r->completion_tokens / std::min<std::int64_t>(fields.n, max_choices));
         const std::string_view field =
             fields.max_tokens ? fields.max_tokens_field : completion_field(kind);
         metering::set_completion_limit(body, fields.max_tokens_raw, field, per_choice);
