@@ -3,6 +3,8 @@
 // mock reported, x-ratelimit-* headers.
 #include "harness.hpp"
 
+#include <thread>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -32,7 +34,23 @@ protected:
         EXPECT_TRUE(r);
         return r ? *r : response{};
     }
-    json usage() { return json::parse(s_->admin("GET", "/v1/consumers/m/usage")->body); }
+    // The usage once nothing is reserved: settlement follows the relay, so it may trail the
+    // client's answer by a moment.
+    json usage() {
+        json u;
+        for (int i = 0; i < 200; ++i) {
+            u = json::parse(s_->admin("GET", "/v1/consumers/m/usage")->body);
+            bool settled = true;
+            for (const auto& w : u["windows"]) {
+                settled = settled && w["reserved"] == 0;
+            }
+            if (settled) {
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return u;
+    }
     long mock_requests() { return json::parse(s_->mock_stats())["requests"].get<long>(); }
 
     std::optional<stack> s_;
