@@ -266,11 +266,13 @@ task<bool> connection::proxy(request& r) {
     }
     const auto& up = rt->upstreams[*upstream];
     r.log.upstream = up.cfg.name;
-    // Metering: only for an authenticated caller whose limits count this model.
-    std::optional<meter> m;
+    // Metering: only for an authenticated caller whose limits count this model. On the heap,
+    // so that the coroutine frame of an unmetered request stays small (Asio recycles frames
+    // by size).
+    std::unique_ptr<meter> m;
     std::string reservation_id;
     if (r.caller) {
-        m.emplace();
+        m = std::make_unique<meter>();
         w_.next_request_id(reservation_id);  // unique, unlike a client's X-Request-ID
         const auto kind = classify(head.method_string(), head.target());
         if (const auto refused = co_await reserve_quota(w_,
