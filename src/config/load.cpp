@@ -267,7 +267,10 @@ void parse_plans(yaml_reader& r, const node& n, std::map<std::string, plan>& out
 }
 
 void parse_quota(yaml_reader& r, const node& n, quota_config& out) {
-    if (!r.expect_map(n, "quota", {"admission", "on_missing_max_tokens"})) {
+    if (!r.expect_map(
+            n,
+            "quota",
+            {"admission", "on_missing_max_tokens", "reservation_ttl", "default_max_tokens"})) {
         return;
     }
     r.get_enum(n,
@@ -280,6 +283,10 @@ void parse_quota(yaml_reader& r, const node& n, quota_config& out) {
                "on_missing_max_tokens",
                out.on_missing_max_tokens,
                {{"clamp", missing_max_tokens::clamp}, {"reject", missing_max_tokens::reject}});
+    std::chrono::milliseconds ttl = out.reservation_ttl;
+    r.get_duration(n, "quota", "reservation_ttl", ttl);
+    out.reservation_ttl = std::chrono::duration_cast<seconds>(ttl);
+    r.get_size(n, "quota", "default_max_tokens", out.default_max_tokens);
 }
 
 void parse_log(yaml_reader& r, const node& n, log_config& out) {
@@ -442,6 +449,9 @@ std::vector<problem> validate(const config& c, const std::string& file) {
     if (c.store.command_timeout.count() <= 0 || c.store.connect_timeout.count() <= 0 ||
         c.store.max_pending == 0) {
         add("store", "command_timeout, connect_timeout and max_pending must be > 0");
+    }
+    if (c.quota.reservation_ttl.count() < 1 || c.quota.default_max_tokens == 0) {
+        add("quota", "reservation_ttl must be at least 1s and default_max_tokens > 0");
     }
     if (c.auth.cache_size == 0) {
         add("auth.cache_size", "must be > 0");

@@ -64,6 +64,8 @@ task<boost::system::error_code> reserve_quota(server::worker& w,
     req.limits = m.limits;
     req.prompt_tokens = m.prompt_estimate;
     req.price = m.price;
+    req.ttl_seconds = cfg.quota.reservation_ttl.count();
+    req.completion_cap = static_cast<std::int64_t>(cfg.quota.default_max_tokens);
     if (kind == api::embeddings) {
         req.completion_tokens = 0;
     } else if (fields.max_tokens) {

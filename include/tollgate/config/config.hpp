@@ -128,6 +128,12 @@ enum class missing_max_tokens { clamp, reject };
 struct quota_config {
     admission mode = admission::estimate;
     missing_max_tokens on_missing_max_tokens = missing_max_tokens::clamp;
+    // A reservation not settled this long after it was made is charged in full (its
+    // instance died); keep it above the longest stream you serve.
+    seconds reservation_ttl{900};
+    // Completion tokens reserved (and set in the body) for a request that names no limit
+    // when no quota bounds it.
+    std::size_t default_max_tokens = 4096;
 };
 
 enum class log_format { text, json };

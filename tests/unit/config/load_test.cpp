@@ -233,6 +233,13 @@ store:
     EXPECT_EQ(r.value.store.max_pending, 9u);
     EXPECT_FALSE(r.value.store.fsync);
     EXPECT_EQ(r.value.store.compact_after, 7u);
+    auto q =
+        parse(std::string(minimal) + "quota: { reservation_ttl: 2m, default_max_tokens: 99 }\n");
+    ASSERT_TRUE(q.problems.empty()) << to_string(q.problems.front());
+    EXPECT_EQ(q.value.quota.reservation_ttl, std::chrono::minutes(2));
+    EXPECT_EQ(q.value.quota.default_max_tokens, 99u);
+    EXPECT_FALSE(
+        parse(std::string(minimal) + "quota: { reservation_ttl: 10ms }\n").problems.empty());
 }
 
 TEST(LoadConfig, ExampleConfigIsValid) {
