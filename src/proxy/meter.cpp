@@ -126,6 +126,7 @@ task<void> settle_quota(server::worker& w,
             metering::estimate_tokens(m.usage.produced_text_bytes()));
     }  // else: the upstream refused or never answered; providers charge nothing for that
     const auto actual = quota::charge_for(prompt, completion, m.price);
+    m.settled = actual;
     auto done = co_await w.store().settle(
         caller.consumer_id, std::string(request_id), m.limits, m.reserved_at, actual);
     if (!done) {

@@ -312,6 +312,10 @@ task<bool> connection::proxy(request& r) {
     if (m && m->active) {  // exactly once, whatever happened to the client or upstream
         co_await settle_quota(
             w_, *r.caller, reservation_id, result.head_sent ? result.status : 0, *m);
+        r.log.prompt_tokens = m->settled.prompt_tokens;
+        r.log.completion_tokens = m->settled.completion_tokens;
+        r.log.reserved_tokens = m->prompt_estimate + m->granted_completion;
+        r.log.cost_pico_usd = m->settled.cost;
     }
     const bool gone = entry_.watcher->client_gone();
     entry_.watcher->stop();

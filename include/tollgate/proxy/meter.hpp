@@ -30,6 +30,7 @@ struct meter {
     std::vector<metering::header> headers;  // x-ratelimit-*, Retry-After
     std::vector<header_view> header_views;  // views of `headers` for the response head
     metering::usage_tap usage;
+    quota::amounts settled;  // what settle_quota charged (for the access log)
 };
 
 /// Reserves for the request (rewriting `body`'s completion limit when clamped). Returns

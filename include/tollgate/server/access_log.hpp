@@ -23,6 +23,11 @@ struct access_record {
     std::uint64_t bytes_in = 0;    // request body
     std::uint64_t bytes_out = 0;   // response body
     std::uint64_t sse_events = 0;  // events relayed, for text/event-stream answers
+    // Metering (all -1 when the request was not metered):
+    std::int64_t prompt_tokens = -1;      // settled
+    std::int64_t completion_tokens = -1;  // settled
+    std::int64_t reserved_tokens = -1;    // held at admission (prompt estimate + allowance)
+    std::int64_t cost_pico_usd = -1;      // settled, 1e-12 USD
     std::chrono::microseconds latency{0};
     std::string error;  // empty when none
 };

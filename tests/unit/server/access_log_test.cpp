@@ -31,6 +31,21 @@ TEST(AccessLine, TextIsKeyValueWithQuotedSpaces) {
         "error=-");
 }
 
+TEST(AccessLine, MeteredRequestsShowTokensReservedAndCost) {
+    auto r = sample();
+    r.prompt_tokens = 22;
+    r.completion_tokens = 8;
+    r.reserved_tokens = 40;
+    r.cost_pico_usd = 22 * 150'000 + 8 * 600'000;
+    const auto line = format_access_line(r, config::log_format::text);
+    EXPECT_NE(line.find("prompt=22 completion=8 reserved=40 cost_usd=0.000008100"),
+              std::string::npos)
+        << line;
+    EXPECT_EQ(format_access_line(sample(), config::log_format::text).find("prompt="),
+              std::string::npos)
+        << "unmetered requests do not claim zero tokens";
+}
+
 TEST(AccessLine, JsonIsOneObject) {
     auto r = sample();
     r.error = "upstream \"x\" failed";
