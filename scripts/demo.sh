@@ -2,8 +2,8 @@
 # The main job end to end on the embedded default: builds, starts the bundled mock LLM
 # backend and the gateway (config/tollgate.yaml, memory store), creates a consumer and mints
 # an API key through the Admin API, sends a chat request and a streamed one through the
-# gateway with that key, shows a request without a key refused, shows the access-log lines,
-# and stops both.
+# gateway with that key (metered against the plan: see the x-ratelimit-* headers and the
+# usage), shows a request without a key refused, shows the access-log lines, and stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -55,6 +55,9 @@ echo "== the same, streamed (server-sent events relayed as they arrive)"
 curl -sS -N http://127.0.0.1:8080/v1/chat/completions \
   -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
   -d '{"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"Say hello"}],"max_tokens":3}'
+echo
+echo "== Admin API: the consumer's usage (plan free: the demo's two requests are metered)"
+admin http://127.0.0.1:9091/v1/consumers/acme/usage
 echo
 echo "== without a key: refused with OpenAI's error shape (the SDKs raise AuthenticationError)"
 curl -sS -w '\nHTTP %{http_code}\n' http://127.0.0.1:8080/v1/chat/completions \
