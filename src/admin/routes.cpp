@@ -1,5 +1,7 @@
 #include "tollgate/admin/routes.hpp"
 
+#include "tollgate/core/hex.hpp"
+
 #include <array>
 
 namespace tollgate::admin {
@@ -54,27 +56,14 @@ bool matches(std::string_view tmpl, std::string_view path, std::vector<std::stri
     return true;
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 std::string percent_decode(std::string_view in) {
     std::string out;
     for (std::size_t i = 0; i < in.size(); ++i) {
         if (in[i] == '+') {
             out += ' ';
-        } else if (in[i] == '%' && i + 2 < in.size() && hex_value(in[i + 1]) >= 0 &&
-                   hex_value(in[i + 2]) >= 0) {
-            out += static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2]));
+        } else if (in[i] == '%' && i + 2 < in.size() && hex_digit_value(in[i + 1]) >= 0 &&
+                   hex_digit_value(in[i + 2]) >= 0) {
+            out += static_cast<char>(hex_digit_value(in[i + 1]) * 16 + hex_digit_value(in[i + 2]));
             i += 2;
         } else {
             out += in[i];

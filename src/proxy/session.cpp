@@ -92,9 +92,7 @@ private:
 
     task<bool> await_request(milliseconds timeout);
     task<bool> serve_one();
-    task<bool> handle(request& r);  // requests the gateway answers itself
-    // Authentication: false when refused (then answered here). Inline, so that a warm key
-    // costs no coroutine frame; the store is awaited only on a cache miss.
+    // Records an authentication outcome on the request; false when it is a refusal.
     bool accept(request& r, auth_outcome& outcome);
     task<bool> proxy(request& r);
     task<error_code> reply(request& r,
@@ -182,9 +180,33 @@ task<bool> connection::serve_one() {
     } else {
         r.log.bytes_in = r.in.body.size();
         r.keep_alive = r.in.head().keep_alive() && !w_.draining();
+        // Route, then authenticate (inline: a warm key costs no coroutine frame; the store is
+        // awaited only on a cache miss), then answer the model list here or proxy.
         const auto kind = classify(r.in.head().method_string(), r.in.head().target());
-        const bool proxied = kind && *kind != api::list_models;
-        keep_alive = proxied ? co_await proxy(r) : co_await handle(r);
+        error_code refused;
+        if (!kind) {
+            refused = error::no_route;
+            r.log.error = "no route";
+        } else if (w_.rt().cfg.auth.enabled) {
+            auto attempt = authenticate_cached(w_, r.in.fields);
+            auth_outcome outcome;
+            if (attempt.needs_store) {
+                outcome = co_await authenticate_with_store(w_, std::move(attempt));
+            } else {
+                outcome = std::move(attempt.outcome);
+            }
+            if (!accept(r, outcome)) {
+                refused = outcome.ec;
+            }
+        }
+        if (refused) {
+            keep_alive = !co_await reply_error(r, refused) && r.keep_alive;
+        } else if (*kind == api::list_models) {
+            keep_alive =
+                !co_await reply(r, 200, models_body(w_.rt(), r.caller.get())) && r.keep_alive;
+        } else {
+            keep_alive = co_await proxy(r);
+        }
     }
     r.log.latency = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - started);
@@ -193,30 +215,6 @@ task<bool> connection::serve_one() {
         in_.body = std::string();  // do not keep a large prompt's buffer for the connection's life
     }
     co_return keep_alive && !w_.draining();
-}
-
-// Routes a request: answered here (no route, the model list) or proxied. Awaited directly
-// by serve_one, so a proxied request costs no extra coroutine frame for the dispatch.
-task<bool> connection::handle(request& r) {
-    const auto& head = r.in.head();
-    const auto kind = classify(head.method_string(), head.target());
-    if (!kind) {
-        r.log.error = "no route";
-        co_return !co_await reply_error(r, error::no_route) && r.keep_alive;
-    }
-    if (w_.rt().cfg.auth.enabled) {
-        auto attempt = authenticate_cached(w_, r.in.fields);
-        auth_outcome outcome;
-        if (attempt.needs_store) {
-            outcome = co_await authenticate_with_store(w_, std::move(attempt));
-        } else {
-            outcome = std::move(attempt.outcome);
-        }
-        if (!accept(r, outcome)) {
-            co_return !co_await reply_error(r, outcome.ec) && r.keep_alive;
-        }
-    }
-    co_return !co_await reply(r, 200, models_body(w_.rt(), r.caller.get())) && r.keep_alive;
 }
 
 // Records who called; false when the outcome is a refusal.
@@ -236,18 +234,6 @@ bool connection::accept(request& r, auth_outcome& outcome) {
 task<bool> connection::proxy(request& r) {
     const auto rt = w_.snapshot();  // this request keeps the config it started with
     const auto& head = r.in.head();
-    if (w_.rt().cfg.auth.enabled) {
-        auto attempt = authenticate_cached(w_, r.in.fields);
-        auth_outcome outcome;
-        if (attempt.needs_store) {
-            outcome = co_await authenticate_with_store(w_, std::move(attempt));
-        } else {
-            outcome = std::move(attempt.outcome);
-        }
-        if (!accept(r, outcome)) {
-            co_return !co_await reply_error(r, outcome.ec) && r.keep_alive;
-        }
-    }
     auto fields = scan_request_body(r.in.body, rt->cfg.server.limits.max_json_depth);
     if (fields) {
         r.log.model = fields->model;
