@@ -360,10 +360,6 @@ void parse_root(yaml_reader& r, const node& root, config& c) {
     }
 }
 
-bool is_loopback(const std::string& host) {
-    return host == "localhost" || host == "::1" || host.starts_with("127.");
-}
-
 }  // namespace
 
 std::string to_string(const problem& p) {
@@ -405,58 +401,6 @@ load_result load_config(const std::string& path, const env_lookup& env) {
     std::stringstream text;
     text << in.rdbuf();
     return parse_config(text.str(), path, env);
-}
-
-std::vector<problem> validate(const config& c, const std::string& file) {
-    std::vector<problem> out;
-    auto add = [&](std::string key, std::string message) {
-        out.push_back({file, 0, std::move(key), std::move(message)});
-    };
-    std::set<std::string> names;
-    for (std::size_t i = 0; i < c.upstreams.size(); ++i) {
-        if (!names.insert(c.upstreams[i].name).second) {
-            add(index("upstreams", i) + ".name",
-                "duplicate upstream name '" + c.upstreams[i].name + "'");
-        }
-    }
-    if (!c.default_plan.empty() && !c.plans.contains(c.default_plan)) {
-        add("default_plan", "names no plan in 'plans'");
-    }
-    if (c.server.threads > 1024) {
-        add("server.threads", "must be 0 (one per core) to 1024");
-    }
-    const auto& l = c.server.limits;
-    if (l.max_header_bytes < 1024) {
-        add("server.limits.max_header_bytes", "must be at least 1KiB");
-    }
-    if (l.max_json_depth == 0 || l.max_header_count == 0 || l.max_chunk_line_bytes < 8) {
-        add("server.limits",
-            "max_json_depth and max_header_count must be > 0, max_chunk_line_bytes >= 8");
-    }
-    if (c.store.kind == store_kind::redis && !c.store.url.starts_with("redis://") &&
-        !c.store.url.starts_with("rediss://")) {
-        add("store.url", "must start with redis:// or rediss://");
-    }
-    if (c.admin.token.empty()) {
-        if (!c.admin.token_explicitly_empty) {
-            add("admin.token",
-                "is missing or empty: set a token (e.g. ${TOLLGATE_ADMIN_TOKEN}), or write "
-                "token: \"\" to run the admin API without one on loopback");
-        } else if (!is_loopback(c.admin.listen.host)) {
-            add("admin.token", "may be empty only when admin.listen is a loopback address");
-        }
-    }
-    if (c.store.command_timeout.count() <= 0 || c.store.connect_timeout.count() <= 0 ||
-        c.store.max_pending == 0) {
-        add("store", "command_timeout, connect_timeout and max_pending must be > 0");
-    }
-    if (c.quota.reservation_ttl.count() < 1 || c.quota.default_max_tokens == 0) {
-        add("quota", "reservation_ttl must be at least 1s and default_max_tokens > 0");
-    }
-    if (c.auth.cache_size == 0) {
-        add("auth.cache_size", "must be > 0");
-    }
-    return out;
 }
 
 }  // namespace tollgate::config

@@ -1,10 +1,10 @@
 #include "tollgate/store/redis_store.hpp"
 
+#include "redis_commands.hpp"
+#include "redis_layout.hpp"
 #include "redis_quota.hpp"
 #include "tollgate/core/error.hpp"
 #include "tollgate/core/rfc3339.hpp"
-#include "tollgate/quota/ledger.hpp"
-#include "tollgate/quota/window.hpp"
 #include "tollgate/redis/connection.hpp"
 
 #include <stdexcept>
@@ -14,106 +14,10 @@
 namespace tollgate::store {
 namespace {
 
+using namespace redis_layout;
+
 using redis::command;
 using redis::value;
-
-// Key layout (docs/STORE.md). Everything of one consumer shares the hash tag {id}, so a
-// consumer's records live in one Redis Cluster slot and each script touches one consumer
-// only. The two lookup indexes (by digest, by key id) and the consumer list are global: they
-// are only pointers, written after the records they point to and removed after them, so a
-// lost connection between the steps never makes a revoked key usable.
-std::string consumer_key(const std::string& cid) {
-    return "tg:{" + cid + "}:consumer";
-}
-std::string keyset_key(const std::string& cid) {
-    return "tg:{" + cid + "}:keys";
-}
-std::string key_key(const std::string& cid, const std::string& kid) {
-    return "tg:{" + cid + "}:key:" + kid;
-}
-std::string digest_index(const std::string& digest) {
-    return "tg:keyhash:" + digest;
-}
-std::string id_index(const std::string& kid) {
-    return "tg:keyid:" + kid;
-}
-constexpr const char* consumer_list = "tg:consumers";
-constexpr const char* channel = "tg:invalidate";
-
-// Adds a key to its consumer, atomically with the check that the consumer exists.
-// KEYS: consumer, keyset, key record. ARGV: key id, key JSON.
-constexpr const char* add_key_script = R"(
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('SADD', KEYS[2], ARGV[1])
-redis.call('SET', KEYS[3], ARGV[2])
-return 1)";
-
-// Removes a key from its consumer; returns its record (for the digest) or nil.
-// KEYS: keyset, key record. ARGV: key id.
-constexpr const char* del_key_script = R"(
-local rec = redis.call('GET', KEYS[2])
-if not rec then return false end
-redis.call('DEL', KEYS[2])
-redis.call('SREM', KEYS[1], ARGV[1])
-return rec)";
-
-// Rotation: adds the successor and expires (ARGV[3] is JSON) or deletes (ARGV[3] empty) the
-// old key, all or nothing. KEYS: consumer, keyset, old record, new record.
-// ARGV: new id, new JSON, old JSON or "", old id.
-constexpr const char* rotate_script = R"(
-if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
-redis.call('SADD', KEYS[2], ARGV[1])
-redis.call('SET', KEYS[4], ARGV[2])
-if ARGV[3] == '' then
-  redis.call('DEL', KEYS[3])
-  redis.call('SREM', KEYS[2], ARGV[4])
-else
-  redis.call('SET', KEYS[3], ARGV[3])
-end
-return 1)";
-
-// Deletes a consumer and the keys named in ARGV, provided ARGV is exactly its key set (a key
-// minted concurrently makes it answer -1: read the set again and retry).
-// KEYS: consumer, keyset, then one record per key id in ARGV.
-constexpr const char* del_consumer_script = R"(
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if redis.call('SCARD', KEYS[2]) ~= #ARGV then return -1 end
-for i, id in ipairs(ARGV) do
-  if redis.call('SISMEMBER', KEYS[2], id) == 0 then return -1 end
-end
-for i = 3, #KEYS do redis.call('DEL', KEYS[i]) end
-redis.call('DEL', KEYS[1], KEYS[2])
-return 1)";
-
-// Built outside the coroutines: GCC 12 miscompiles braced lists of string literals inside
-// a coroutine ("array used as initializer").
-template <class... A>
-command cmd(const A&... a) {
-    return command{std::string(a)...};
-}
-template <class... A>
-std::vector<std::string> strings(const A&... a) {
-    return std::vector<std::string>{std::string(a)...};
-}
-template <class... C>
-std::vector<command> batch(C... c) {
-    std::vector<command> out;
-    (out.push_back(std::move(c)), ...);
-    return out;
-}
-
-command eval(const char* script, std::vector<std::string> keys, std::vector<std::string> args) {
-    command c{"EVAL", script, std::to_string(keys.size())};
-    c.insert(c.end(), keys.begin(), keys.end());
-    c.insert(c.end(), args.begin(), args.end());
-    return c;
-}
-
-// A Redis error reply (or a malformed value) as the store reports it.
-boost::system::error_code reply_error(const value& v, std::string_view what) {
-    spdlog::error("redis: {} failed: {}", what, v.is_error() ? v.str : "unexpected reply");
-    return error::store_unavailable;
-}
 
 std::optional<consumer> parse_consumer(const value& v) {
     if (v.type != value::kind::string) {
@@ -137,87 +41,6 @@ std::optional<key_record> parse_key(const value& v) {
         spdlog::error("redis: a key record is malformed: {}", e.what());
         return std::nullopt;
     }
-}
-
-std::string bucket_key(const std::string& cid, const config::limit& l, std::int64_t start) {
-    return "tg:{" + cid + "}:q:" + quota::limit_id(l) + ":" + std::to_string(start);
-}
-
-int metric_code(config::metric m) {
-    switch (m) {
-        case config::metric::tokens:
-            return 0;
-        case config::metric::prompt_tokens:
-            return 1;
-        case config::metric::completion_tokens:
-            return 2;
-        case config::metric::requests:
-            return 3;
-        case config::metric::cost_usd:
-            return 4;
-    }
-    return 0;
-}
-
-std::vector<config::limit> applicable(const std::vector<config::limit>& limits,
-                                      std::string_view model) {
-    std::vector<config::limit> out;
-    for (const auto& l : limits) {
-        if (quota::applies(l, model)) {
-            out.push_back(l);
-        }
-    }
-    return out;
-}
-
-// The script and its arguments for the windows current at `t`.
-command reserve_command(const reservation_request& r,
-                        const std::vector<config::limit>& limits,
-                        std::int64_t t) {
-    std::vector<std::string> keys;
-    std::vector<std::string> args{r.request_id,
-                                  std::to_string(r.ttl_seconds),
-                                  std::to_string(r.prompt_tokens),
-                                  std::to_string(r.completion_tokens.value_or(-1)),
-                                  r.clamp ? "1" : "0",
-                                  std::to_string(r.completion_cap),
-                                  std::to_string(r.price.input),
-                                  std::to_string(r.price.output),
-                                  std::to_string(limits.size())};
-    for (const auto& l : limits) {
-        const auto w = quota::window_at(l.per, t);
-        keys.push_back(bucket_key(r.consumer, l, w.start));
-        args.push_back(std::to_string(metric_code(l.what)));
-        args.push_back(std::to_string(quota::ceiling_of(l)));
-        args.push_back(std::to_string(w.start));
-        args.push_back(std::to_string(w.end));
-    }
-    return eval(redis_quota::reserve_script, std::move(keys), std::move(args));
-}
-
-// The script's answer as a reservation_result over `limits` (the applicable ones).
-std::optional<reservation_result> read_reservation(const value& v,
-                                                   const std::vector<config::limit>& limits) {
-    if (v.type != value::kind::array || v.elements.size() < 4) {
-        return std::nullopt;
-    }
-    reservation_result out;
-    const auto status = v.elements[0].integer;
-    out.now = v.elements[1].integer;
-    out.completion_tokens = v.elements[3].integer;
-    for (const auto& l : limits) {
-        out.resets_at.push_back(quota::window_at(l.per, out.now).end);
-    }
-    if (status == 0) {
-        out.blocking = static_cast<std::size_t>(v.elements[2].integer);
-        out.retry_after = out.resets_at.at(out.blocking) - out.now;
-        return out;
-    }
-    out.fits = true;
-    for (std::size_t i = 0; i < limits.size() && 5 + 2 * i < v.elements.size(); ++i) {
-        out.after.push_back({v.elements[4 + 2 * i].integer, v.elements[5 + 2 * i].integer});
-    }
-    return out;
 }
 
 class redis_store final : public store {
@@ -561,40 +384,7 @@ public:
     }
 
     task<result<reservation_result>> reserve(reservation_request r) override {
-        const auto limits = applicable(r.limits, r.model);
-        std::int64_t t = unix_now();
-        if (limits.empty()) {  // nothing limits this model
-            reservation_result out;
-            out.fits = true;
-            out.now = t;
-            out.completion_tokens = r.completion_tokens.value_or(r.completion_cap);
-            co_return out;
-        }
-        for (int attempt = 0; attempt < 3; ++attempt) {
-            auto v = co_await c_->run(reserve_command(r, limits, t));
-            if (!v) {
-                co_return v.error();
-            }
-            if (v->is_error() || v->type != value::kind::array || v->elements.size() < 2) {
-                co_return reply_error(*v, "reserve");
-            }
-            const auto status = v->elements[0].integer;
-            if (status == -1) {  // our clock and Redis's disagree on the window: use Redis's
-                t = v->elements[1].integer;
-                continue;
-            }
-            if (status == -2) {
-                reservation_result dup;
-                dup.now = v->elements[1].integer;
-                co_return dup;  // a request id reserves once
-            }
-            auto out = read_reservation(*v, limits);
-            if (!out) {
-                co_return reply_error(*v, "reserve");
-            }
-            co_return std::move(*out);
-        }
-        co_return error::store_unavailable;
+        co_return co_await redis_quota::reserve(*c_, std::move(r));
     }
 
     task<result<bool>> settle(std::string consumer,
@@ -602,62 +392,17 @@ public:
                               std::vector<config::limit> limits,
                               std::int64_t reserved_at,
                               quota::amounts actual) override {
-        std::vector<std::string> keys;
-        std::vector<std::string> args{request_id};
-        for (const auto& l : limits) {
-            keys.push_back(bucket_key(consumer, l, quota::window_at(l.per, reserved_at).start));
-            args.push_back(std::to_string(quota::amount_of(actual, l.what)));
-        }
-        if (keys.empty()) {
-            co_return false;
-        }
-        auto v =
-            co_await c_->run(eval(redis_quota::settle_script, std::move(keys), std::move(args)));
-        // result<bool> is not implicitly constructible from an error code (bool is).
-        if (!v) {
-            co_return result<bool>(boost::system::in_place_error, v.error());
-        }
-        if (v->type != value::kind::integer) {
-            co_return result<bool>(boost::system::in_place_error, reply_error(*v, "settle"));
-        }
-        co_return v->integer == 1;
+        co_return co_await redis_quota::settle(*c_,
+                                               std::move(consumer),
+                                               std::move(request_id),
+                                               std::move(limits),
+                                               reserved_at,
+                                               actual);
     }
 
     task<result<std::pair<std::vector<quota::bucket>, std::int64_t>>> usage(
         std::string consumer, std::vector<config::limit> limits) override {
-        std::int64_t t = unix_now();
-        if (limits.empty()) {
-            co_return std::pair{std::vector<quota::bucket>{}, t};
-        }
-        for (int attempt = 0; attempt < 3; ++attempt) {
-            std::vector<std::string> keys;
-            std::vector<std::string> args;
-            for (const auto& l : limits) {
-                const auto w = quota::window_at(l.per, t);
-                keys.push_back(bucket_key(consumer, l, w.start));
-                args.push_back(std::to_string(w.start));
-                args.push_back(std::to_string(w.end));
-            }
-            auto v =
-                co_await c_->run(eval(redis_quota::usage_script, std::move(keys), std::move(args)));
-            if (!v) {
-                co_return v.error();
-            }
-            if (v->type != value::kind::array || v->elements.empty()) {
-                co_return reply_error(*v, "usage");
-            }
-            if (v->elements[0].integer == -1) {
-                t = v->elements[1].integer;
-                continue;
-            }
-            std::vector<quota::bucket> out;
-            for (std::size_t i = 0; i < limits.size(); ++i) {
-                out.push_back(
-                    {v->elements.at(1 + 2 * i).integer, v->elements.at(2 + 2 * i).integer});
-            }
-            co_return std::pair{std::move(out), v->elements[0].integer};
-        }
-        co_return error::store_unavailable;
+        co_return co_await redis_quota::usage(*c_, std::move(consumer), std::move(limits));
     }
 
 private:

@@ -1,0 +1,321 @@
+#include "redis_quota.hpp"
+
+#include "redis_commands.hpp"
+#include "tollgate/core/rfc3339.hpp"
+#include "tollgate/quota/ledger.hpp"
+#include "tollgate/quota/window.hpp"
+
+#include <optional>
+
+namespace tollgate::store::redis_quota {
+namespace {
+
+// ARGV: request id, ttl, prompt, wanted completion (-1: none), clamp (0/1), cap, price in,
+// price out, n, then per limit: metric (0 tokens, 1 prompt, 2 completion, 3 requests,
+// 4 cost), ceiling, window start, window end.
+// Returns {-1, t} (windows moved), {-2, t} (duplicate request id), {0, t, blocking, grant}
+// (does not fit), or {1, t, 0, grant, used1, reserved1, used2, reserved2, ...}.
+inline constexpr const char* reserve_script = R"LUA(
+local t = tonumber(redis.call('TIME')[1])
+local n = tonumber(ARGV[9])
+local function arg(i, k) return tonumber(ARGV[9 + (i - 1) * 4 + k]) end
+for i = 1, n do
+  if t < arg(i, 3) or t >= arg(i, 4) then return {-1, t} end
+end
+local function sweep(key)
+  local f = redis.call('HGETALL', key)
+  for j = 1, #f, 2 do
+    if string.sub(f[j], 1, 2) == 'd:' and tonumber(f[j + 1]) <= t then
+      local id = string.sub(f[j], 3)
+      local held = redis.call('HGET', key, 'r:' .. id) or '0'
+      redis.call('HINCRBY', key, 'reserved', string.format('%d', -tonumber(held)))
+      redis.call('HINCRBY', key, 'used', held)
+      redis.call('HDEL', key, 'r:' .. id, 'd:' .. id)
+    end
+  end
+end
+local rid = ARGV[1]
+local used, res = {}, {}
+for i = 1, n do
+  sweep(KEYS[i])
+  if redis.call('HEXISTS', KEYS[i], 'r:' .. rid) == 1 then return {-2, t} end
+  local v = redis.call('HMGET', KEYS[i], 'used', 'reserved')
+  used[i] = tonumber(v[1] or '0')
+  res[i] = tonumber(v[2] or '0')
+end
+local prompt, wanted, clamp = tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5] == '1'
+local cap, pin, pout = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local grant = wanted
+if wanted < 0 or clamp then
+  local afford = nil
+  for i = 1, n do
+    local m, left = arg(i, 1), arg(i, 2) - used[i] - res[i]
+    local a = nil
+    if m == 0 then a = left - prompt
+    elseif m == 2 then a = left
+    elseif m == 4 and pout > 0 then
+      local after = left - prompt * pin
+      if after < 0 then a = 0 else a = math.floor(after / pout) end
+    end
+    if a ~= nil then
+      if a < 0 then a = 0 end
+      if afford == nil or a < afford then afford = a end
+    end
+  end
+  if wanted < 0 then grant = cap end
+  if afford ~= nil and afford < grant then grant = afford end
+  if grant < 1 then grant = 1 end
+end
+local amount = {[0] = prompt + grant, [1] = prompt, [2] = grant, [3] = 1,
+                [4] = prompt * pin + grant * pout}
+for i = 1, n do
+  if amount[arg(i, 1)] > arg(i, 2) - used[i] - res[i] then return {0, t, i - 1, grant} end
+end
+local deadline = t + tonumber(ARGV[2])
+local out = {1, t, 0, grant}
+for i = 1, n do
+  local held = string.format('%d', amount[arg(i, 1)])
+  redis.call('HINCRBY', KEYS[i], 'reserved', held)
+  redis.call('HSET', KEYS[i], 'r:' .. rid, held, 'd:' .. rid, deadline)
+  redis.call('EXPIREAT', KEYS[i], arg(i, 4) + tonumber(ARGV[2]) + 86400)
+  out[#out + 1] = used[i]
+  out[#out + 1] = res[i] + amount[arg(i, 1)]
+end
+return out
+)LUA";
+
+// KEYS: the buckets of the reservation's windows. ARGV: request id, then the actual amount
+// for each key. Returns 1 when the reservation was there (and is now settled), else 0. A
+// reservation past its deadline is charged in full in every bucket (as a sweep would have),
+// never partly settled.
+inline constexpr const char* settle_script = R"LUA(
+local t = tonumber(redis.call('TIME')[1])
+local rid, done, expired = ARGV[1], 0, false
+for i = 1, #KEYS do
+  local d = redis.call('HGET', KEYS[i], 'd:' .. rid)
+  if d and tonumber(d) <= t then expired = true end
+end
+for i = 1, #KEYS do
+  local held = redis.call('HGET', KEYS[i], 'r:' .. rid)
+  if held then
+    redis.call('HINCRBY', KEYS[i], 'reserved', string.format('%d', -tonumber(held)))
+    if expired then
+      redis.call('HINCRBY', KEYS[i], 'used', held)
+    else
+      redis.call('HINCRBY', KEYS[i], 'used', ARGV[i + 1])
+      done = 1
+    end
+    redis.call('HDEL', KEYS[i], 'r:' .. rid, 'd:' .. rid)
+  end
+end
+return done
+)LUA";
+
+// KEYS: the buckets of the current windows. ARGV: per key, window start and end. Charges
+// overdue reservations, then returns {t, used1, reserved1, ...} or {-1, t} (windows moved).
+inline constexpr const char* usage_script = R"LUA(
+local t = tonumber(redis.call('TIME')[1])
+for i = 1, #KEYS do
+  if t < tonumber(ARGV[2 * i - 1]) or t >= tonumber(ARGV[2 * i]) then return {-1, t} end
+end
+local out = {t}
+for i = 1, #KEYS do
+  local f = redis.call('HGETALL', KEYS[i])
+  for j = 1, #f, 2 do
+    if string.sub(f[j], 1, 2) == 'd:' and tonumber(f[j + 1]) <= t then
+      local id = string.sub(f[j], 3)
+      local held = redis.call('HGET', KEYS[i], 'r:' .. id) or '0'
+      redis.call('HINCRBY', KEYS[i], 'reserved', string.format('%d', -tonumber(held)))
+      redis.call('HINCRBY', KEYS[i], 'used', held)
+      redis.call('HDEL', KEYS[i], 'r:' .. id, 'd:' .. id)
+    end
+  end
+  local v = redis.call('HMGET', KEYS[i], 'used', 'reserved')
+  out[#out + 1] = tonumber(v[1] or '0')
+  out[#out + 1] = tonumber(v[2] or '0')
+end
+return out
+)LUA";
+
+std::string bucket_key(const std::string& cid, const config::limit& l, std::int64_t start) {
+    return "tg:{" + cid + "}:q:" + quota::limit_id(l) + ":" + std::to_string(start);
+}
+
+int metric_code(config::metric m) {
+    switch (m) {
+        case config::metric::tokens:
+            return 0;
+        case config::metric::prompt_tokens:
+            return 1;
+        case config::metric::completion_tokens:
+            return 2;
+        case config::metric::requests:
+            return 3;
+        case config::metric::cost_usd:
+            return 4;
+    }
+    return 0;
+}
+
+std::vector<config::limit> applicable(const std::vector<config::limit>& limits,
+                                      std::string_view model) {
+    std::vector<config::limit> out;
+    for (const auto& l : limits) {
+        if (quota::applies(l, model)) {
+            out.push_back(l);
+        }
+    }
+    return out;
+}
+
+// The script and its arguments for the windows current at `t`.
+command reserve_command(const reservation_request& r,
+                        const std::vector<config::limit>& limits,
+                        std::int64_t t) {
+    std::vector<std::string> keys;
+    std::vector<std::string> args{r.request_id,
+                                  std::to_string(r.ttl_seconds),
+                                  std::to_string(r.prompt_tokens),
+                                  std::to_string(r.completion_tokens.value_or(-1)),
+                                  r.clamp ? "1" : "0",
+                                  std::to_string(r.completion_cap),
+                                  std::to_string(r.price.input),
+                                  std::to_string(r.price.output),
+                                  std::to_string(limits.size())};
+    for (const auto& l : limits) {
+        const auto w = quota::window_at(l.per, t);
+        keys.push_back(bucket_key(r.consumer, l, w.start));
+        args.push_back(std::to_string(metric_code(l.what)));
+        args.push_back(std::to_string(quota::ceiling_of(l)));
+        args.push_back(std::to_string(w.start));
+        args.push_back(std::to_string(w.end));
+    }
+    return eval(reserve_script, std::move(keys), std::move(args));
+}
+
+// The script's answer as a reservation_result over `limits` (the applicable ones).
+std::optional<reservation_result> read_reservation(const value& v,
+                                                   const std::vector<config::limit>& limits) {
+    if (v.type != value::kind::array || v.elements.size() < 4) {
+        return std::nullopt;
+    }
+    reservation_result out;
+    const auto status = v.elements[0].integer;
+    out.now = v.elements[1].integer;
+    out.completion_tokens = v.elements[3].integer;
+    for (const auto& l : limits) {
+        out.resets_at.push_back(quota::window_at(l.per, out.now).end);
+    }
+    if (status == 0) {
+        out.blocking = static_cast<std::size_t>(v.elements[2].integer);
+        out.retry_after = out.resets_at.at(out.blocking) - out.now;
+        return out;
+    }
+    out.fits = true;
+    for (std::size_t i = 0; i < limits.size() && 5 + 2 * i < v.elements.size(); ++i) {
+        out.after.push_back({v.elements[4 + 2 * i].integer, v.elements[5 + 2 * i].integer});
+    }
+    return out;
+}
+
+}  // namespace
+
+task<result<reservation_result>> reserve(redis::connection& c, reservation_request r) {
+    const auto limits = applicable(r.limits, r.model);
+    std::int64_t t = unix_now();
+    if (limits.empty()) {  // nothing limits this model
+        reservation_result out;
+        out.fits = true;
+        out.now = t;
+        out.completion_tokens = r.completion_tokens.value_or(r.completion_cap);
+        co_return out;
+    }
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        auto v = co_await c.run(reserve_command(r, limits, t));
+        if (!v) {
+            co_return v.error();
+        }
+        if (v->is_error() || v->type != value::kind::array || v->elements.size() < 2) {
+            co_return reply_error(*v, "reserve");
+        }
+        const auto status = v->elements[0].integer;
+        if (status == -1) {  // our clock and Redis's disagree on the window: use Redis's
+            t = v->elements[1].integer;
+            continue;
+        }
+        if (status == -2) {
+            reservation_result dup;
+            dup.now = v->elements[1].integer;
+            co_return dup;  // a request id reserves once
+        }
+        auto out = read_reservation(*v, limits);
+        if (!out) {
+            co_return reply_error(*v, "reserve");
+        }
+        co_return std::move(*out);
+    }
+    co_return error::store_unavailable;
+}
+
+task<result<bool>> settle(redis::connection& c,
+                          std::string consumer,
+                          std::string request_id,
+                          std::vector<config::limit> limits,
+                          std::int64_t reserved_at,
+                          quota::amounts actual) {
+    std::vector<std::string> keys;
+    std::vector<std::string> args{request_id};
+    for (const auto& l : limits) {
+        keys.push_back(bucket_key(consumer, l, quota::window_at(l.per, reserved_at).start));
+        args.push_back(std::to_string(quota::amount_of(actual, l.what)));
+    }
+    if (keys.empty()) {
+        co_return false;
+    }
+    auto v = co_await c.run(eval(settle_script, std::move(keys), std::move(args)));
+    // result<bool> is not implicitly constructible from an error code (bool is).
+    if (!v) {
+        co_return result<bool>(boost::system::in_place_error, v.error());
+    }
+    if (v->type != value::kind::integer) {
+        co_return result<bool>(boost::system::in_place_error, reply_error(*v, "settle"));
+    }
+    co_return v->integer == 1;
+}
+
+task<result<std::pair<std::vector<quota::bucket>, std::int64_t>>> usage(
+    redis::connection& c, std::string consumer, std::vector<config::limit> limits) {
+    std::int64_t t = unix_now();
+    if (limits.empty()) {
+        co_return std::pair{std::vector<quota::bucket>{}, t};
+    }
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        std::vector<std::string> keys;
+        std::vector<std::string> args;
+        for (const auto& l : limits) {
+            const auto w = quota::window_at(l.per, t);
+            keys.push_back(bucket_key(consumer, l, w.start));
+            args.push_back(std::to_string(w.start));
+            args.push_back(std::to_string(w.end));
+        }
+        auto v = co_await c.run(eval(usage_script, std::move(keys), std::move(args)));
+        if (!v) {
+            co_return v.error();
+        }
+        if (v->type != value::kind::array || v->elements.empty()) {
+            co_return reply_error(*v, "usage");
+        }
+        if (v->elements[0].integer == -1) {
+            t = v->elements[1].integer;
+            continue;
+        }
+        std::vector<quota::bucket> out;
+        for (std::size_t i = 0; i < limits.size(); ++i) {
+            out.push_back({v->elements.at(1 + 2 * i).integer, v->elements.at(2 + 2 * i).integer});
+        }
+        co_return std::pair{std::move(out), v->elements[0].integer};
+    }
+    co_return error::store_unavailable;
+}
+
+}  // namespace tollgate::store::redis_quota
