@@ -267,10 +267,14 @@ void parse_plans(yaml_reader& r, const node& n, std::map<std::string, plan>& out
 }
 
 void parse_quota(yaml_reader& r, const node& n, quota_config& out) {
-    if (!r.expect_map(
-            n,
-            "quota",
-            {"admission", "on_missing_max_tokens", "reservation_ttl", "default_max_tokens"})) {
+    if (!r.expect_map(n,
+                      "quota",
+                      {"admission",
+                       "on_missing_max_tokens",
+                       "reservation_ttl",
+                       "default_max_tokens",
+                       "backlog_limit",
+                       "backlog_retry"})) {
         return;
     }
     r.get_enum(n,
@@ -287,6 +291,8 @@ void parse_quota(yaml_reader& r, const node& n, quota_config& out) {
     r.get_duration(n, "quota", "reservation_ttl", ttl);
     out.reservation_ttl = std::chrono::duration_cast<seconds>(ttl);
     r.get_size(n, "quota", "default_max_tokens", out.default_max_tokens);
+    r.get_size(n, "quota", "backlog_limit", out.backlog_limit);
+    r.get_duration(n, "quota", "backlog_retry", out.backlog_retry);
 }
 
 void parse_log(yaml_reader& r, const node& n, log_config& out) {

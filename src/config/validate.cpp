@@ -62,6 +62,9 @@ std::vector<problem> validate(const config& c, const std::string& file) {
     if (c.quota.reservation_ttl.count() < 1 || c.quota.default_max_tokens == 0) {
         add("quota", "reservation_ttl must be at least 1s and default_max_tokens > 0");
     }
+    if (c.quota.backlog_retry.count() < 10) {
+        add("quota", "backlog_retry must be at least 10ms");
+    }
     if (c.auth.cache_size == 0) {
         add("auth.cache_size", "must be > 0");
     }

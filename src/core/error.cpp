@@ -50,6 +50,8 @@ public:
                 return "the store is unreachable";
             case error::store_overloaded:
                 return "too many store commands in flight";
+            case error::store_timeout:
+                return "the store did not answer in time";
             case error::not_found:
                 return "not found";
             case error::already_exists:

@@ -4,24 +4,85 @@
 
 namespace tollgate::metering {
 
+namespace {
+
+bool inside(std::string_view body, std::string_view part) {
+    return !part.empty() && part.data() >= body.data() &&
+           part.data() + part.size() <= body.data() + body.size();
+}
+
+// Replaces a member's value (a view into `body`); a string's view excludes its quotes.
+body_edit replace_value(std::string_view body, std::string_view raw, std::string text) {
+    auto at = static_cast<std::size_t>(raw.data() - body.data());
+    std::size_t length = raw.size();
+    if (at > 0 && body[at - 1] == '"') {
+        --at;
+        length += 2;
+    }
+    return {at, length, std::move(text)};
+}
+
+// Inserts `member` as the first member of the object starting at `object` (its '{').
+body_edit insert_first(std::string_view body, std::size_t object, std::string member) {
+    const auto next = body.find_first_not_of(" \t\r\n", object + 1);
+    const bool empty = next != std::string_view::npos && body[next] == '}';
+    return {object + 1, 0, member + (empty ? "" : ",")};
+}
+
+}  // namespace
+
+void apply_edits(std::string& body, std::vector<body_edit> edits) {
+    std::sort(edits.begin(), edits.end(), [](const body_edit& a, const body_edit& b) {
+        return a.at > b.at;
+    });
+    for (const auto& e : edits) {
+        if (e.at <= body.size() && e.length <= body.size() - e.at) {
+            body.replace(e.at, e.length, e.text);
+        }
+    }
+}
+
+body_edit completion_limit_edit(std::string_view body,
+                                std::string_view raw_value,
+                                std::string_view field,
+                                std::int64_t value) {
+    std::string text = std::to_string(value);
+    if (inside(body, raw_value)) {
+        return replace_value(body, raw_value, std::move(text));
+    }
+    const auto brace = body.find('{');
+    if (brace == std::string_view::npos) {
+        return {body.size(), 0, {}};
+    }
+    return insert_first(body, brace, "\"" + std::string(field) + "\":" + text);
+}
+
 void set_completion_limit(std::string& body,
                           std::string_view raw_value,
                           std::string_view field,
                           std::int64_t value) {
-    const std::string text = std::to_string(value);
-    if (!raw_value.empty() && raw_value.data() >= body.data() &&
-        raw_value.data() + raw_value.size() <= body.data() + body.size()) {
-        body.replace(
-            static_cast<std::size_t>(raw_value.data() - body.data()), raw_value.size(), text);
-        return;
+    apply_edits(body, {completion_limit_edit(body, raw_value, field, value)});
+}
+
+body_edit include_usage_edit(std::string_view body,
+                             std::string_view stream_options_raw,
+                             std::string_view include_usage_raw) {
+    if (inside(body, include_usage_raw)) {
+        return replace_value(body, include_usage_raw, "true");
+    }
+    if (inside(body, stream_options_raw)) {
+        if (stream_options_raw.front() == '{') {
+            return insert_first(body,
+                                static_cast<std::size_t>(stream_options_raw.data() - body.data()),
+                                R"("include_usage":true)");
+        }
+        return replace_value(body, stream_options_raw, R"({"include_usage":true})");
     }
     const auto brace = body.find('{');
-    if (brace == std::string::npos) {
-        return;
+    if (brace == std::string_view::npos) {
+        return {body.size(), 0, {}};
     }
-    const auto next = body.find_first_not_of(" \t\r\n", brace + 1);
-    const bool empty = next != std::string::npos && body[next] == '}';
-    body.insert(brace + 1, "\"" + std::string(field) + "\":" + text + (empty ? "" : ","));
+    return insert_first(body, brace, R"("stream_options":{"include_usage":true})");
 }
 
 std::string format_reset(std::int64_t seconds) {

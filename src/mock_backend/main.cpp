@@ -7,6 +7,7 @@
 #include <atomic>
 #include <iostream>
 #include <mutex>
+#include <sys/socket.h>
 #include <thread>
 #include <vector>
 
@@ -35,6 +36,10 @@ struct stats {
     std::atomic<long> requests{0};
     std::atomic<long> streams_completed{0};
     std::atomic<long> streams_aborted{0};
+    // What a provider would bill: the prompt of each 2xx answer begun, and the completion
+    // tokens of the pieces actually sent.
+    std::atomic<long> billed_prompt_tokens{0};
+    std::atomic<long> billed_completion_tokens{0};
     std::mutex m;
     nlohmann::json last_headers = nlohmann::json::object();
 };
@@ -65,6 +70,8 @@ std::string stats_json() {
     return nlohmann::json{{"requests", counters.requests.load()},
                           {"streams_completed", counters.streams_completed.load()},
                           {"streams_aborted", counters.streams_aborted.load()},
+                          {"billed_prompt_tokens", counters.billed_prompt_tokens.load()},
+                          {"billed_completion_tokens", counters.billed_completion_tokens.load()},
                           {"last_headers", counters.last_headers}}
         .dump();
 }
@@ -78,16 +85,35 @@ net::awaitable<bool> pause(beast::tcp_stream& s, std::chrono::milliseconds d) {
     co_return !ec;
 }
 
+// Whether the peer has closed its side (a provider stops generating then): a read that would
+// return end-of-stream, without consuming anything.
+bool peer_closed(beast::tcp_stream& s) {
+    char c;
+    return ::recv(s.socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
+void bill(const mock::reply_plan& p, std::size_t piece) {
+    if (p.status / 100 == 2 && piece < p.piece_tokens.size()) {
+        counters.billed_completion_tokens += p.piece_tokens[piece];
+    }
+}
+
 // Plays a plan; false when the connection must close.
 net::awaitable<bool> play(beast::tcp_stream& s, const mock::reply_plan& p, bool keep_alive) {
-    if (!co_await pause(s, p.head_delay)) {
+    if (!co_await pause(s, p.head_delay) || peer_closed(s)) {
         co_return false;
+    }
+    if (p.status / 100 == 2) {
+        counters.billed_prompt_tokens += p.prompt_tokens;
     }
     if (!p.stream) {
         const std::string body = p.pieces.empty() ? "" : p.pieces.front();
         const std::string head = head_of(p, body.size(), keep_alive && p.drop_after < 0);
         const std::string out = p.drop_after == 0 ? head : head + body;
         auto [ec, n] = co_await net::async_write(s, net::buffer(out), use_nothrow);
+        if (!ec && p.drop_after != 0) {
+            bill(p, 0);
+        }
         co_return !ec && p.drop_after < 0 && keep_alive;
     }
     auto [hec, hn] =
@@ -98,6 +124,10 @@ net::awaitable<bool> play(beast::tcp_stream& s, const mock::reply_plan& p, bool 
             co_return false;
         }
         if (i > 0 && !co_await pause(s, p.piece_delay)) {
+            co_return false;
+        }
+        if (peer_closed(s)) {
+            ++counters.streams_aborted;
             co_return false;
         }
         char size[20];
@@ -111,6 +141,7 @@ net::awaitable<bool> play(beast::tcp_stream& s, const mock::reply_plan& p, bool 
             ++counters.streams_aborted;
             co_return false;
         }
+        bill(p, i);
     }
     auto [ec, n] = co_await net::async_write(s, net::buffer("0\r\n\r\n", 5), use_nothrow);
     if (ec) {

@@ -19,11 +19,48 @@ long header_number(const header_lookup& header, std::string_view name, long fall
     return n;
 }
 
-// Word i of the mock's completion; the mock counts one token per word.
+// Word i of the mock's completion; one token per word. Each is 4 bytes, and a single token
+// in OpenAI's cl100k_base and o200k_base, so that a gateway counting the text it saw (by
+// bytes/4 or by a real tokenizer) gets exactly the mock's count.
 std::string word(long i) {
     static constexpr std::string_view words[] = {
-        "Tokens", " are", " metered", " here", " by", " the", " gate", " of", " tolls", "."};
+        " the", " and", " for", " are", " was", " not", " you", " all", " can", " had"};
     return std::string(words[static_cast<std::size_t>(i) % std::size(words)]);
+}
+
+// The tokens of every string in `j` (keys excluded).
+long string_tokens(const json& j) {
+    if (j.is_string()) {
+        return count_tokens(j.get_ref<const std::string&>());
+    }
+    long n = 0;
+    if (j.is_structured()) {
+        for (const auto& v : j) {
+            n += string_tokens(v);
+        }
+    }
+    return n;
+}
+
+// The prompt's tokens: the strings of the members a provider reads as the prompt, plus the
+// chat framing.
+long prompt_tokens_of(const json& body) {
+    long n = 0;
+    for (const char* k : {"prompt", "input", "system", "instructions", "tools", "functions"}) {
+        if (auto it = body.find(k); it != body.end()) {
+            n += string_tokens(*it);
+        }
+    }
+    if (auto it = body.find("messages"); it != body.end() && it->is_array()) {
+        n += string_tokens(*it) + 3 * static_cast<long>(it->size()) + 3;
+    }
+    return std::max<long>(1, n);
+}
+
+// Appends a piece that carries `tokens` completion tokens (billed when it is sent).
+void add(reply_plan& p, std::string piece, long tokens = 0) {
+    p.pieces.push_back(std::move(piece));
+    p.piece_tokens.push_back(tokens);
 }
 
 std::string sse(const json& j) {
@@ -55,7 +92,7 @@ request_facts facts_of(std::string_view body, const header_lookup& header) {
         f.include_usage = so->value("include_usage", false);
     }
     f.usage = header("x-mock-no-usage").empty();
-    f.prompt_tokens = std::max<long>(1, static_cast<long>(body.size() / 4));
+    f.prompt_tokens = prompt_tokens_of(f.body);
     long cap = 16;
     for (const char* k : {"max_tokens", "max_completion_tokens", "max_output_tokens"}) {
         if (auto it = f.body.find(k); it != f.body.end() && it->is_number_integer()) {
@@ -87,7 +124,7 @@ void chat(const request_facts& f, reply_plan& p) {
         if (f.usage) {
             j["usage"] = openai_usage(f);
         }
-        p.pieces.push_back(j.dump());
+        add(p, j.dump(), f.completion_tokens);
         return;
     }
     auto chunk = [&](json delta, json finish) {
@@ -97,19 +134,19 @@ void chat(const request_facts& f, reply_plan& p) {
             {{{"index", 0}, {"delta", std::move(delta)}, {"finish_reason", std::move(finish)}}});
         return sse(j);
     };
-    p.pieces.push_back(chunk({{"role", "assistant"}, {"content", ""}}, nullptr));
+    add(p, chunk({{"role", "assistant"}, {"content", ""}}, nullptr));
     for (long i = 0; i < f.completion_tokens; ++i) {
-        p.pieces.push_back(chunk({{"content", word(i)}}, nullptr));
+        add(p, chunk({{"content", word(i)}}, nullptr), 1);
     }
-    p.pieces.push_back(chunk(json::object(), "stop"));
+    add(p, chunk(json::object(), "stop"));
     if (f.include_usage && f.usage) {
         json j = base;
         j["object"] = "chat.completion.chunk";
         j["choices"] = json::array();
         j["usage"] = openai_usage(f);
-        p.pieces.push_back(sse(j));
+        add(p, sse(j));
     }
-    p.pieces.push_back("data: [DONE]\n\n");
+    add(p, "data: [DONE]\n\n");
 }
 
 void completions(const request_facts& f, reply_plan& p) {
@@ -127,21 +164,21 @@ void completions(const request_facts& f, reply_plan& p) {
         if (f.usage) {
             j["usage"] = openai_usage(f);
         }
-        p.pieces.push_back(j.dump());
+        add(p, j.dump(), f.completion_tokens);
         return;
     }
     for (long i = 0; i < f.completion_tokens; ++i) {
         json j = base;
         j["choices"] = json::array({{{"index", 0}, {"text", word(i)}, {"finish_reason", nullptr}}});
-        p.pieces.push_back(sse(j));
+        add(p, sse(j), 1);
     }
     if (f.include_usage && f.usage) {
         json j = base;
         j["choices"] = json::array();
         j["usage"] = openai_usage(f);
-        p.pieces.push_back(sse(j));
+        add(p, sse(j));
     }
-    p.pieces.push_back("data: [DONE]\n\n");
+    add(p, "data: [DONE]\n\n");
 }
 
 void embeddings(const request_facts& f, reply_plan& p) {
@@ -158,7 +195,7 @@ void embeddings(const request_facts& f, reply_plan& p) {
     if (f.usage) {
         j["usage"] = {{"prompt_tokens", f.prompt_tokens}, {"total_tokens", f.prompt_tokens}};
     }
-    p.pieces.push_back(j.dump());
+    add(p, j.dump());
 }
 
 void responses(const request_facts& f, reply_plan& p) {
@@ -182,22 +219,21 @@ void responses(const request_facts& f, reply_plan& p) {
                          {"total_tokens", f.prompt_tokens + f.completion_tokens}};
     }
     if (!f.stream) {
-        p.pieces.push_back(done.dump());
+        add(p, done.dump(), f.completion_tokens);
         return;
     }
     json created_ev = done;
     created_ev["status"] = "in_progress";
     created_ev["output"] = json::array();
     created_ev.erase("usage");
-    p.pieces.push_back(
-        sse("response.created", {{"type", "response.created"}, {"response", created_ev}}));
+    add(p, sse("response.created", {{"type", "response.created"}, {"response", created_ev}}));
     for (long i = 0; i < f.completion_tokens; ++i) {
-        p.pieces.push_back(
+        add(p,
             sse("response.output_text.delta",
-                {{"type", "response.output_text.delta"}, {"output_index", 0}, {"delta", word(i)}}));
+                {{"type", "response.output_text.delta"}, {"output_index", 0}, {"delta", word(i)}}),
+            1);
     }
-    p.pieces.push_back(
-        sse("response.completed", {{"type", "response.completed"}, {"response", done}}));
+    add(p, sse("response.completed", {{"type", "response.completed"}, {"response", done}}));
 }
 
 void messages(const request_facts& f, reply_plan& p) {
@@ -219,7 +255,7 @@ void messages(const request_facts& f, reply_plan& p) {
             j["usage"] = {{"input_tokens", f.prompt_tokens},
                           {"output_tokens", f.completion_tokens}};
         }
-        p.pieces.push_back(j.dump());
+        add(p, j.dump(), f.completion_tokens);
         return;
     }
     json start = {{"id", "msg_mock"},
@@ -229,25 +265,28 @@ void messages(const request_facts& f, reply_plan& p) {
                   {"content", json::array()},
                   {"stop_reason", nullptr},
                   {"usage", usage_in}};
-    p.pieces.push_back(sse("message_start", {{"type", "message_start"}, {"message", start}}));
-    p.pieces.push_back(sse("content_block_start",
-                           {{"type", "content_block_start"},
-                            {"index", 0},
-                            {"content_block", {{"type", "text"}, {"text", ""}}}}));
+    add(p, sse("message_start", {{"type", "message_start"}, {"message", start}}));
+    add(p,
+        sse("content_block_start",
+            {{"type", "content_block_start"},
+             {"index", 0},
+             {"content_block", {{"type", "text"}, {"text", ""}}}}));
     for (long i = 0; i < f.completion_tokens; ++i) {
-        p.pieces.push_back(sse("content_block_delta",
-                               {{"type", "content_block_delta"},
-                                {"index", 0},
-                                {"delta", {{"type", "text_delta"}, {"text", word(i)}}}}));
+        add(p,
+            sse("content_block_delta",
+                {{"type", "content_block_delta"},
+                 {"index", 0},
+                 {"delta", {{"type", "text_delta"}, {"text", word(i)}}}}),
+            1);
     }
-    p.pieces.push_back(sse("content_block_stop", {{"type", "content_block_stop"}, {"index", 0}}));
+    add(p, sse("content_block_stop", {{"type", "content_block_stop"}, {"index", 0}}));
     json delta = {{"type", "message_delta"},
                   {"delta", {{"stop_reason", "end_turn"}, {"stop_sequence", nullptr}}}};
     if (f.usage) {
         delta["usage"] = {{"output_tokens", f.completion_tokens}};
     }
-    p.pieces.push_back(sse("message_delta", delta));
-    p.pieces.push_back(sse("message_stop", {{"type", "message_stop"}}));
+    add(p, sse("message_delta", delta));
+    add(p, sse("message_stop", {{"type", "message_stop"}}));
 }
 
 void error_reply(unsigned status, std::string_view message, reply_plan& p) {
@@ -256,9 +295,14 @@ void error_reply(unsigned status, std::string_view message, reply_plan& p) {
     p.content_type = "application/json";
     p.pieces = {
         json{{"error", {{"message", message}, {"type", "mock_error"}, {"code", status}}}}.dump()};
+    p.piece_tokens = {0};
 }
 
 }  // namespace
+
+long count_tokens(std::string_view text) {
+    return static_cast<long>((text.size() + 3) / 4);
+}
 
 reply_plan plan_reply(std::string_view method,
                       std::string_view path,
@@ -279,6 +323,7 @@ reply_plan plan_reply(std::string_view method,
     const auto f = facts_of(body, header);
     p.stream = f.stream;
     p.content_type = f.stream ? "text/event-stream" : "application/json";
+    p.prompt_tokens = f.prompt_tokens;
     p.completion_tokens = f.completion_tokens;
     if (path == "/v1/chat/completions") {
         chat(f, p);
@@ -294,6 +339,7 @@ reply_plan plan_reply(std::string_view method,
         messages(f, p);
     } else {
         error_reply(404, "mock: no such route", p);
+        return p;
     }
     return p;
 }

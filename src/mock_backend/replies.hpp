@@ -19,9 +19,16 @@ struct reply_plan {
     std::vector<std::string> pieces;  // the body, in the pieces it is sent in
     std::chrono::milliseconds head_delay{0};
     std::chrono::milliseconds piece_delay{0};
-    int drop_after = -1;         // >= 0: close the connection after this many pieces
-    long completion_tokens = 0;  // what the usage says was produced (all pieces sent)
+    int drop_after = -1;             // >= 0: close the connection after this many pieces
+    long prompt_tokens = 0;          // billed once the answer starts (2xx only)
+    long completion_tokens = 0;      // what the usage says was produced (all pieces sent)
+    std::vector<long> piece_tokens;  // completion tokens each piece carries (billed when sent)
 };
+
+/// The mock's token count: one token per 4 bytes of each string, rounded up (a stand-in for
+/// a real tokenizer, deterministic and cheap). Chat prompts add OpenAI's framing: 3 tokens
+/// per message and 3 for the reply's priming.
+long count_tokens(std::string_view text);
 
 /// Header lookup (case-insensitive name) -> value, or empty.
 using header_lookup = std::function<std::string_view(std::string_view)>;

@@ -196,6 +196,11 @@ task<exchange_result> forward(stream& client,
     if (tap) {
         tap->on_head(out.status, ctype);
     }
+    // A filter may drop bytes, so never under Content-Length framing.
+    body_filter* const filter =
+        out.status / 100 == 2 && mode != body_mode::content_length && is_event_stream(ctype)
+            ? req.filter
+            : nullptr;
 
     const std::span<char> window(conn->relay.get(), upstream::connection::relay_bytes);
     auto& body = parser->get().body();
@@ -219,11 +224,14 @@ task<exchange_result> forward(stream& client,
                 uec = upstream_error(entry.upstream);
             }
         }
-        const std::string_view piece(window.data(), got);
+        std::string_view piece(window.data(), got);
         if (tap && got) {
             tap->on_body(piece);
         }
-        if (!pending_head.empty() || got) {
+        if (filter && got) {
+            piece = filter->on_body(piece);
+        }
+        if (!pending_head.empty() || !piece.empty()) {
             auto [cec, written] = co_await writer.write(pending_head, piece);
             if (cec) {
                 out.ec = cec;  // the client went away
@@ -232,7 +240,7 @@ task<exchange_result> forward(stream& client,
             }
             out.head_sent = true;
             pending_head = {};
-            out.bytes_out += got;
+            out.bytes_out += piece.size();
         }
         if (uec || parser->is_done()) {
             break;
@@ -240,9 +248,21 @@ task<exchange_result> forward(stream& client,
     }
     entry.upstream.disarm();
     entry.watcher->upstream() = nullptr;  // from here on the client watch has nothing to abort
-    const bool complete = !out.ec && !uec && parser->is_done();
+    bool complete = !out.ec && !uec && parser->is_done();
     if (tap) {
         tap->on_end(complete);
+    }
+    if (complete && filter) {
+        if (const auto rest = filter->flush(); !rest.empty()) {
+            auto [rec, n] = co_await writer.write({}, rest);
+            if (rec) {
+                out.ec = rec;  // the client went away
+                out.keep_alive = false;
+                complete = false;
+            } else {
+                out.bytes_out += rest.size();
+            }
+        }
     }
     if (complete) {
         if (mode == body_mode::chunked) {

@@ -1,6 +1,7 @@
 #include "tollgate/proxy/meter.hpp"
 
 #include "tollgate/core/error.hpp"
+#include "tollgate/core/rfc3339.hpp"
 #include "tollgate/metering/estimate.hpp"
 #include "tollgate/store/store.hpp"
 
@@ -77,13 +78,23 @@ task<boost::system::error_code> reserve_quota(server::worker& w,
         co_return error::max_tokens_required;
     }
     const std::int64_t req_completion = req.completion_tokens.value_or(-1);
-    auto r = co_await w.store().reserve(std::move(req));
+    auto r = co_await w.store().reserve(req);
+    if (!r && r.error() == error::store_timeout) {
+        // The script may have run with its answer lost: release what it may hold (a
+        // settlement of nothing; retried until the store answers, a no-op if nothing is held).
+        quota::amounts nothing;
+        nothing.requests = 0;
+        w.defer_charge({true, req.consumer, req.request_id, m.limits, unix_now(), nothing});
+    }
+    if (!r && cfg.store.on_error == config::on_store_error::fail_open && w.fallback_store()) {
+        // Served and metered here; the charge reaches the store when it returns (settle_quota).
+        // The limits are enforced on what this instance served while the store was down.
+        spdlog::warn("quota: store unavailable, request {} metered locally (fail_open)",
+                     request_id);
+        r = co_await w.fallback_store()->reserve(std::move(req));
+        m.local = true;
+    }
     if (!r) {
-        if (cfg.store.on_error == config::on_store_error::fail_open) {
-            spdlog::warn("quota: store unavailable, request {} admitted unmetered (fail_open)",
-                         request_id);
-            co_return boost::system::error_code{};
-        }
         co_return error::store_unavailable;
     }
     if (!r->fits) {
@@ -97,13 +108,26 @@ task<boost::system::error_code> reserve_quota(server::worker& w,
     m.granted_completion = r->completion_tokens;
     m.headers = metering::ratelimit_headers(m.limits, r->after, r->resets_at, r->now);
     expose(m);
+    std::vector<metering::body_edit> edits;
     if (kind != api::embeddings && (!fields.max_tokens || req_completion != r->completion_tokens)) {
         // Clamped, or no limit named: the upstream must not produce more than was reserved.
         const std::int64_t per_choice = std::max<std::int64_t>(
             1, r->completion_tokens / std::min<std::int64_t>(fields.n, max_choices));
         const std::string_view field =
             fields.max_tokens ? fields.max_tokens_field : completion_field(kind);
-        metering::set_completion_limit(body, fields.max_tokens_raw, field, per_choice);
+        edits.push_back(
+            metering::completion_limit_edit(body, fields.max_tokens_raw, field, per_choice));
+    }
+    if (fields.stream && !fields.include_usage &&
+        (kind == api::chat_completions || kind == api::completions)) {
+        // Without it an OpenAI stream reports no usage; its extra chunk is removed on the way
+        // back (usage_chunk_filter), so the client sees the stream it asked for.
+        edits.push_back(metering::include_usage_edit(
+            body, fields.stream_options_raw, fields.include_usage_raw));
+        m.asked_for_usage = true;
+    }
+    if (!edits.empty()) {
+        metering::apply_edits(body, std::move(edits));
     }
     co_return boost::system::error_code{};
 }
@@ -127,15 +151,22 @@ task<void> settle_quota(server::worker& w,
     }  // else: the upstream refused or never answered; providers charge nothing for that
     const auto actual = quota::charge_for(prompt, completion, m.price);
     m.settled = actual;
-    auto done = co_await w.store().settle(
-        caller.consumer_id, std::string(request_id), m.limits, m.reserved_at, actual);
+    server::pending_charge c{
+        true, caller.consumer_id, std::string(request_id), m.limits, m.reserved_at, actual};
+    if (m.local) {
+        co_await w.fallback_store()->settle(c.consumer, c.request_id, c.limits, c.at, actual);
+        c.settles = false;  // no reservation in the store: a charge, once per request id
+        w.defer_charge(std::move(c));
+        co_return;
+    }
+    auto done = co_await w.store().settle(c.consumer, c.request_id, c.limits, c.at, actual);
     if (!done) {
-        // The reservation stays and is charged in full when it expires: never lost.
-        spdlog::warn(
-            "quota: settling request {} failed ({}); its reservation will expire "
-            "charged in full",
-            request_id,
-            done.error().message());
+        // Retried until the store takes it; if it never does, the reservation expires
+        // charged in full. Never lost.
+        spdlog::warn("quota: settling request {} failed ({}); retrying in the background",
+                     request_id,
+                     done.error().message());
+        w.defer_charge(std::move(c));
     }
 }
 

@@ -42,18 +42,21 @@ bool is_prompt_member(std::string_view raw) {
     return false;
 }
 
-bool include_usage_of(const tokens::json_member& m) {
+// stream_options: whether it asks for usage, and where (for the gateway to ask instead).
+void read_stream_options(const tokens::json_member& m, request_fields& out) {
+    out.stream_options_raw = m.value;
+    out.include_usage = false;
+    out.include_usage_raw = {};
     if (m.kind != tokens::json_kind::object) {
-        return false;
+        return;
     }
     tokens::json_object_scanner inner(m.value, 4);
-    bool on = false;
     while (const auto f = inner.next()) {
         if (key_is(f->key, "include_usage")) {
-            on = f->kind == tokens::json_kind::true_value;
+            out.include_usage = f->kind == tokens::json_kind::true_value;
+            out.include_usage_raw = f->value;
         }
     }
-    return on;
 }
 
 }  // namespace
@@ -75,7 +78,7 @@ result<request_fields> scan_request_body(std::string_view body, std::size_t max_
         } else if (key_is(member->key, "stream")) {
             out.stream = member->kind == tokens::json_kind::true_value;
         } else if (key_is(member->key, "stream_options")) {
-            out.include_usage = include_usage_of(*member);
+            read_stream_options(*member, out);
         } else if (key_is(member->key, "n")) {
             out.n = std::max<std::int64_t>(1, integer_of(*member).value_or(1));
         } else if (is_prompt_member(member->key)) {

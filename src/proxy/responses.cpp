@@ -55,6 +55,7 @@ error_reply describe(const boost::system::error_code& ec) {
             break;
         case error::store_unavailable:
         case error::store_overloaded:
+        case error::store_timeout:
             r = {503, "api_error", "store_unavailable", r.message};
             break;
         case error::not_found:

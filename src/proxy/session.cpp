@@ -285,7 +285,8 @@ task<bool> connection::proxy(request& r) {
         &scratch_,
         r.caller ? std::string_view(r.caller->consumer_id) : "",
         r.caller ? std::string_view(r.caller->key_id) : "",
-        m ? std::span<const header_view>(m->header_views) : std::span<const header_view>()};
+        m ? std::span<const header_view>(m->header_views) : std::span<const header_view>(),
+        m && m->asked_for_usage ? &m->usage_chunk : nullptr};
     event_counter counter;
     std::optional<tap_pair> both;
     body_tap* tap = &counter;

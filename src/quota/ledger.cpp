@@ -2,6 +2,8 @@
 
 #include "tollgate/quota/window.hpp"
 
+#include <algorithm>
+
 namespace tollgate::quota {
 
 std::string limit_id(const config::limit& l) {
@@ -73,6 +75,27 @@ bool ledger::settle(const std::string& consumer,
     return true;
 }
 
+bool ledger::add(const std::string& consumer,
+                 const std::string& request_id,
+                 std::span<const config::limit> limits,
+                 const amounts& actual,
+                 std::int64_t at) {
+    std::int64_t last_end = at;
+    for (const auto& l : limits) {
+        last_end = std::max(last_end, window_at(l.per, at).end);
+    }
+    if (!added_.emplace(consumer + "\n" + request_id, last_end).second) {
+        return false;
+    }
+    for (const auto& l : limits) {
+        const span w = window_at(l.per, at);
+        auto& stored = buckets_[bucket_key(consumer, l, w.start)];
+        stored.window_end = w.end;
+        stored.b.used += amount_of(actual, l.what);
+    }
+    return true;
+}
+
 std::size_t ledger::expire(std::int64_t now) {
     std::size_t n = 0;
     for (auto it = reservations_.begin(); it != reservations_.end();) {
@@ -105,6 +128,7 @@ std::vector<bucket> ledger::states(const std::string& consumer,
 
 void ledger::forget_windows_before(std::int64_t before) {
     std::erase_if(buckets_, [before](const auto& kv) { return kv.second.window_end <= before; });
+    std::erase_if(added_, [before](const auto& kv) { return kv.second <= before; });
 }
 
 }  // namespace tollgate::quota

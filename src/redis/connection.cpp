@@ -371,7 +371,7 @@ task<result<std::vector<value>>> connection::run(std::vector<command> batch) {
     if (!p->done) {
         // The deadline passed. The replies may still come: the batch stays queued so the
         // replies after it are matched correctly, but nobody waits for it any more.
-        co_return error::store_unavailable;
+        co_return error::store_timeout;
     }
     if (p->ec) {
         co_return p->ec;

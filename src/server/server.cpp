@@ -200,10 +200,15 @@ int run_server(const std::string& config_path, std::shared_ptr<const runtime> rt
     admin::listener admin_api(
         control_ioc, [&holder] { return holder.get(); }, backend->open(control_ioc));
 
+    // Under fail_open, quotas are kept in-process while Redis is down (docs/METERING.md).
+    std::unique_ptr<store::backend> fallback;
+    if (cfg.store.kind == config::store_kind::redis) {
+        fallback = store::open_backend(config::store_config{});
+    }
     workers_t workers;
     for (unsigned i = 0; i < threads; ++i) {
         workers.push_back(std::make_unique<worker>(rt));
-        workers.back()->start(*backend);
+        workers.back()->start(*backend, fallback.get());
     }
     backend->watch(control_ioc, [&workers](const store::invalidation& inv) {
         for (auto& w : workers) {

@@ -4,6 +4,7 @@
 #include "tollgate/store/store.hpp"
 
 #include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
 
 namespace tollgate::server {
 
@@ -30,14 +31,23 @@ void worker::next_request_id(std::string& id) {
     }
 }
 
-void worker::start(store::backend& backend) {
-    net::post(ioc_, [this, &backend] {
+void worker::start(store::backend& backend, store::backend* fallback) {
+    net::post(ioc_, [this, &backend, fallback] {
         store_ = backend.open(ioc_);
+        if (fallback) {
+            fallback_ = fallback->open(ioc_);
+        }
         watchdog::refresh_coarse_now();
         schedule_tick();
     });
     thread_ = std::thread([this] {
         ioc_.run();
+        if (backlog_.size() > 0) {
+            spdlog::error(
+                "quota: {} settlements or charges could not reach the store before shutdown "
+                "(unsettled reservations expire charged in full)",
+                backlog_.size());
+        }
         write_access_batch(access_.take());
     });
 }
@@ -78,6 +88,11 @@ void worker::invalidate(const store::invalidation& inv) {
                 break;
         }
     });
+}
+
+void worker::defer_charge(pending_charge c) {
+    const auto& q = runtime_->cfg.quota;
+    backlog_.push(*store_, std::move(c), q.backlog_limit, q.backlog_retry);
 }
 
 void worker::start_draining() {

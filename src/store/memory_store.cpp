@@ -348,6 +348,15 @@ public:
         co_return s_->ledger_.settle(consumer, request_id, actual);
     }
 
+    task<result<bool>> charge(std::string consumer,
+                              std::string request_id,
+                              std::vector<config::limit> limits,
+                              std::int64_t at,
+                              quota::amounts actual) override {
+        std::unique_lock lock(s_->lock);
+        co_return s_->ledger_.add(consumer, request_id, limits, actual, at);
+    }
+
     task<result<std::pair<std::vector<quota::bucket>, std::int64_t>>> usage(
         std::string consumer, std::vector<config::limit> limits) override {
         std::unique_lock lock(s_->lock);

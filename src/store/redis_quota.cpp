@@ -111,6 +111,18 @@ end
 return done
 )LUA";
 
+// A request served without a reservation (fail_open), charged once per request id.
+// KEYS: the buckets of the windows at its time. ARGV: request id, then per key the amount
+// and the window's end. Returns 1, or 0 when this id was charged before (a replay).
+inline constexpr const char* charge_script = R"LUA(
+if redis.call('HSETNX', KEYS[1], 'c:' .. ARGV[1], '1') == 0 then return 0 end
+for i = 1, #KEYS do
+  redis.call('HINCRBY', KEYS[i], 'used', ARGV[2 * i])
+  redis.call('EXPIREAT', KEYS[i], tonumber(ARGV[2 * i + 1]) + 86400)
+end
+return 1
+)LUA";
+
 // KEYS: the buckets of the current windows. ARGV: per key, window start and end. Charges
 // overdue reservations, then returns {t, used1, reserved1, ...} or {-1, t} (windows moved).
 inline constexpr const char* usage_script = R"LUA(
@@ -279,6 +291,33 @@ task<result<bool>> settle(redis::connection& c,
     }
     if (v->type != value::kind::integer) {
         co_return result<bool>(boost::system::in_place_error, reply_error(*v, "settle"));
+    }
+    co_return v->integer == 1;
+}
+
+task<result<bool>> charge(redis::connection& c,
+                          std::string consumer,
+                          std::string request_id,
+                          std::vector<config::limit> limits,
+                          std::int64_t at,
+                          quota::amounts actual) {
+    std::vector<std::string> keys;
+    std::vector<std::string> args{request_id};
+    for (const auto& l : limits) {
+        const auto w = quota::window_at(l.per, at);
+        keys.push_back(bucket_key(consumer, l, w.start));
+        args.push_back(std::to_string(quota::amount_of(actual, l.what)));
+        args.push_back(std::to_string(w.end));
+    }
+    if (keys.empty()) {
+        co_return false;
+    }
+    auto v = co_await c.run(eval(charge_script, std::move(keys), std::move(args)));
+    if (!v) {
+        co_return result<bool>(boost::system::in_place_error, v.error());
+    }
+    if (v->type != value::kind::integer) {
+        co_return result<bool>(boost::system::in_place_error, reply_error(*v, "charge"));
     }
     co_return v->integer == 1;
 }

@@ -25,6 +25,13 @@ task<result<bool>> settle(redis::connection& c,
                           std::int64_t reserved_at,
                           quota::amounts actual);
 
+task<result<bool>> charge(redis::connection& c,
+                          std::string consumer,
+                          std::string request_id,
+                          std::vector<config::limit> limits,
+                          std::int64_t at,
+                          quota::amounts actual);
+
 task<result<std::pair<std::vector<quota::bucket>, std::int64_t>>> usage(
     redis::connection& c, std::string consumer, std::vector<config::limit> limits);
 

@@ -400,6 +400,15 @@ public:
                                                actual);
     }
 
+    task<result<bool>> charge(std::string consumer,
+                              std::string request_id,
+                              std::vector<config::limit> limits,
+                              std::int64_t at,
+                              quota::amounts actual) override {
+        co_return co_await redis_quota::charge(
+            *c_, std::move(consumer), std::move(request_id), std::move(limits), at, actual);
+    }
+
     task<result<std::pair<std::vector<quota::bucket>, std::int64_t>>> usage(
         std::string consumer, std::vector<config::limit> limits) override {
         co_return co_await redis_quota::usage(*c_, std::move(consumer), std::move(limits));

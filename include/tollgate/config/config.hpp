@@ -134,6 +134,11 @@ struct quota_config {
     // Completion tokens reserved (and set in the body) for a request that names no limit
     // when no quota bounds it.
     std::size_t default_max_tokens = 4096;
+    // Settlements (and fail_open charges) the store could not take, kept per worker and
+    // retried every backlog_retry until it takes them; beyond backlog_limit the oldest are
+    // dropped (a dropped settlement's reservation still expires charged in full).
+    std::size_t backlog_limit = 100'000;
+    milliseconds backlog_retry{500};
 };
 
 enum class log_format { text, json };

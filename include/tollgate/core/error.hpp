@@ -45,6 +45,8 @@ enum class error {
     store_unavailable,
     /// Too many store commands in flight: refused without waiting.
     store_overloaded,
+    /// A store command was sent but not answered in time: it may or may not have run.
+    store_timeout,
     /// A record the request names does not exist.
     not_found,
     /// A record with this id already exists.

@@ -14,13 +14,35 @@
 
 namespace tollgate::metering {
 
+/// One change to a request body: replace `length` bytes at offset `at` by `text`.
+struct body_edit {
+    std::size_t at = 0;
+    std::size_t length = 0;
+    std::string text;
+};
+
+/// Applies edits whose offsets refer to the unchanged body (none overlapping), last first, so
+/// that each offset is still right when its turn comes.
+void apply_edits(std::string& body, std::vector<body_edit> edits);
+
 /// Sets the completion limit of a JSON request body to `value`: replaces `raw_value` (the
 /// present field's value, a view into `body`) or, when empty, inserts `"field":value` as the
 /// object's first member.
+body_edit completion_limit_edit(std::string_view body,
+                                std::string_view raw_value,
+                                std::string_view field,
+                                std::int64_t value);
 void set_completion_limit(std::string& body,
                           std::string_view raw_value,
                           std::string_view field,
                           std::int64_t value);
+
+/// Makes an OpenAI streaming request ask for its usage (`stream_options.include_usage: true`):
+/// adds stream_options when absent (`stream_options_raw` empty), include_usage inside it, or
+/// sets the present include_usage (`include_usage_raw`) to true. Views into `body`.
+body_edit include_usage_edit(std::string_view body,
+                             std::string_view stream_options_raw,
+                             std::string_view include_usage_raw);
 
 /// "1h2m3s", "6m0s", "59s", "0s": the duration format of OpenAI's x-ratelimit-reset-*.
 std::string format_reset(std::int64_t seconds);

@@ -41,6 +41,7 @@ struct exchange_request {
     std::string_view consumer_id;                     // the authenticated caller, for X-Consumer-ID
     std::string_view key_id;                          // and X-Key-ID
     std::span<const header_view> extra_headers = {};  // the gateway's own, for the client
+    body_filter* filter = nullptr;  // applied to a 2xx event stream that is not length-framed
 };
 
 struct exchange_result {

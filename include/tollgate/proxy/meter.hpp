@@ -7,6 +7,7 @@
 #include "tollgate/auth/key_cache.hpp"
 #include "tollgate/core/net.hpp"
 #include "tollgate/metering/admission.hpp"
+#include "tollgate/metering/usage_chunk_filter.hpp"
 #include "tollgate/metering/usage_tap.hpp"
 #include "tollgate/proxy/framing.hpp"
 #include "tollgate/proxy/request_body.hpp"
@@ -21,7 +22,9 @@
 namespace tollgate::proxy {
 
 struct meter {
-    bool active = false;                // a reservation is held and must be settled
+    bool active = false;  // a reservation is held and must be settled
+    bool local = false;   // held in the fail_open fallback (the store was down): settled there
+                          // and charged to the store later
     std::vector<config::limit> limits;  // the consumer's limits for the request's model
     std::int64_t reserved_at = 0;
     std::int64_t prompt_estimate = 0;
@@ -30,10 +33,13 @@ struct meter {
     std::vector<metering::header> headers;  // x-ratelimit-*, Retry-After
     std::vector<header_view> header_views;  // views of `headers` for the response head
     metering::usage_tap usage;
+    bool asked_for_usage = false;  // the gateway added include_usage: its chunk is removed
+    metering::usage_chunk_filter usage_chunk;
     quota::amounts settled;  // what settle_quota charged (for the access log)
 };
 
-/// Reserves for the request (rewriting `body`'s completion limit when clamped). Returns
+/// Reserves for the request (rewriting `body`'s completion limit when clamped, and asking an
+/// OpenAI stream for its usage when the client did not). Returns
 /// rate_limit_exceeded, max_tokens_required or store_unavailable to refuse; `m.headers` then
 /// carry what the refusal should say.
 task<boost::system::error_code> reserve_quota(server::worker& w,

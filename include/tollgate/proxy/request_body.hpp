@@ -17,6 +17,8 @@ struct request_fields {
     bool stream = false;
     // For metering (same single pass; no extra scan):
     bool include_usage = false;              // stream_options.include_usage
+    std::string_view stream_options_raw;     // stream_options' value, a view into the body
+    std::string_view include_usage_raw;      // include_usage's value in it, a view
     std::int64_t n = 1;                      // choices requested
     std::optional<std::int64_t> max_tokens;  // max_tokens / max_completion_tokens /
                                              // max_output_tokens, whichever is present

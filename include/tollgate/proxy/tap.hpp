@@ -17,6 +17,18 @@ public:
     virtual void on_end(bool complete) = 0;
 };
 
+/// body_filter: may change what of the body reaches the client (metering uses it to remove a
+/// usage chunk the gateway asked for). Applied after the tap saw the piece. The returned view
+/// stays valid until the next call.
+class body_filter {
+public:
+    virtual ~body_filter() = default;
+    /// The bytes to send for `bytes` (itself, a part of it held back, or a rewritten copy).
+    virtual std::string_view on_body(std::string_view bytes) = 0;
+    /// What was held back, sent when the body ends complete.
+    virtual std::string_view flush() = 0;
+};
+
 /// Shows every call to two taps, in order.
 class tap_pair final : public body_tap {
 public:

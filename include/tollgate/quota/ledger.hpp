@@ -52,6 +52,14 @@ public:
     /// expired and charged).
     bool settle(const std::string& consumer, const std::string& request_id, const amounts& actual);
 
+    /// Charges `actual` for a request served without a reservation (the store was down and
+    /// store.on_error is fail_open) to the windows current at `at`. Once per request id:
+    /// false, and nothing changes, when that id was charged before.
+    bool add(const std::string& consumer,
+             const std::string& request_id,
+             std::span<const config::limit> limits,
+             const amounts& actual,
+             std::int64_t at);
     /// Charges every reservation past its deadline in full; how many there were.
     std::size_t expire(std::int64_t now);
 
@@ -92,7 +100,8 @@ private:
     void charge(const reservation& r, const amounts* actual);
 
     std::unordered_map<std::string, stored_bucket> buckets_;
-    std::map<std::string, reservation> reservations_;  // "consumer\nrequest-id"
+    std::unordered_map<std::string, std::int64_t> added_;  // request ids add()ed -> window end
+    std::map<std::string, reservation> reservations_;      // "consumer\nrequest-id"
 };
 
 }  // namespace tollgate::quota

@@ -47,8 +47,9 @@ public:
     ~connection();
 
     /// Sends `batch` and returns its replies in order (a Redis error reply is a value, not a
-    /// failure). Fails with error::store_unavailable when not connected, on the deadline or
-    /// when the connection drops; error::store_overloaded when max_pending is reached.
+    /// failure). Fails with error::store_unavailable when not connected or when the
+    /// connection drops, error::store_timeout on the deadline (the command may have run),
+    /// error::store_overloaded when max_pending is reached.
     task<result<std::vector<value>>> run(std::vector<command> batch);
     task<result<value>> run(command one);
 

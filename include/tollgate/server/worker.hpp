@@ -9,6 +9,7 @@
 #include "tollgate/core/watchdog.hpp"
 #include "tollgate/proxy/client_watch.hpp"
 #include "tollgate/server/access_batch.hpp"
+#include "tollgate/server/charge_backlog.hpp"
 #include "tollgate/server/runtime.hpp"
 #include "tollgate/upstream/pool.hpp"
 
@@ -57,6 +58,12 @@ public:
     upstream::pool& pool() noexcept { return pool_; }
     /// This worker's store handle and key cache (worker thread only).
     store::store& store() noexcept { return *store_; }
+    /// Where quotas are kept while the store is down under store.on_error: fail_open (an
+    /// in-process memory store shared by the workers); null when there is none.
+    store::store* fallback_store() noexcept { return fallback_.get(); }
+    /// Queues a settlement or charge the store could not take; retried until it does.
+    void defer_charge(pending_charge c);
+    const charge_backlog& backlog() const noexcept { return backlog_; }
     auth::key_cache& key_cache() noexcept { return keys_; }
     bool draining() const noexcept { return draining_; }
 
@@ -64,8 +71,8 @@ public:
     void next_request_id(std::string& id);
 
     // The calls below are thread-safe: each posts to the worker's own thread.
-    /// Opens this worker's store on its thread, then runs.
-    void start(store::backend& backend);
+    /// Opens this worker's store (and the fail_open fallback, if any) on its thread, then runs.
+    void start(store::backend& backend, store::backend* fallback = nullptr);
     /// Drops what `inv` makes stale from the key cache.
     void invalidate(const store::invalidation& inv);
     void swap_runtime(std::shared_ptr<const runtime> rt);
@@ -95,6 +102,8 @@ private:
     std::shared_ptr<const runtime> runtime_;
     upstream::pool pool_;
     std::shared_ptr<store::store> store_;
+    std::shared_ptr<store::store> fallback_;
+    charge_backlog backlog_{ioc_};
     auth::key_cache keys_;
     std::unordered_set<session_entry*> sessions_;
     bool draining_ = false;

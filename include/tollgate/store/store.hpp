@@ -1,7 +1,7 @@
 // store: where consumers and keys live, behind one interface with two backends (memory with
 // an optional journal, Redis). Every call is a coroutine, so a Redis round trip never blocks
 // an io thread. Failures come back as values: error::not_found, error::already_exists,
-// error::store_unavailable, error::store_overloaded.
+// error::store_unavailable, error::store_overloaded, error::store_timeout.
 //
 // A `store` is used from one thread (the Redis backend owns a connection per thread); a
 // `backend` is process-wide and opens one store per thread that needs it.
@@ -93,6 +93,14 @@ public:
                                       std::string request_id,
                                       std::vector<config::limit> limits,
                                       std::int64_t reserved_at,
+                                      quota::amounts actual) = 0;
+    /// Charges `actual` for a request served without a reservation (fail_open while the store
+    /// was down) to the windows current at `at` (Unix seconds), once per request id: a
+    /// replay finds it charged and changes nothing (false). `limits`: those for its model.
+    virtual task<result<bool>> charge(std::string consumer,
+                                      std::string request_id,
+                                      std::vector<config::limit> limits,
+                                      std::int64_t at,
                                       quota::amounts actual) = 0;
     /// The consumer's buckets for `limits` in the current windows (expired reservations
     /// charged first), with the store's clock.

@@ -1,5 +1,7 @@
 #include "tollgate/metering/admission.hpp"
 
+#include "tollgate/proxy/request_body.hpp"
+
 #include <gtest/gtest.h>
 
 namespace tollgate::metering {
@@ -16,6 +18,46 @@ TEST(Admission, SetsTheCompletionLimitInPlaceOrFirst) {
     std::string empty = "{ }";
     set_completion_limit(empty, {}, "max_tokens", 1);
     EXPECT_EQ(empty, R"({"max_tokens":1 })");
+}
+
+TEST(Admission, AsksAStreamForItsUsageWhateverTheClientWrote) {
+    const auto ask = [](std::string body) {
+        const auto f = proxy::scan_request_body(body, 32);
+        EXPECT_TRUE(f);
+        apply_edits(body, {include_usage_edit(body, f->stream_options_raw, f->include_usage_raw)});
+        const auto after = proxy::scan_request_body(body, 32);
+        EXPECT_TRUE(after && after->include_usage) << body;
+        return body;
+    };
+    EXPECT_EQ(ask(R"({"model":"m","stream":true})"),
+              R"({"stream_options":{"include_usage":true},"model":"m","stream":true})");
+    EXPECT_EQ(ask(R"({"model":"m","stream_options":{}})"),
+              R"({"model":"m","stream_options":{"include_usage":true}})");
+    EXPECT_EQ(ask(R"({"model":"m","stream_options":{"x":1}})"),
+              R"({"model":"m","stream_options":{"include_usage":true,"x":1}})");
+    EXPECT_EQ(ask(R"({"model":"m","stream_options":{"include_usage":false}})"),
+              R"({"model":"m","stream_options":{"include_usage":true}})");
+    EXPECT_EQ(ask(R"({"model":"m","stream_options":{"include_usage":"no"}})"),
+              R"({"model":"m","stream_options":{"include_usage":true}})");
+    EXPECT_EQ(ask(R"({"model":"m","stream_options":null})"),
+              R"({"model":"m","stream_options":{"include_usage":true}})");
+}
+
+TEST(Admission, EditsOfOneBodyApplyTogether) {
+    std::string body = R"({"model":"m","stream_options":{"include_usage":false},"max_tokens":900})";
+    const auto f = proxy::scan_request_body(body, 32);
+    ASSERT_TRUE(f);
+    apply_edits(body,
+                {completion_limit_edit(body, f->max_tokens_raw, "max_tokens", 7),
+                 include_usage_edit(body, f->stream_options_raw, f->include_usage_raw)});
+    EXPECT_EQ(body, R"({"model":"m","stream_options":{"include_usage":true},"max_tokens":7})");
+    std::string bare = R"({"model":"m"})";
+    apply_edits(
+        bare, {completion_limit_edit(bare, {}, "max_tokens", 7), include_usage_edit(bare, {}, {})});
+    const auto g = proxy::scan_request_body(bare, 32);
+    ASSERT_TRUE(g) << bare;
+    EXPECT_TRUE(g->include_usage);
+    EXPECT_EQ(g->max_tokens, 7);
 }
 
 TEST(Admission, ResetsInOpenAisDurationFormat) {
