@@ -58,7 +58,9 @@ void read_openai_usage(const json& u, usage& out) {
 }
 
 // Anthropic usage: input counts exclude cache reads and writes; the prompt is their sum.
-void read_anthropic_usage(const json& u, usage& out) {
+// message_start's output_tokens is a placeholder (1): only message_delta's is final, so a
+// stream cut before it is charged by the text it produced.
+void read_anthropic_usage(const json& u, usage& out, bool final_output = true) {
     if (u.contains("input_tokens")) {
         const std::int64_t cached = u.contains("cache_read_input_tokens")
                                         ? count(u["cache_read_input_tokens"], out.clamped)
@@ -69,7 +71,7 @@ void read_anthropic_usage(const json& u, usage& out) {
         out.prompt_tokens = count(u["input_tokens"], out.clamped) + cached + written;
         out.cached_tokens = cached;
     }
-    if (u.contains("output_tokens")) {
+    if (final_output && u.contains("output_tokens")) {
         out.completion_tokens = count(u["output_tokens"], out.clamped);
     }
 }
@@ -166,7 +168,7 @@ void usage_tap::take_event(std::string_view data) {
     const std::string type = j.value("type", "");
     if (type == "message_start") {  // Anthropic
         if (const auto* u = find(j, {"message", "usage"})) {
-            read_anthropic_usage(*u, usage_);
+            read_anthropic_usage(*u, usage_, false);
         }
     } else if (type == "message_delta") {
         if (const auto* u = find(j, {"usage"})) {

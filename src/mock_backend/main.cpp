@@ -92,9 +92,11 @@ bool peer_closed(beast::tcp_stream& s) {
     return ::recv(s.socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
-void bill(const mock::reply_plan& p, std::size_t piece) {
+// Bills a piece before it is written (so the stats never trail what the gateway has seen),
+// and takes it back (sign -1) if the write fails.
+void bill(const mock::reply_plan& p, std::size_t piece, long sign = 1) {
     if (p.status / 100 == 2 && piece < p.piece_tokens.size()) {
-        counters.billed_completion_tokens += p.piece_tokens[piece];
+        counters.billed_completion_tokens += sign * p.piece_tokens[piece];
     }
 }
 
@@ -110,9 +112,12 @@ net::awaitable<bool> play(beast::tcp_stream& s, const mock::reply_plan& p, bool 
         const std::string body = p.pieces.empty() ? "" : p.pieces.front();
         const std::string head = head_of(p, body.size(), keep_alive && p.drop_after < 0);
         const std::string out = p.drop_after == 0 ? head : head + body;
-        auto [ec, n] = co_await net::async_write(s, net::buffer(out), use_nothrow);
-        if (!ec && p.drop_after != 0) {
+        if (p.drop_after != 0) {
             bill(p, 0);
+        }
+        auto [ec, n] = co_await net::async_write(s, net::buffer(out), use_nothrow);
+        if (ec && p.drop_after != 0) {
+            bill(p, 0, -1);
         }
         co_return !ec && p.drop_after < 0 && keep_alive;
     }
@@ -136,12 +141,13 @@ net::awaitable<bool> play(beast::tcp_stream& s, const mock::reply_plan& p, bool 
             net::buffer(size, static_cast<std::size_t>(len)),
             net::buffer(p.pieces[i]),
             net::buffer("\r\n", 2)};
+        bill(p, i);
         auto [ec, n] = co_await net::async_write(s, chunk, use_nothrow);
         if (ec) {
+            bill(p, i, -1);
             ++counters.streams_aborted;
             co_return false;
         }
-        bill(p, i);
     }
     auto [ec, n] = co_await net::async_write(s, net::buffer("0\r\n\r\n", 5), use_nothrow);
     if (ec) {

@@ -7,8 +7,38 @@
 
 #include <optional>
 
+#include <openssl/evp.h>
+
 namespace tollgate::store::redis_quota {
 namespace {
+
+// Charges the overdue reservations of bucket `key` in full. The field `due` holds a time
+// no later than the earliest deadline in the bucket, so the full scan (HGETALL, as long as
+// the reservations in flight) runs only when one may be overdue: about once per
+// reservation_ttl, not on every call.
+#define TG_SWEEP_LUA                                                                         \
+    "local function sweep(key)\n"                                                            \
+    "  local due = redis.call('HGET', key, 'due')\n"                                         \
+    "  if due and tonumber(due) > t then return end\n"                                       \
+    "  local f = redis.call('HGETALL', key)\n"                                               \
+    "  local next_due = nil\n"                                                               \
+    "  for j = 1, #f, 2 do\n"                                                                \
+    "    if string.sub(f[j], 1, 2) == 'd:' then\n"                                           \
+    "      local d = tonumber(f[j + 1])\n"                                                   \
+    "      if d <= t then\n"                                                                 \
+    "        local id = string.sub(f[j], 3)\n"                                               \
+    "        local held = redis.call('HGET', key, 'r:' .. id) or '0'\n"                      \
+    "        redis.call('HINCRBY', key, 'reserved', string.format('%d', -tonumber(held)))\n" \
+    "        redis.call('HINCRBY', key, 'used', held)\n"                                     \
+    "        redis.call('HDEL', key, 'r:' .. id, 'd:' .. id)\n"                              \
+    "      elseif next_due == nil or d < next_due then\n"                                    \
+    "        next_due = d\n"                                                                 \
+    "      end\n"                                                                            \
+    "    end\n"                                                                              \
+    "  end\n"                                                                                \
+    "  if next_due then redis.call('HSET', key, 'due', next_due)\n"                          \
+    "  else redis.call('HDEL', key, 'due') end\n"                                            \
+    "end\n"
 
 // ARGV: request id, ttl, prompt, wanted completion (-1: none), clamp (0/1), cap, price in,
 // price out, n, then per limit: metric (0 tokens, 1 prompt, 2 completion, 3 requests,
@@ -22,18 +52,7 @@ local function arg(i, k) return tonumber(ARGV[9 + (i - 1) * 4 + k]) end
 for i = 1, n do
   if t < arg(i, 3) or t >= arg(i, 4) then return {-1, t} end
 end
-local function sweep(key)
-  local f = redis.call('HGETALL', key)
-  for j = 1, #f, 2 do
-    if string.sub(f[j], 1, 2) == 'd:' and tonumber(f[j + 1]) <= t then
-      local id = string.sub(f[j], 3)
-      local held = redis.call('HGET', key, 'r:' .. id) or '0'
-      redis.call('HINCRBY', key, 'reserved', string.format('%d', -tonumber(held)))
-      redis.call('HINCRBY', key, 'used', held)
-      redis.call('HDEL', key, 'r:' .. id, 'd:' .. id)
-    end
-  end
-end
+)LUA" TG_SWEEP_LUA R"LUA(
 local rid = ARGV[1]
 local used, res = {}, {}
 for i = 1, n do
@@ -77,6 +96,8 @@ for i = 1, n do
   local held = string.format('%d', amount[arg(i, 1)])
   redis.call('HINCRBY', KEYS[i], 'reserved', held)
   redis.call('HSET', KEYS[i], 'r:' .. rid, held, 'd:' .. rid, deadline)
+  local due = redis.call('HGET', KEYS[i], 'due')
+  if not due or tonumber(due) > deadline then redis.call('HSET', KEYS[i], 'due', deadline) end
   redis.call('EXPIREAT', KEYS[i], arg(i, 4) + tonumber(ARGV[2]) + 86400)
   out[#out + 1] = used[i]
   out[#out + 1] = res[i] + amount[arg(i, 1)]
@@ -130,24 +151,61 @@ local t = tonumber(redis.call('TIME')[1])
 for i = 1, #KEYS do
   if t < tonumber(ARGV[2 * i - 1]) or t >= tonumber(ARGV[2 * i]) then return {-1, t} end
 end
+)LUA" TG_SWEEP_LUA R"LUA(
 local out = {t}
 for i = 1, #KEYS do
-  local f = redis.call('HGETALL', KEYS[i])
-  for j = 1, #f, 2 do
-    if string.sub(f[j], 1, 2) == 'd:' and tonumber(f[j + 1]) <= t then
-      local id = string.sub(f[j], 3)
-      local held = redis.call('HGET', KEYS[i], 'r:' .. id) or '0'
-      redis.call('HINCRBY', KEYS[i], 'reserved', string.format('%d', -tonumber(held)))
-      redis.call('HINCRBY', KEYS[i], 'used', held)
-      redis.call('HDEL', KEYS[i], 'r:' .. id, 'd:' .. id)
-    end
-  end
+  sweep(KEYS[i])
   local v = redis.call('HMGET', KEYS[i], 'used', 'reserved')
   out[#out + 1] = tonumber(v[1] or '0')
   out[#out + 1] = tonumber(v[2] or '0')
 end
 return out
 )LUA";
+
+// A script sent by its SHA1 (EVALSHA): the text crosses the wire and is hashed by Redis only
+// when Redis does not know it yet.
+struct lua_script {
+    explicit lua_script(const char* t) : text(t), sha(sha1_hex(t)) {}
+    static std::string sha1_hex(std::string_view s) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int len = 0;
+        EVP_Digest(s.data(), s.size(), md, &len, EVP_sha1(), nullptr);
+        static constexpr char hex[] = "0123456789abcdef";
+        std::string out;
+        for (unsigned int i = 0; i < len; ++i) {
+            out += hex[md[i] >> 4];
+            out += hex[md[i] & 15];
+        }
+        return out;
+    }
+    const char* text;
+    std::string sha;
+};
+const lua_script reserve_lua(reserve_script);
+const lua_script settle_lua(settle_script);
+const lua_script charge_lua(charge_script);
+const lua_script usage_lua(usage_script);
+
+command script_call(const lua_script& s,
+                    std::vector<std::string> keys,
+                    std::vector<std::string> args) {
+    command c{"EVALSHA", s.sha, std::to_string(keys.size())};
+    c.insert(c.end(), keys.begin(), keys.end());
+    c.insert(c.end(), args.begin(), args.end());
+    return c;
+}
+
+// Runs a script_call(); on NOSCRIPT (a restarted or flushed Redis) sends it again as EVAL,
+// which also makes Redis remember it for the next EVALSHA.
+task<result<value>> run_script(redis::connection& c, const lua_script& s, command call) {
+    auto v = co_await c.run(call);
+    if (v && v->is_error() && v->str.starts_with("NOSCRIPT")) {
+        call[0] = "EVAL";
+        call[1] = s.text;
+        v = co_await c.run(std::move(call));
+    }
+    co_return v;
+}
 
 std::string bucket_key(const std::string& cid, const config::limit& l, std::int64_t start) {
     return "tg:{" + cid + "}:q:" + quota::limit_id(l) + ":" + std::to_string(start);
@@ -202,7 +260,7 @@ command reserve_command(const reservation_request& r,
         args.push_back(std::to_string(w.start));
         args.push_back(std::to_string(w.end));
     }
-    return eval(reserve_script, std::move(keys), std::move(args));
+    return script_call(reserve_lua, std::move(keys), std::move(args));
 }
 
 // The script's answer as a reservation_result over `limits` (the applicable ones).
@@ -243,7 +301,7 @@ task<result<reservation_result>> reserve(redis::connection& c, reservation_reque
         co_return out;
     }
     for (int attempt = 0; attempt < 3; ++attempt) {
-        auto v = co_await c.run(reserve_command(r, limits, t));
+        auto v = co_await run_script(c, reserve_lua, reserve_command(r, limits, t));
         if (!v) {
             co_return v.error();
         }
@@ -284,7 +342,8 @@ task<result<bool>> settle(redis::connection& c,
     if (keys.empty()) {
         co_return false;
     }
-    auto v = co_await c.run(eval(settle_script, std::move(keys), std::move(args)));
+    auto v = co_await run_script(
+        c, settle_lua, script_call(settle_lua, std::move(keys), std::move(args)));
     // result<bool> is not implicitly constructible from an error code (bool is).
     if (!v) {
         co_return result<bool>(boost::system::in_place_error, v.error());
@@ -312,7 +371,8 @@ task<result<bool>> charge(redis::connection& c,
     if (keys.empty()) {
         co_return false;
     }
-    auto v = co_await c.run(eval(charge_script, std::move(keys), std::move(args)));
+    auto v = co_await run_script(
+        c, charge_lua, script_call(charge_lua, std::move(keys), std::move(args)));
     if (!v) {
         co_return result<bool>(boost::system::in_place_error, v.error());
     }
@@ -337,7 +397,8 @@ task<result<std::pair<std::vector<quota::bucket>, std::int64_t>>> usage(
             args.push_back(std::to_string(w.start));
             args.push_back(std::to_string(w.end));
         }
-        auto v = co_await c.run(eval(usage_script, std::move(keys), std::move(args)));
+        auto v = co_await run_script(
+            c, usage_lua, script_call(usage_lua, std::move(keys), std::move(args)));
         if (!v) {
             co_return v.error();
         }

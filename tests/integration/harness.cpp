@@ -352,7 +352,8 @@ bool stack::wait_until_ready() {
     return false;
 }
 
-redis_server::redis_server() : port_(free_port()), dir_(make_temp_dir()) {
+redis_server::redis_server(bool durable)
+    : port_(free_port()), dir_(make_temp_dir()), durable_(durable) {
     start();
 }
 
@@ -365,7 +366,9 @@ void redis_server::start() {
                                            "--save",
                                            "",
                                            "--appendonly",
-                                           "no",
+                                           durable_ ? "yes" : "no",
+                                           "--appendfsync",
+                                           "always",
                                            "--dir",
                                            dir_},
                   dir_ + "/redis.log");

@@ -127,15 +127,17 @@ private:
     std::optional<process> gateway_;
 };
 
-/// A real redis-server on a free loopback port, without persistence; killed when destroyed.
+/// A real redis-server on a free loopback port; killed when destroyed. Without persistence
+/// unless `durable` (append-only file, fsync on every write: a kill loses nothing).
 class redis_server {
 public:
-    redis_server();
+    explicit redis_server(bool durable = false);
     std::uint16_t port() const { return port_; }
     std::string url(unsigned db = 0) const {
         return "redis://127.0.0.1:" + std::to_string(port_) + "/" + std::to_string(db);
     }
-    /// Kills it (SIGKILL) and, with restart(), brings it back on the same port (empty).
+    /// Kills it (SIGKILL) and, with restart(), brings it back on the same port (empty unless
+    /// durable).
     void kill();
     void restart();
 
@@ -143,6 +145,7 @@ private:
     void start();
     std::uint16_t port_;
     std::string dir_;
+    bool durable_;
     std::optional<process> proc_;
 };
 
