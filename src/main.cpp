@@ -1,4 +1,5 @@
 // tollgate: argv -> config -> logging -> server -> exit code.
+#include "tollgate/cli/tokenize.hpp"
 #include "tollgate/config/load.hpp"
 #include "tollgate/server/logging.hpp"
 #include "tollgate/server/server.hpp"
@@ -6,6 +7,7 @@
 #include <cstring>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -13,6 +15,7 @@ namespace {
 
 constexpr const char* usage =
     "usage: tollgate [--config FILE] [--check-config] [--version]\n"
+    "       tollgate tokenize --encoding NAME [--ids]   (see tollgate tokenize --help)\n"
     "  --config FILE    YAML configuration (default config/tollgate.yaml)\n"
     "  --check-config   validate the configuration, print every problem, exit 0 or 1\n"
     "  --version        print the version\n";
@@ -20,6 +23,10 @@ constexpr const char* usage =
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc > 1 && std::strcmp(argv[1], "tokenize") == 0) {
+        const std::vector<std::string> args(argv + 2, argv + argc);
+        return tollgate::cli::run_tokenize(args, std::cin, std::cout, std::cerr);
+    }
     std::string path = "config/tollgate.yaml";
     bool check_only = false;
     for (int i = 1; i < argc; ++i) {

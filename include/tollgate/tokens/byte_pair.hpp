@@ -1,0 +1,46 @@
+// byte_pair_encode: tiktoken's merge rule for one pre-tokenised piece. Start from single
+// bytes; repeatedly merge the adjacent pair whose concatenation has the lowest rank (the
+// leftmost on ties) until no pair is a token; the tokens are the ranks of what is left.
+//
+// Two implementations of that one rule: a scan for short pieces (tiktoken's own loop, fast
+// while the piece fits in a cache line or two) and a heap of candidate pairs over a linked
+// list for long ones, which keeps 1 MB of one letter at O(n log n) instead of O(n^2). Pure;
+// the scratch space belongs to the caller (one per thread).
+#pragma once
+
+#include "tollgate/tokens/vocabulary.hpp"
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace tollgate::tokens {
+
+struct byte_pair_scratch {
+    std::vector<std::uint32_t> starts;
+    std::vector<rank_t> ranks;
+    std::vector<std::uint32_t> next;
+    std::vector<std::uint32_t> prev;
+    std::vector<std::uint64_t> heap;
+};
+
+/// Pieces up to this many bytes use the scan; longer ones the heap.
+inline constexpr std::size_t byte_pair_scan_limit = 48;
+
+/// Appends the ranks of `piece` (non-empty, every single byte a token) to `out`.
+void byte_pair_encode(std::string_view piece,
+                      const vocabulary& vocab,
+                      byte_pair_scratch& scratch,
+                      std::vector<rank_t>& out);
+
+/// The two implementations, exposed so tests can hold them to each other.
+void byte_pair_encode_scan(std::string_view piece,
+                           const vocabulary& vocab,
+                           byte_pair_scratch& scratch,
+                           std::vector<rank_t>& out);
+void byte_pair_encode_heap(std::string_view piece,
+                           const vocabulary& vocab,
+                           byte_pair_scratch& scratch,
+                           std::vector<rank_t>& out);
+
+}  // namespace tollgate::tokens
