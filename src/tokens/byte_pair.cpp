@@ -7,7 +7,7 @@
 namespace tollgate::tokens {
 namespace {
 
-constexpr rank_t no_rank = std::numeric_limits<rank_t>::max();
+constexpr rank_t no_rank = vocabulary::no_pair;
 
 rank_t rank_of(const vocabulary& vocab, std::string_view bytes) noexcept {
     const auto r = vocab.rank(bytes);
@@ -74,68 +74,186 @@ void byte_pair_encode_scan(std::string_view piece,
     }
 }
 
-void byte_pair_encode_heap(std::string_view piece,
-                           const vocabulary& vocab,
-                           byte_pair_scratch& scratch,
-                           std::vector<rank_t>& out) {
-    // Node i is the part starting at byte i (a merged part keeps its left node's index);
-    // next/prev link the live parts, next == n ends the list. ranks[i] is the rank of node i
-    // merged with its successor. The heap holds (rank << 32 | i) for candidate pairs; an
-    // entry whose rank no longer matches ranks[i] is stale (the pair changed) and skipped.
-    // Popping the least (rank, i) is tiktoken's rule: the lowest rank, leftmost on ties.
+namespace {
+
+// The binary heap of candidate pairs: any order of insertion.
+class binary_queue {
+public:
+    explicit binary_queue(std::vector<std::uint64_t>& storage) : heap_(storage) { heap_.clear(); }
+    void add_initial(std::uint64_t key) { heap_.push_back(key); }
+    void start() { std::make_heap(heap_.begin(), heap_.end(), later_); }
+    bool push(std::uint64_t key) {
+        heap_.push_back(key);
+        std::push_heap(heap_.begin(), heap_.end(), later_);
+        return true;
+    }
+    bool empty() const { return heap_.empty(); }
+    std::uint64_t pop() {
+        std::pop_heap(heap_.begin(), heap_.end(), later_);
+        const std::uint64_t top = heap_.back();
+        heap_.pop_back();
+        return top;
+    }
+
+private:
+    std::vector<std::uint64_t>& heap_;
+    std::greater<std::uint64_t> later_;
+};
+
+// A bucket queue for monotone keys: BPE vocabularies are trained bottom-up, so a merged
+// token outranks its parts and every pair a merge creates ranks above the merge itself.
+// Then the pairs of rank r are all known when rank r's turn comes: they are taken from one
+// bucket in position order (sorted only if they were not added in order, which the
+// left-to-right merge loop mostly does), and pushes are appends. That streams through
+// memory where a binary heap of a million pairs misses the cache at every level. push()
+// returns false should a vocabulary break the rule, and the caller starts over with the
+// binary heap.
+class bucket_queue {
+public:
+    bucket_queue(bucket_scratch& s, std::size_t rank_limit) : s_(s) {
+        if (s_.slot.size() < rank_limit) {
+            s_.slot.assign(rank_limit, 0);
+            s_.stamp.assign(rank_limit, 0);
+        }
+        if (++s_.generation == 0) {  // wrapped: no stamp may look current
+            std::fill(s_.stamp.begin(), s_.stamp.end(), 0);
+            s_.generation = 1;
+        }
+        s_.pending.clear();
+        used_ = 0;
+    }
+    void add_initial(std::uint64_t key) { put(key); }
+    void start() {}
+    bool push(std::uint64_t key) {
+        if (static_cast<rank_t>(key >> 32) <= current_ && started_)
+            return false;
+        put(key);
+        return true;
+    }
+    bool empty() {
+        while (at_ == taken_size_) {
+            if (s_.pending.empty())
+                return true;
+            std::pop_heap(s_.pending.begin(), s_.pending.end(), std::greater<rank_t>());
+            current_ = s_.pending.back();
+            s_.pending.pop_back();
+            started_ = true;
+            // An index, not a pointer: pushes may grow s_.buckets while this one is taken.
+            taken_ = s_.slot[current_];
+            auto& bucket = s_.buckets[taken_];
+            if (!std::is_sorted(bucket.begin(), bucket.end())) {
+                std::sort(bucket.begin(), bucket.end());
+            }
+            taken_size_ = bucket.size();
+            at_ = 0;
+        }
+        return false;
+    }
+    std::uint64_t pop() { return (std::uint64_t{current_} << 32) | s_.buckets[taken_][at_++]; }
+
+private:
+    void put(std::uint64_t key) {
+        const auto r = static_cast<rank_t>(key >> 32);
+        if (s_.stamp[r] != s_.generation) {
+            s_.stamp[r] = s_.generation;
+            if (used_ == s_.buckets.size())
+                s_.buckets.emplace_back();
+            s_.slot[r] = static_cast<std::uint32_t>(used_);
+            s_.buckets[used_++].clear();
+            s_.pending.push_back(r);
+            std::push_heap(s_.pending.begin(), s_.pending.end(), std::greater<rank_t>());
+        }
+        s_.buckets[s_.slot[r]].push_back(static_cast<std::uint32_t>(key));
+    }
+
+    bucket_scratch& s_;
+    std::size_t used_ = 0;
+    rank_t current_ = 0;
+    bool started_ = false;
+    std::size_t taken_ = 0;  // the bucket of rank current_
+    std::size_t taken_size_ = 0;
+    std::size_t at_ = 0;
+};
+
+// The merge loop over a linked list of parts. Node i is the part starting at byte i (a
+// merged part keeps its left node's index); next links the live parts (next == n ends the
+// list) and prev back. ranks[i] is the rank of node i merged with its successor. The queue
+// holds (rank << 32 | i) for candidate pairs; an entry whose rank no longer matches ranks[i]
+// is stale (the pair changed since) and skipped. Taking the least (rank, i) is tiktoken's
+// rule: the lowest rank, leftmost on ties. False when the queue refused a key.
+template <class Queue>
+bool merge_linked(std::string_view piece,
+                  const vocabulary& vocab,
+                  byte_pair_scratch& scratch,
+                  Queue& queue) {
     const auto n = static_cast<std::uint32_t>(piece.size());
     auto& next = scratch.next;
     auto& prev = scratch.prev;
     auto& ranks = scratch.ranks;
-    auto& heap = scratch.heap;
+    const auto* bytes = reinterpret_cast<const unsigned char*>(piece.data());
     next.resize(n);
     prev.resize(n);
     ranks.resize(n);
-    heap.clear();
     for (std::uint32_t i = 0; i < n; ++i) {
         next[i] = i + 1;
         prev[i] = i == 0 ? n : i - 1;
-        ranks[i] = i + 1 < n ? rank_of(vocab, piece.substr(i, 2)) : no_rank;
+        ranks[i] = i + 1 < n ? vocab.pair_rank(bytes[i], bytes[i + 1]) : no_rank;
         if (ranks[i] != no_rank)
-            heap.push_back((std::uint64_t{ranks[i]} << 32) | i);
+            queue.add_initial((std::uint64_t{ranks[i]} << 32) | i);
     }
-    const std::greater<std::uint64_t> later;
-    std::make_heap(heap.begin(), heap.end(), later);
-    const auto end_of = [&](std::uint32_t i) {
-        return next[i];
-    };  // node i spans [i, next[i])
-    const auto pair_rank = [&](std::uint32_t i) {
-        const std::uint32_t j = next[i];
-        if (j >= n)
-            return no_rank;
-        return rank_of(vocab, piece.substr(i, end_of(j) - i));
-    };
+    queue.start();
     const auto update = [&](std::uint32_t i) {
-        ranks[i] = pair_rank(i);
-        if (ranks[i] != no_rank) {
-            heap.push_back((std::uint64_t{ranks[i]} << 32) | i);
-            std::push_heap(heap.begin(), heap.end(), later);
-        }
+        const std::uint32_t j = next[i];
+        ranks[i] = j >= n ? no_rank : rank_of(vocab, piece.substr(i, next[j] - i));
+        return ranks[i] == no_rank || queue.push((std::uint64_t{ranks[i]} << 32) | i);
     };
-    while (!heap.empty()) {
-        std::pop_heap(heap.begin(), heap.end(), later);
-        const std::uint64_t top = heap.back();
-        heap.pop_back();
+    while (!queue.empty()) {
+        const std::uint64_t top = queue.pop();
         const auto i = static_cast<std::uint32_t>(top);
-        const auto r = static_cast<rank_t>(top >> 32);
-        if (ranks[i] != r)
-            continue;  // stale, or node i was merged away
+        if (ranks[i] != static_cast<rank_t>(top >> 32))
+            continue;
         const std::uint32_t j = next[i];
         next[i] = next[j];
         if (next[j] < n)
             prev[next[j]] = i;
         ranks[j] = no_rank;
-        update(i);
-        if (i > 0)
-            update(prev[i]);
+        if (!update(i) || (i > 0 && !update(prev[i])))
+            return false;
     }
-    for (std::uint32_t i = 0; i < n; i = next[i])
-        emit(vocab, piece.substr(i, next[i] - i), out);
+    return true;
+}
+
+void emit_linked(std::string_view piece,
+                 const vocabulary& vocab,
+                 const byte_pair_scratch& scratch,
+                 std::vector<rank_t>& out) {
+    const auto n = static_cast<std::uint32_t>(piece.size());
+    for (std::uint32_t i = 0; i < n; i = scratch.next[i]) {
+        emit(vocab, piece.substr(i, scratch.next[i] - i), out);
+    }
+}
+
+}  // namespace
+
+void byte_pair_encode_heap(std::string_view piece,
+                           const vocabulary& vocab,
+                           byte_pair_scratch& scratch,
+                           std::vector<rank_t>& out) {
+    binary_queue queue(scratch.heap);
+    merge_linked(piece, vocab, scratch, queue);
+    emit_linked(piece, vocab, scratch, out);
+}
+
+void byte_pair_encode_buckets(std::string_view piece,
+                              const vocabulary& vocab,
+                              byte_pair_scratch& scratch,
+                              std::vector<rank_t>& out) {
+    bucket_queue queue(scratch.by_rank, vocab.rank_limit());
+    if (!merge_linked(piece, vocab, scratch, queue)) {
+        byte_pair_encode_heap(piece, vocab, scratch, out);
+        return;
+    }
+    emit_linked(piece, vocab, scratch, out);
 }
 
 void byte_pair_encode(std::string_view piece,
@@ -147,7 +265,7 @@ void byte_pair_encode(std::string_view piece,
     } else if (piece.size() <= byte_pair_scan_limit) {
         byte_pair_encode_scan(piece, vocab, scratch, out);
     } else {
-        byte_pair_encode_heap(piece, vocab, scratch, out);
+        byte_pair_encode_buckets(piece, vocab, scratch, out);
     }
 }
 

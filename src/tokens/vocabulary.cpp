@@ -124,7 +124,12 @@ std::optional<vocabulary> vocabulary::parse(std::string_view text, std::string& 
         }
     }
     v.offsets_[std::size_t{max_rank} + 1] = static_cast<std::uint32_t>(v.arena_.size());
+    v.pairs_.assign(std::size_t{1} << 16, no_pair);
     for (const auto& e : entries) {
+        if (e.first.size() == 2) {
+            v.pairs_[(std::size_t{static_cast<unsigned char>(e.first[0])} << 8) |
+                     static_cast<unsigned char>(e.first[1])] = e.second;
+        }
         if (!v.insert(e.first, e.second)) {
             error = "a token is given twice (ranks " + std::to_string(*v.rank(e.first)) + " and " +
                     std::to_string(e.second) + ")";
@@ -141,14 +146,14 @@ bool vocabulary::insert(std::string_view bytes, rank_t r) {
     std::size_t i = h & mask_;
     while (slots_[i] != 0)
         i = (i + 1) & mask_;
-    slots_[i] = (h & 0xffffffff00000000ULL) | (std::uint64_t{r} + 1);
+    slots_[i] = (std::uint64_t{tag_of(h, bytes.size())} << 32) | (std::uint64_t{r} + 1);
     ++count_;
     return true;
 }
 
 std::size_t vocabulary::memory_bytes() const noexcept {
     return arena_.capacity() + offsets_.capacity() * sizeof(std::uint32_t) +
-           slots_.capacity() * sizeof(std::uint64_t);
+           slots_.capacity() * sizeof(std::uint64_t) + pairs_.capacity() * sizeof(rank_t);
 }
 
 }  // namespace tollgate::tokens

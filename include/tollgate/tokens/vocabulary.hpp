@@ -23,7 +23,7 @@ public:
     /// The rank of exactly these bytes, or nullopt when they are not a token.
     std::optional<rank_t> rank(std::string_view bytes) const noexcept {
         const std::uint64_t h = hash(bytes);
-        const auto tag = static_cast<std::uint32_t>(h >> 32);
+        const std::uint32_t tag = tag_of(h, bytes.size());
         for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
             const std::uint64_t slot = slots_[i];
             if (slot == 0)
@@ -31,9 +31,16 @@ public:
             if (static_cast<std::uint32_t>(slot >> 32) != tag)
                 continue;
             const auto r = static_cast<rank_t>(slot) - 1;
-            if (token(r) == bytes)
+            if (equal(arena_.data() + offsets_[r], bytes))
                 return r;
         }
+    }
+
+    /// The rank of the two bytes a, b (a table: every piece's first merge round asks it for
+    /// each adjacent pair), or no_pair.
+    static constexpr rank_t no_pair = 0xffffffff;
+    rank_t pair_rank(unsigned char a, unsigned char b) const noexcept {
+        return pairs_[(std::size_t{a} << 8) | b];
     }
 
     /// The bytes of the token with this rank (empty when no token has it).
@@ -44,6 +51,8 @@ public:
     }
 
     std::size_t size() const noexcept { return count_; }
+    /// One past the largest rank.
+    std::size_t rank_limit() const noexcept { return offsets_.size() - 1; }
     /// Bytes of heap this vocabulary holds (token bytes, offsets, hash slots).
     std::size_t memory_bytes() const noexcept;
 
@@ -81,6 +90,33 @@ public:
 
 private:
     vocabulary() = default;
+    // A slot's tag: the hash's top 24 bits and the length (capped at 255), so that a probe
+    // rejects almost every other token without touching its bytes.
+    static std::uint32_t tag_of(std::uint64_t h, std::size_t size) noexcept {
+        return static_cast<std::uint32_t>((h >> 40) << 8) |
+               static_cast<std::uint32_t>(size < 255 ? size : 255);
+    }
+    // `stored` holds at least bytes.size() bytes when the tags matched (same length, or both
+    // at least 255). Short keys compare as two overlapping words instead of a memcmp call.
+    static bool equal(const char* stored, std::string_view bytes) noexcept {
+        const std::size_t n = bytes.size();
+        if (n >= 8 && n <= 16) {
+            return load64(stored) == load64(bytes.data()) &&
+                   load64(stored + n - 8) == load64(bytes.data() + n - 8);
+        }
+        if (n >= 4 && n < 8) {
+            return load32(stored) == load32(bytes.data()) &&
+                   load32(stored + n - 4) == load32(bytes.data() + n - 4);
+        }
+        if (n < 4) {
+            for (std::size_t i = 0; i < n; ++i) {
+                if (stored[i] != bytes[i])
+                    return false;
+            }
+            return true;
+        }
+        return std::memcmp(stored, bytes.data(), n) == 0;
+    }
     static std::uint64_t load64(const char* p) noexcept {
         std::uint64_t v;
         std::memcpy(&v, p, 8);
@@ -100,7 +136,8 @@ private:
 
     std::string arena_;                   // every token's bytes, in rank order
     std::vector<std::uint32_t> offsets_;  // token r is arena_[offsets_[r], offsets_[r+1])
-    std::vector<std::uint64_t> slots_;    // open addressing: hash's high 32 bits | rank + 1
+    std::vector<std::uint64_t> slots_;    // open addressing: tag_of(hash, size) | rank + 1
+    std::vector<rank_t> pairs_;           // 65536: rank of every two-byte string
     std::size_t mask_ = 0;
     std::size_t count_ = 0;
 };

@@ -31,6 +31,13 @@ std::vector<rank_t> heap(std::string_view piece) {
     return out;
 }
 
+std::vector<rank_t> buckets(std::string_view piece) {
+    byte_pair_scratch s;
+    std::vector<rank_t> out;
+    byte_pair_encode_buckets(piece, cl100k(), s, out);
+    return out;
+}
+
 std::string joined(const std::vector<rank_t>& ids) {
     std::string s;
     for (const rank_t r : ids)
@@ -38,7 +45,7 @@ std::string joined(const std::vector<rank_t>& ids) {
     return s;
 }
 
-TEST(BytePair, ScanAndHeapAgreeAndLoseNoByte) {
+TEST(BytePair, ScanHeapAndRadixAgreeAndLoseNoByte) {
     std::mt19937 rng(7);
     const std::string alphabet = "aaabbbcde  !!\n\xc3\xa9\xe4\xb8\xad";
     for (int round = 0; round < 3000; ++round) {
@@ -49,6 +56,7 @@ TEST(BytePair, ScanAndHeapAgreeAndLoseNoByte) {
         const auto a = scan(piece);
         const auto b = heap(piece);
         ASSERT_EQ(a, b) << piece;
+        ASSERT_EQ(a, buckets(piece)) << piece;
         ASSERT_EQ(joined(a), piece);
     }
 }
@@ -67,6 +75,25 @@ TEST(BytePair, LongRunsTakeTheHeapAndStayExact) {
     byte_pair_encode(run, cl100k(), s, out);
     EXPECT_EQ(joined(out), run);
     EXPECT_EQ(out, scan(run));
+    EXPECT_EQ(out, heap(run));
+}
+
+TEST(BytePair, BucketsFallBackWhenMergesAreNotRankedBottomUp) {
+    // "ab" (rank 5) outranks "abc" (rank 4): a merge creates a pair ranked below it, which a
+    // monotone queue cannot take. The answer must still be tiktoken's.
+    std::string error;
+    const auto v = vocabulary::parse("YQ== 0\nYg== 1\nYw== 2\nYWJj 4\nYWI= 5\n", error);
+    ASSERT_TRUE(v) << error;
+    byte_pair_scratch s;
+    std::vector<rank_t> a;
+    std::vector<rank_t> b;
+    std::vector<rank_t> c;
+    byte_pair_encode_scan("abcabc", *v, s, a);
+    byte_pair_encode_heap("abcabc", *v, s, b);
+    byte_pair_encode_buckets("abcabc", *v, s, c);
+    EXPECT_EQ(a, (std::vector<rank_t>{4, 4}));
+    EXPECT_EQ(b, a);
+    EXPECT_EQ(c, a);
 }
 
 }  // namespace
