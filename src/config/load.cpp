@@ -1,6 +1,7 @@
 #include "tollgate/config/load.hpp"
 
 #include "reader.hpp"
+#include "sections.hpp"
 #include "tollgate/upstream/target.hpp"
 
 #include <fstream>
@@ -326,6 +327,7 @@ void parse_root(yaml_reader& r, const node& root, config& c) {
                        "plans",
                        "default_plan",
                        "quota",
+                       "tokenizer",
                        "log"})) {
         return;
     }
@@ -360,6 +362,9 @@ void parse_root(yaml_reader& r, const node& root, config& c) {
     r.get(root, "", "default_plan", c.default_plan);
     if (root["quota"].IsDefined()) {
         parse_quota(r, root["quota"], c.quota);
+    }
+    if (root["tokenizer"].IsDefined()) {
+        parse_tokenizer(r, root["tokenizer"], c.tokenizer);
     }
     if (root["log"].IsDefined()) {
         parse_log(r, root["log"], c.log);

@@ -1,5 +1,6 @@
 // validate(): the checks that span several keys, after each key parsed on its own.
 #include "tollgate/config/load.hpp"
+#include "tollgate/tokens/builtin.hpp"
 
 #include <set>
 
@@ -30,6 +31,27 @@ std::vector<problem> validate(const config& c, const std::string& file) {
     }
     if (!c.default_plan.empty() && !c.plans.contains(c.default_plan)) {
         add("default_plan", "names no plan in 'plans'");
+    }
+    const auto& t = c.tokenizer;
+    const auto known_encoding = [&](const std::string& name) {
+        return name == "estimate" || tokens::is_builtin(name) || t.encodings.contains(name);
+    };
+    for (const auto& [name, f] : t.encodings) {
+        if (name == "estimate" || tokens::is_builtin(name)) {
+            add("tokenizer.encodings." + name, "is a built-in name; choose another");
+        }
+    }
+    if (!known_encoding(t.default_encoding)) {
+        add("tokenizer.default",
+            "names no encoding (built in: cl100k_base, o200k_base; or estimate, or one of "
+            "tokenizer.encodings)");
+    }
+    for (std::size_t i = 0; i < t.models.size(); ++i) {
+        if (!t.models[i].encoding.empty() && !known_encoding(t.models[i].encoding)) {
+            add(index("tokenizer.models", i) + ".encoding",
+                "names no encoding (built in: cl100k_base, o200k_base; or estimate, or one of "
+                "tokenizer.encodings)");
+        }
     }
     if (c.server.threads > 1024) {
         add("server.threads", "must be 0 (one per core) to 1024");

@@ -76,11 +76,34 @@ void read_anthropic_usage(const json& u, usage& out, bool final_output = true) {
     }
 }
 
-std::uint64_t text_bytes(const json* v) {
-    return v && v->is_string() ? v->get_ref<const std::string&>().size() : 0;
+std::string_view text_of(const json* v) {
+    return v && v->is_string() ? std::string_view(v->get_ref<const std::string&>())
+                               : std::string_view();
+}
+
+// A choice's or content block's index (0 when absent or odd), bounded: text of a choice
+// beyond it joins the last one.
+std::size_t index_of(const json& j) {
+    constexpr std::size_t max_index = 127;
+    const auto* i = find(j, {"index"});
+    if (!i || !i->is_number_unsigned())
+        return 0;
+    return std::min<std::size_t>(i->get<std::size_t>(), max_index);
 }
 
 }  // namespace
+
+void usage_tap::add_produced(std::size_t index, std::string_view text) {
+    // Once some text was not kept, none after it is: the kept text stays one prefix.
+    const bool kept_all = kept_bytes_ == produced_bytes_;
+    produced_bytes_ += text.size();
+    if (text.empty() || !kept_all || kept_bytes_ + text.size() > max_text_bytes_)
+        return;
+    if (produced_.size() <= index)
+        produced_.resize(index + 1);
+    produced_[index].append(text);
+    kept_bytes_ += text.size();
+}
 
 void usage_tap::on_head(unsigned status, std::string_view content_type) {
     success_ = status >= 200 && status < 300;
@@ -128,8 +151,9 @@ void usage_tap::take_json(std::string_view body) {
             read_anthropic_usage(*u, usage_);
         }
         if (const auto* content = find(j, {"content"}); content && content->is_array()) {
+            std::size_t block_index = 0;
             for (const auto& block : *content) {
-                produced_bytes_ += text_bytes(find(block, {"text"}));
+                add_produced(block_index++, text_of(find(block, {"text"})));
             }
         }
         return;
@@ -139,8 +163,8 @@ void usage_tap::take_json(std::string_view body) {
     }
     if (const auto* choices = find(j, {"choices"}); choices && choices->is_array()) {
         for (const auto& c : *choices) {
-            produced_bytes_ +=
-                text_bytes(find(c, {"message", "content"})) + text_bytes(find(c, {"text"}));
+            add_produced(index_of(c), text_of(find(c, {"message", "content"})));
+            add_produced(index_of(c), text_of(find(c, {"text"})));
         }
     }
     // Responses API: output[].content[].text
@@ -148,7 +172,7 @@ void usage_tap::take_json(std::string_view body) {
         for (const auto& item : *output) {
             if (const auto* content = find(item, {"content"}); content && content->is_array()) {
                 for (const auto& part : *content) {
-                    produced_bytes_ += text_bytes(find(part, {"text"}));
+                    add_produced(0, text_of(find(part, {"text"})));
                 }
             }
         }
@@ -175,9 +199,9 @@ void usage_tap::take_event(std::string_view data) {
             read_anthropic_usage(*u, usage_);
         }
     } else if (type == "content_block_delta") {
-        produced_bytes_ += text_bytes(find(j, {"delta", "text"}));
+        add_produced(index_of(j), text_of(find(j, {"delta", "text"})));
     } else if (type == "response.output_text.delta") {  // OpenAI Responses
-        produced_bytes_ += text_bytes(find(j, {"delta"}));
+        add_produced(0, text_of(find(j, {"delta"})));
     } else if (type == "response.completed") {
         if (const auto* u = find(j, {"response", "usage"})) {
             read_openai_usage(*u, usage_);
@@ -188,8 +212,8 @@ void usage_tap::take_event(std::string_view data) {
         }
         if (const auto* choices = find(j, {"choices"}); choices && choices->is_array()) {
             for (const auto& c : *choices) {
-                produced_bytes_ +=
-                    text_bytes(find(c, {"delta", "content"})) + text_bytes(find(c, {"text"}));
+                add_produced(index_of(c), text_of(find(c, {"delta", "content"})));
+                add_produced(index_of(c), text_of(find(c, {"text"})));
             }
         }
     }

@@ -1,5 +1,9 @@
 #include "replies.hpp"
 
+#include "tollgate/metering/token_count.hpp"
+#include "tollgate/metering/tokenizers.hpp"
+#include "tollgate/proxy/request_body.hpp"
+
 #include <charconv>
 
 #include <nlohmann/json.hpp>
@@ -26,35 +30,6 @@ std::string word(long i) {
     static constexpr std::string_view words[] = {
         " the", " and", " for", " are", " was", " not", " you", " all", " can", " had"};
     return std::string(words[static_cast<std::size_t>(i) % std::size(words)]);
-}
-
-// The tokens of every string in `j` (keys excluded).
-long string_tokens(const json& j) {
-    if (j.is_string()) {
-        return count_tokens(j.get_ref<const std::string&>());
-    }
-    long n = 0;
-    if (j.is_structured()) {
-        for (const auto& v : j) {
-            n += string_tokens(v);
-        }
-    }
-    return n;
-}
-
-// The prompt's tokens: the strings of the members a provider reads as the prompt, plus the
-// chat framing.
-long prompt_tokens_of(const json& body) {
-    long n = 0;
-    for (const char* k : {"prompt", "input", "system", "instructions", "tools", "functions"}) {
-        if (auto it = body.find(k); it != body.end()) {
-            n += string_tokens(*it);
-        }
-    }
-    if (auto it = body.find("messages"); it != body.end() && it->is_array()) {
-        n += string_tokens(*it) + 3 * static_cast<long>(it->size()) + 3;
-    }
-    return std::max<long>(1, n);
 }
 
 // Appends a piece that carries `tokens` completion tokens (billed when it is sent).
@@ -92,7 +67,7 @@ request_facts facts_of(std::string_view body, const header_lookup& header) {
         f.include_usage = so->value("include_usage", false);
     }
     f.usage = header("x-mock-no-usage").empty();
-    f.prompt_tokens = prompt_tokens_of(f.body);
+    f.prompt_tokens = prompt_tokens_of(body, f.model);
     long cap = 16;
     for (const char* k : {"max_tokens", "max_completion_tokens", "max_output_tokens"}) {
         if (auto it = f.body.find(k); it != f.body.end() && it->is_number_integer()) {
@@ -300,8 +275,20 @@ void error_reply(unsigned status, std::string_view message, reply_plan& p) {
 
 }  // namespace
 
-long count_tokens(std::string_view text) {
-    return static_cast<long>((text.size() + 3) / 4);
+long prompt_tokens_of(std::string_view body, const std::string& model) {
+    static const auto tokenizers = [] {
+        std::string error;
+        return tollgate::metering::tokenizers::build(tollgate::config::tokenizer_config{}, error);
+    }();
+    const auto fields = tollgate::proxy::scan_request_body(body, 128);
+    const tollgate::tokens::encoding* enc = tokenizers ? tokenizers->for_model(model) : nullptr;
+    if (!fields || enc == nullptr) {
+        return 1;
+    }
+    tollgate::metering::text_counter counter(
+        *enc, tollgate::tokens::special_tokens::text, std::size_t{1} << 40);
+    tollgate::metering::count_prompt(fields->prompt, counter);
+    return std::max<long>(1, static_cast<long>(counter.tokens()));
 }
 
 reply_plan plan_reply(std::string_view method,

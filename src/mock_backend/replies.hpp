@@ -25,10 +25,10 @@ struct reply_plan {
     std::vector<long> piece_tokens;  // completion tokens each piece carries (billed when sent)
 };
 
-/// The mock's token count: one token per 4 bytes of each string, rounded up (a stand-in for
-/// a real tokenizer, deterministic and cheap). Chat prompts add OpenAI's framing: 3 tokens
-/// per message and 3 for the reply's priming.
-long count_tokens(std::string_view text);
+/// The prompt tokens the mock bills for a request body, as a provider would: the model's
+/// tiktoken encoding (Tollgate's own tokenizer and its default model mapping: o200k_base for
+/// models it does not know) with OpenAI's documented chat framing. At least 1.
+long prompt_tokens_of(std::string_view body, const std::string& model);
 
 /// Header lookup (case-insensitive name) -> value, or empty.
 using header_lookup = std::function<std::string_view(std::string_view)>;

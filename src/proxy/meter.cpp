@@ -3,6 +3,7 @@
 #include "tollgate/core/error.hpp"
 #include "tollgate/core/rfc3339.hpp"
 #include "tollgate/metering/estimate.hpp"
+#include "tollgate/metering/token_count.hpp"
 #include "tollgate/store/store.hpp"
 
 #include <spdlog/spdlog.h>
@@ -16,6 +17,21 @@ constexpr std::int64_t max_choices = 128;
 // The field a request of `kind` names its completion limit with, when the gateway adds it.
 std::string_view completion_field(api kind) {
     return kind == api::responses ? "max_output_tokens" : "max_tokens";
+}
+
+// The tokens of the text a response produced, per choice: counted with the model's
+// tokenizer, or estimated at 4 bytes per token without one.
+std::int64_t count_produced(const metering::usage_tap& usage,
+                            const tokens::encoding* enc,
+                            const metering::tokenizers& t) {
+    if (enc == nullptr) {
+        return metering::estimate_tokens(usage.produced_text_bytes());
+    }
+    metering::text_counter counter(*enc, t.special_mode(), t.max_bytes());
+    for (const auto& text : usage.produced_text()) {
+        counter.add_text(text);
+    }
+    return counter.tokens() + metering::estimate_tokens(usage.produced_bytes_not_kept());
 }
 
 void expose(meter& m) {
@@ -55,8 +71,21 @@ task<boost::system::error_code> reserve_quota(server::worker& w,
         co_return boost::system::error_code{};
     }
     const bool strict = cfg.quota.mode == config::admission::strict;
-    m.prompt_estimate = strict ? metering::strict_prompt_bound(fields.prompt_bytes)
-                               : metering::estimate_tokens(fields.prompt_bytes);
+    const auto& tokenizers = *w.rt().tokenizers;
+    m.encoding = tokenizers.for_model(fields.model);
+    if (strict) {
+        // Bytes bound whatever tokenizer the upstream really uses (docs/METERING.md).
+        m.prompt_estimate = metering::strict_prompt_bound(fields.prompt_bytes);
+    } else if (m.encoding != nullptr) {
+        metering::text_counter counter(
+            *m.encoding, tokenizers.special_mode(), tokenizers.max_bytes());
+        metering::count_prompt(fields.prompt, counter);
+        m.prompt_estimate = counter.tokens();
+        m.prompt_counted = true;
+    } else {
+        m.prompt_estimate = metering::estimate_tokens(fields.prompt_bytes);
+    }
+    m.usage.keep_text(m.encoding != nullptr ? tokenizers.max_bytes() : 0);
     m.price = quota::price_of(cfg, fields.model);
     store::reservation_request req;
     req.consumer = caller.consumer_id;
@@ -144,10 +173,19 @@ task<void> settle_quota(server::worker& w,
     const auto& reported = m.usage.reported();
     std::int64_t prompt = 0;
     std::int64_t completion = 0;
+    m.count_source = "upstream";
     if (upstream_status >= 200 && upstream_status < 300) {
         prompt = reported.prompt_tokens.value_or(m.prompt_estimate);
-        completion = reported.completion_tokens.value_or(
-            metering::estimate_tokens(m.usage.produced_text_bytes()));
+        if (reported.completion_tokens) {
+            completion = *reported.completion_tokens;
+        } else {
+            completion = count_produced(m.usage, m.encoding, *w.rt().tokenizers);
+        }
+        if (!reported.completion_tokens || !reported.prompt_tokens) {
+            const bool counted =
+                m.encoding != nullptr && (reported.prompt_tokens || m.prompt_counted);
+            m.count_source = counted ? "local" : "estimate";
+        }
     }  // else: the upstream refused or never answered; providers charge nothing for that
     const auto actual = quota::charge_for(prompt, completion, m.price);
     m.settled = actual;

@@ -31,15 +31,22 @@ std::optional<std::int64_t> integer_of(const tokens::json_member& m) {
     return v;
 }
 
-// The members whose size is the prompt's size.
-bool is_prompt_member(std::string_view raw) {
-    for (std::string_view name :
-         {"messages", "prompt", "input", "system", "instructions", "tools", "functions"}) {
+// The slot of a prompt-bearing member, or nullptr.
+std::optional<tokens::json_member>* prompt_slot(std::string_view raw, metering::prompt_members& p) {
+    const std::pair<std::string_view, std::optional<tokens::json_member>*> slots[] = {
+        {"messages", &p.messages},
+        {"prompt", &p.prompt},
+        {"input", &p.input},
+        {"system", &p.system},
+        {"instructions", &p.instructions},
+        {"tools", &p.tools},
+        {"functions", &p.functions}};
+    for (const auto& [name, slot] : slots) {
         if (key_is(raw, name)) {
-            return true;
+            return slot;
         }
     }
-    return false;
+    return nullptr;
 }
 
 // stream_options: whether it asks for usage, and where (for the gateway to ask instead).
@@ -81,7 +88,11 @@ result<request_fields> scan_request_body(std::string_view body, std::size_t max_
             read_stream_options(*member, out);
         } else if (key_is(member->key, "n")) {
             out.n = std::max<std::int64_t>(1, integer_of(*member).value_or(1));
-        } else if (is_prompt_member(member->key)) {
+        } else if (auto* slot = prompt_slot(member->key, out.prompt)) {
+            if (*slot) {
+                out.prompt_bytes -= (*slot)->value.size();  // a duplicate: the last one wins
+            }
+            *slot = *member;
             out.prompt_bytes += member->value.size();
         } else {
             for (std::string_view field :

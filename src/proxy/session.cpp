@@ -303,6 +303,7 @@ task<bool> connection::proxy(request& r) {
         r.log.completion_tokens = m->settled.completion_tokens;
         r.log.reserved_tokens = m->prompt_estimate + m->granted_completion;
         r.log.cost_pico_usd = m->settled.cost;
+        r.log.token_count = m->count_source;
     }
     const bool gone = entry_.watcher->client_gone();
     entry_.watcher->stop();

@@ -45,6 +45,7 @@ void append_access_line(std::string& out, const access_record& r, config::log_fo
             {"completion_tokens", r.completion_tokens},
             {"reserved_tokens", r.reserved_tokens},
             {"cost_usd", r.cost_pico_usd < 0 ? -1.0 : static_cast<double>(r.cost_pico_usd) / 1e12},
+            {"token_count", r.token_count},
             {"latency_ms", ms},
             {"error", r.error}};
         out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -82,6 +83,7 @@ void append_access_line(std::string& out, const access_record& r, config::log_fo
         char cost[32];
         std::snprintf(cost, sizeof cost, "%.9f", static_cast<double>(r.cost_pico_usd) / 1e12);
         field("cost_usd", cost);
+        field("count", r.token_count);
     }
     const auto micros = static_cast<std::uint64_t>(r.latency.count());
     std::string latency(number(micros / 1000));

@@ -45,7 +45,13 @@ std::shared_ptr<ssl::context> make_server_tls(const config::tls_files& files) {
 }  // namespace
 
 std::shared_ptr<const runtime> build_runtime(const config::config& cfg) {
-    auto rt = std::make_shared<runtime>(runtime{cfg, proxy::router(cfg.upstreams), {}, nullptr});
+    auto rt =
+        std::make_shared<runtime>(runtime{cfg, proxy::router(cfg.upstreams), {}, nullptr, nullptr});
+    std::string error;
+    rt->tokenizers = metering::tokenizers::build(cfg.tokenizer, error);
+    if (!rt->tokenizers) {
+        throw std::runtime_error(error);
+    }
     for (const auto& u : cfg.upstreams) {
         auto to = upstream::parse_target(u.url);
         if (!to) {

@@ -1,5 +1,7 @@
 #include "tollgate/tokens/builtin.hpp"
 
+#include <map>
+#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -101,7 +103,16 @@ std::shared_ptr<const encoding> load_builtin(std::string_view name, std::string&
         error = "unknown encoding `" + std::string(name) + "` (built in: cl100k_base, o200k_base)";
         return nullptr;
     }
-    return build(std::string(name), b->text, b->pattern, b->specials, error);
+    // A reload that keeps using an encoding gets the loaded one: the built-in data cannot
+    // change while the process runs.
+    static std::mutex mutex;
+    static std::map<std::string_view, std::weak_ptr<const encoding>> cache;
+    const std::lock_guard lock(mutex);
+    if (auto alive = cache[b->name].lock())
+        return alive;
+    auto enc = build(std::string(name), b->text, b->pattern, b->specials, error);
+    cache[b->name] = enc;
+    return enc;
 }
 
 std::shared_ptr<const encoding> load_encoding(std::string name,

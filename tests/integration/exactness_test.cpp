@@ -23,7 +23,10 @@ namespace {
 using json = nlohmann::json;
 
 const std::string messages = R"([{"role":"user","content":"Say something about tolls, please."}])";
-constexpr long prompt_tokens = 16;  // both the estimate and the mock's count of `messages`
+// The count of `messages` under o200k_base (gpt-4o-mini; also the default for claude-*) with
+// OpenAI's chat framing, checked against npm tiktoken: 3 + 1 ("user") + 8 + 3. The gateway's
+// estimate and the mock's bill are both this.
+constexpr long prompt_tokens = 15;
 
 std::string chat_body(long max_tokens, bool stream, const std::string& model = "gpt-4o-mini") {
     return R"({"model":")" + model + R"(","messages":)" + messages + R"(,"max_tokens":)" +
@@ -255,6 +258,9 @@ TEST_F(CutShort, AClientThatLeavesPaysForWhatWasProduced) {
         EXPECT_EQ(charged.prompt, billed.prompt);
         EXPECT_EQ(charged.prompt, prompt_tokens);
     }
+    std::this_thread::sleep_for(300ms);  // access lines are batched
+    EXPECT_NE(s_->gateway().log().find("count=local"), std::string::npos)
+        << "the access log says the completion was counted here";
     for (int pieces : {1, 10}) {
         leave_after("/v1/messages", chat_body(40, true, "claude-3-5-haiku"), pieces);
         const auto [charged, billed] = since_last();

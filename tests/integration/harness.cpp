@@ -294,6 +294,18 @@ std::optional<response> request(std::uint16_t port,
     return read_response(c);
 }
 
+std::string run_output(const std::string& command, int& exit_code) {
+    std::string out;
+    FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+    char buf[4096];
+    while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) {
+        out.append(buf, n);
+    }
+    const int status = ::pclose(p);
+    exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return out;
+}
+
 std::string make_temp_dir() {
     std::string tmpl = "/tmp/tollgate-test-XXXXXX";
     if (!::mkdtemp(tmpl.data())) {

@@ -150,6 +150,9 @@ private:
 };
 
 /// A fresh temp directory.
+/// Runs a shell command, returns its stdout and stderr, and sets its exit code (-1: killed).
+std::string run_output(const std::string& command, int& exit_code);
+
 std::string make_temp_dir();
 void write_file(const std::string& path, const std::string& text);
 

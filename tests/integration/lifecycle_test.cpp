@@ -14,18 +14,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string run_output(const std::string& command, int& exit_code) {
-    std::string out;
-    FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-    char buf[4096];
-    while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) {
-        out.append(buf, n);
-    }
-    const int status = ::pclose(p);
-    exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return out;
-}
-
 TEST(CheckConfig, ExampleIsValid) {
     int code = -1;
     const auto out =

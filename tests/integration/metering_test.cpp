@@ -76,13 +76,17 @@ TEST_F(Metering, SettlesTheReportedUsageAndSaysWhatIsLeft) {
                   " completion=" + std::to_string(reported["completion_tokens"].get<long>())),
               std::string::npos)
         << s_->gateway().log();
+    EXPECT_NE(s_->gateway().log().find("count=upstream"), std::string::npos) << s_->gateway().log();
 }
 
 TEST_F(Metering, ARequestThatDoesNotFitIs429AndNeverReachesTheUpstream) {
     const long before = mock_requests();
-    // A prompt of ~500 estimated tokens cannot fit 400 a day, whatever the completion.
-    auto r = chat(R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":")" +
-                  std::string(2000, 'a') + R"("}],"max_tokens":5})");
+    // A prompt of 500+ tokens (" hello" is one) cannot fit 400 a day, whatever the completion.
+    std::string words;
+    for (int i = 0; i < 500; ++i)
+        words += " hello";
+    auto r = chat(R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":")" + words +
+                  R"("}],"max_tokens":5})");
     EXPECT_EQ(r.status, 429);
     EXPECT_EQ(json::parse(r.body)["error"]["code"], "rate_limit_exceeded");
     EXPECT_FALSE(r.header("retry-after").empty());

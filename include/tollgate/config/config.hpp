@@ -141,6 +141,33 @@ struct quota_config {
     milliseconds backlog_retry{500};
 };
 
+// tokenizer: which vocabulary counts a model's tokens (docs/TOKENIZER.md).
+enum class special_tokens_mode { text, recognised };
+
+struct tokenizer_file {
+    std::string file;                    // a tiktoken-format vocabulary
+    std::string pattern = "o200k_base";  // split pattern: a built-in encoding's name or a regex
+};
+
+struct tokenizer_rule {
+    std::string match;     // a model glob
+    std::string encoding;  // a built-in or configured encoding, or "estimate"
+};
+
+struct tokenizer_config {
+    // The encoding of a model no rule names (Claude, open models: an approximation), or
+    // "estimate" for ceil(bytes / 4).
+    std::string default_encoding = "o200k_base";
+    special_tokens_mode special_tokens = special_tokens_mode::text;
+    std::map<std::string, tokenizer_file> encodings;
+    // Tried in order before the built-in rules (docs/TOKENIZER.md).
+    std::vector<tokenizer_rule> models;
+    // Prompt and completion text beyond this many bytes per request is not tokenized: it is
+    // counted at the tokens-per-byte ratio of the part that was, so a huge body never holds
+    // an io thread for long (1 MiB takes ~15 ms).
+    std::size_t max_bytes = 1024 * 1024;
+};
+
 enum class log_format { text, json };
 
 struct log_config {
@@ -159,6 +186,7 @@ struct config {
     std::map<std::string, plan> plans;
     std::string default_plan;
     quota_config quota;
+    tokenizer_config tokenizer;
     log_config log;
 };
 

@@ -2,8 +2,9 @@
 // relayed (a body_tap: views, no copy of the stream). OpenAI JSON `usage` (chat, completions,
 // embeddings, responses), the usage chunk of an OpenAI stream, the `response.completed`
 // event of a Responses stream, Anthropic `message_start` + `message_delta` usage. It also
-// counts the bytes of text produced, so that a response without usage can still be charged
-// by an estimate. Pure; one per request.
+// keeps the text produced, per choice (up to a byte cap, then only its size), so that a
+// response without usage (a stream cut short) can still be charged by counting it. Pure;
+// one per request.
 #pragma once
 
 #include "tollgate/proxy/tap.hpp"
@@ -43,10 +44,17 @@ public:
     const usage& reported() const noexcept { return usage_; }
     /// UTF-8 bytes of generated text seen (content deltas, completion text, message text).
     std::uint64_t produced_text_bytes() const noexcept { return produced_bytes_; }
+    /// Keeps up to `max_bytes` of the produced text (0, the default: sizes only).
+    void keep_text(std::size_t max_bytes) { max_text_bytes_ = max_bytes; }
+    /// The produced text kept, one string per choice (or content block), in order.
+    const std::vector<std::string>& produced_text() const noexcept { return produced_; }
+    /// Bytes produced but not kept (beyond the cap).
+    std::uint64_t produced_bytes_not_kept() const noexcept { return produced_bytes_ - kept_bytes_; }
     bool ended_complete() const noexcept { return complete_; }
 
 private:
     void take_event(std::string_view data);
+    void add_produced(std::size_t index, std::string_view text);
     void take_json(std::string_view body);
 
     std::size_t max_json_bytes_;
@@ -59,6 +67,9 @@ private:
     std::vector<tokens::sse_event> events_;
     usage usage_;
     std::uint64_t produced_bytes_ = 0;
+    std::size_t max_text_bytes_ = 0;
+    std::uint64_t kept_bytes_ = 0;
+    std::vector<std::string> produced_;
 };
 
 }  // namespace tollgate::metering

@@ -28,6 +28,11 @@ struct meter {
     std::vector<config::limit> limits;  // the consumer's limits for the request's model
     std::int64_t reserved_at = 0;
     std::int64_t prompt_estimate = 0;
+    const tokens::encoding* encoding = nullptr;  // the model's tokenizer; null: the estimator
+    bool prompt_counted = false;  // prompt_estimate is the tokenizer's count, not bytes / 4
+    // Where the settled numbers came from, for the access log: "upstream" (reported usage),
+    // "local" (counted here with the tokenizer), "estimate" (bytes / 4).
+    std::string_view count_source;
     std::int64_t granted_completion = 0;
     quota::token_price price;
     std::vector<metering::header> headers;  // x-ratelimit-*, Retry-After

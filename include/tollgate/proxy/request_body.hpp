@@ -3,6 +3,7 @@
 #pragma once
 
 #include "tollgate/core/result.hpp"
+#include "tollgate/metering/token_count.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -26,6 +27,7 @@ struct request_fields {
     std::string_view max_tokens_raw;         // its value's text, a view into the body
     std::size_t prompt_bytes = 0;            // raw JSON bytes of messages, prompt, input, system,
                                              // instructions, tools, functions: the prompt's size
+    metering::prompt_members prompt;         // those members, for the exact count
 };
 
 /// invalid_json (not JSON or not an object), json_too_deep, or missing_model on failure.

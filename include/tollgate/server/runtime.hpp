@@ -4,6 +4,7 @@
 #pragma once
 
 #include "tollgate/config/config.hpp"
+#include "tollgate/metering/tokenizers.hpp"
 #include "tollgate/proxy/route.hpp"
 #include "tollgate/upstream/target.hpp"
 
@@ -26,11 +27,13 @@ struct runtime {
     config::config cfg;
     proxy::router router;
     std::vector<upstream_runtime> upstreams;
-    std::shared_ptr<boost::asio::ssl::context> server_tls;  // null without server.tls
+    std::shared_ptr<boost::asio::ssl::context> server_tls;   // null without server.tls
+    std::shared_ptr<const metering::tokenizers> tokenizers;  // model -> encoding
 };
 
 /// Builds the runtime of a validated config. Throws std::runtime_error naming the file when a
-/// certificate, key or CA file cannot be loaded (startup and reload report it).
+/// certificate, key or CA file cannot be loaded, or a tokenizer vocabulary (startup and
+/// reload report it).
 std::shared_ptr<const runtime> build_runtime(const config::config& cfg);
 
 }  // namespace tollgate::server

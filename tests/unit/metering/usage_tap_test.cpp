@@ -125,5 +125,28 @@ TEST(UsageTap, AbsurdNumbersAreClampedErrorsAndHugeBodiesIgnored) {
     EXPECT_FALSE(garbage.reported().prompt_tokens);
 }
 
+TEST(UsageTap, KeepsTheProducedTextPerChoiceUpToItsCap) {
+    usage_tap tap;
+    tap.keep_text(1024);
+    tap.on_head(200, "text/event-stream");
+    tap.on_body(
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}\n\n"
+        "data: {\"choices\":[{\"index\":1,\"delta\":{\"content\":\"By\"}}]}\n\n"
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"}}]}\n\n"
+        "data: {\"choices\":[{\"index\":1,\"delta\":{\"content\":\"e\"}}]}\n\n");
+    tap.on_end(false);
+    EXPECT_EQ(tap.produced_text(), (std::vector<std::string>{"Hello", "Bye"}));
+    EXPECT_EQ(tap.produced_bytes_not_kept(), 0U);
+
+    usage_tap capped;
+    capped.keep_text(4);
+    capped.on_head(200, "text/event-stream");
+    capped.on_body("data: {\"choices\":[{\"delta\":{\"content\":\"abc\"}}]}\n\n");
+    capped.on_body("data: {\"choices\":[{\"delta\":{\"content\":\"defg\"}}]}\n\n");
+    capped.on_body("data: {\"choices\":[{\"delta\":{\"content\":\"h\"}}]}\n\n");
+    EXPECT_EQ(capped.produced_text(), std::vector<std::string>{"abc"});
+    EXPECT_EQ(capped.produced_bytes_not_kept(), 5U) << "the rest is sized, never a gap";
+}
+
 }  // namespace
 }  // namespace tollgate::metering

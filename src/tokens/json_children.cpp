@@ -1,0 +1,85 @@
+#include "tollgate/tokens/json_children.hpp"
+
+namespace tollgate::tokens {
+
+json_children::json_children(std::string_view container) noexcept
+    : text_(container), object_(!container.empty() && container.front() == '{') {
+    if (container.empty() || (container.front() != '{' && container.front() != '[')) {
+        pos_ = text_.size();
+    }
+}
+
+void json_children::skip_separators() noexcept {
+    while (pos_ < text_.size()) {
+        const char c = text_[pos_];
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != ',' && c != ':')
+            break;
+        ++pos_;
+    }
+}
+
+std::string_view json_children::string_body() noexcept {
+    const std::size_t begin = ++pos_;
+    while (pos_ < text_.size() && text_[pos_] != '"')
+        pos_ += text_[pos_] == '\\' ? 2 : 1;
+    const std::size_t end = pos_ < text_.size() ? pos_ : text_.size();
+    pos_ = end + 1;
+    return text_.substr(begin, end - begin);
+}
+
+std::string_view json_children::container_text() noexcept {
+    const std::size_t begin = pos_;
+    std::size_t depth = 0;
+    while (pos_ < text_.size()) {
+        const char c = text_[pos_];
+        if (c == '"') {
+            string_body();
+            continue;
+        }
+        ++pos_;
+        if (c == '{' || c == '[') {
+            ++depth;
+        } else if ((c == '}' || c == ']') && --depth == 0) {
+            break;
+        }
+    }
+    return text_.substr(begin, pos_ - begin);
+}
+
+std::optional<json_member> json_children::next() noexcept {
+    skip_separators();
+    if (pos_ >= text_.size() || text_[pos_] == '}' || text_[pos_] == ']')
+        return std::nullopt;
+    json_member m{{}, json_kind::null, {}};
+    if (object_) {
+        if (text_[pos_] != '"')
+            return std::nullopt;
+        m.key = string_body();
+        skip_separators();
+        if (pos_ >= text_.size())
+            return std::nullopt;
+    }
+    const char c = text_[pos_];
+    if (c == '"') {
+        m.kind = json_kind::string;
+        m.value = string_body();
+    } else if (c == '{' || c == '[') {
+        m.kind = c == '{' ? json_kind::object : json_kind::array;
+        m.value = container_text();
+    } else {
+        const std::size_t begin = pos_;
+        while (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '}' &&
+               text_[pos_] != ']' && text_[pos_] != ' ' && text_[pos_] != '\n' &&
+               text_[pos_] != '\r' && text_[pos_] != '\t') {
+            ++pos_;
+        }
+        m.value = text_.substr(begin, pos_ - begin);
+        m.kind = c == 't'   ? json_kind::true_value
+                 : c == 'f' ? json_kind::false_value
+                 : c == 'n' ? json_kind::null
+                            : json_kind::number;
+    }
+    return m;
+}
+
+}  // namespace tollgate::tokens
