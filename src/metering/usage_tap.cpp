@@ -1,108 +1,132 @@
 #include "tollgate/metering/usage_tap.hpp"
 
+#include "tollgate/tokens/json_children.hpp"
+#include "tollgate/tokens/json_scan.hpp"
+#include "tollgate/tokens/json_string.hpp"
+
 #include <algorithm>
 
-#include <nlohmann/json.hpp>
-
+// The answer is validated once (json_object_scanner, allocation-free) and then read with
+// json_find/json_children over raw views: no DOM, no allocation but for escaped text.
 namespace tollgate::metering {
 namespace {
 
-using json = nlohmann::json;
+using tokens::json_find;
+using tokens::json_kind;
+using tokens::json_member;
+using member = std::optional<json_member>;
 
-// A reported count, sanity-capped.
-std::int64_t count(const json& v, bool& clamped) {
-    if (!v.is_number()) {
-        return 0;
+// Nesting the usage tap accepts in an answer (usage objects are three levels deep).
+constexpr std::size_t max_answer_depth = 64;
+
+bool is_json_object(std::string_view text) {
+    tokens::json_object_scanner scanner(text, max_answer_depth);
+    while (scanner.next()) {
     }
-    const double d = v.get<double>();
-    if (d < 0 || d > static_cast<double>(max_reported_tokens)) {
-        clamped = true;
-        return d < 0 ? 0 : max_reported_tokens;
-    }
-    return static_cast<std::int64_t>(d);
+    return scanner.status() == tokens::json_status::ok;
 }
 
-const json* find(const json& j, std::initializer_list<const char*> path) {
-    const json* at = &j;
-    for (const char* key : path) {
-        if (!at->is_object() || !at->contains(key)) {
-            return nullptr;
-        }
-        at = &(*at)[key];
+// A reported count, sanity-capped.
+std::int64_t count(const member& v, bool& clamped) {
+    const auto d = v ? tokens::json_number(*v) : std::nullopt;
+    if (!d) {
+        return 0;
     }
-    return at;
+    if (*d < 0 || *d > static_cast<double>(max_reported_tokens)) {
+        clamped = true;
+        return *d < 0 ? 0 : max_reported_tokens;
+    }
+    return static_cast<std::int64_t>(*d);
+}
+
+bool is_string(const member& m, std::string_view value) {
+    return m && m->kind == json_kind::string && m->value == value;
 }
 
 // OpenAI's usage object, in either naming (chat/completions: prompt_/completion_tokens;
 // responses: input_/output_tokens) with the detail objects of either.
-void read_openai_usage(const json& u, usage& out) {
-    if (!u.is_object()) {
+void read_openai_usage(const member& u, usage& out) {
+    if (!u || u->kind != json_kind::object) {
         return;
     }
-    const bool responses_api = u.contains("input_tokens");
-    const char* in = responses_api ? "input_tokens" : "prompt_tokens";
-    const char* outk = responses_api ? "output_tokens" : "completion_tokens";
-    if (u.contains(in)) {
-        out.prompt_tokens = count(u[in], out.clamped);
+    const std::string_view obj = u->value;
+    const bool responses_api = json_find(obj, {"input_tokens"}).has_value();
+    const auto in = json_find(obj, {responses_api ? "input_tokens" : "prompt_tokens"});
+    const auto produced = json_find(obj, {responses_api ? "output_tokens" : "completion_tokens"});
+    if (in) {
+        out.prompt_tokens = count(in, out.clamped);
     }
     // Embeddings report no completion: zero is what was produced.
-    out.completion_tokens = u.contains(outk) ? count(u[outk], out.clamped) : 0;
-    const char* in_details = responses_api ? "input_tokens_details" : "prompt_tokens_details";
-    const char* out_details = responses_api ? "output_tokens_details" : "completion_tokens_details";
-    if (const auto* c = find(u, {in_details, "cached_tokens"})) {
-        out.cached_tokens = count(*c, out.clamped);
+    out.completion_tokens = produced ? count(produced, out.clamped) : 0;
+    const std::string_view in_details =
+        responses_api ? "input_tokens_details" : "prompt_tokens_details";
+    const std::string_view out_details =
+        responses_api ? "output_tokens_details" : "completion_tokens_details";
+    if (const auto c = json_find(obj, {in_details, "cached_tokens"})) {
+        out.cached_tokens = count(c, out.clamped);
     }
-    if (const auto* r = find(u, {out_details, "reasoning_tokens"})) {
-        out.reasoning_tokens = count(*r, out.clamped);
+    if (const auto r = json_find(obj, {out_details, "reasoning_tokens"})) {
+        out.reasoning_tokens = count(r, out.clamped);
     }
 }
 
 // Anthropic usage: input counts exclude cache reads and writes; the prompt is their sum.
 // message_start's output_tokens is a placeholder (1): only message_delta's is final, so a
 // stream cut before it is charged by the text it produced.
-void read_anthropic_usage(const json& u, usage& out, bool final_output = true) {
-    if (u.contains("input_tokens")) {
-        const std::int64_t cached = u.contains("cache_read_input_tokens")
-                                        ? count(u["cache_read_input_tokens"], out.clamped)
-                                        : 0;
-        const std::int64_t written = u.contains("cache_creation_input_tokens")
-                                         ? count(u["cache_creation_input_tokens"], out.clamped)
-                                         : 0;
-        out.prompt_tokens = count(u["input_tokens"], out.clamped) + cached + written;
+void read_anthropic_usage(const member& u, usage& out, bool final_output = true) {
+    if (!u || u->kind != json_kind::object) {
+        return;
+    }
+    const std::string_view obj = u->value;
+    if (const auto input = json_find(obj, {"input_tokens"})) {
+        const std::int64_t cached = count(json_find(obj, {"cache_read_input_tokens"}), out.clamped);
+        const std::int64_t written =
+            count(json_find(obj, {"cache_creation_input_tokens"}), out.clamped);
+        out.prompt_tokens = count(input, out.clamped) + cached + written;
         out.cached_tokens = cached;
     }
-    if (final_output && u.contains("output_tokens")) {
-        out.completion_tokens = count(u["output_tokens"], out.clamped);
+    if (final_output) {
+        if (const auto o = json_find(obj, {"output_tokens"})) {
+            out.completion_tokens = count(o, out.clamped);
+        }
     }
-}
-
-std::string_view text_of(const json* v) {
-    return v && v->is_string() ? std::string_view(v->get_ref<const std::string&>())
-                               : std::string_view();
 }
 
 // A choice's or content block's index (0 when absent or odd), bounded: text of a choice
 // beyond it joins the last one.
-std::size_t index_of(const json& j) {
-    constexpr std::size_t max_index = 127;
-    const auto* i = find(j, {"index"});
-    if (!i || !i->is_number_unsigned())
-        return 0;
-    return std::min<std::size_t>(i->get<std::size_t>(), max_index);
+std::size_t index_of(std::string_view object) {
+    constexpr double max_index = 127;
+    const auto i = json_find(object, {"index"});
+    const auto d = i ? tokens::json_number(*i) : std::nullopt;
+    return d && *d >= 0 ? static_cast<std::size_t>(std::min(*d, max_index)) : 0;
 }
 
 }  // namespace
 
-void usage_tap::add_produced(std::size_t index, std::string_view text) {
+void usage_tap::add_produced(std::size_t index, const std::optional<tokens::json_member>& text) {
+    if (!text || text->kind != json_kind::string || text->value.empty()) {
+        return;
+    }
+    std::string_view decoded = text->value;
+    if (decoded.find('\\') != std::string_view::npos) {
+        auto unescaped = tokens::json_unescape(decoded);
+        if (!unescaped) {
+            return;
+        }
+        unescaped_ = std::move(*unescaped);
+        decoded = unescaped_;
+    }
     // Once some text was not kept, none after it is: the kept text stays one prefix.
     const bool kept_all = kept_bytes_ == produced_bytes_;
-    produced_bytes_ += text.size();
-    if (text.empty() || !kept_all || kept_bytes_ + text.size() > max_text_bytes_)
+    produced_bytes_ += decoded.size();
+    if (!kept_all || kept_bytes_ + decoded.size() > max_text_bytes_) {
         return;
-    if (produced_.size() <= index)
+    }
+    if (produced_.size() <= index) {
         produced_.resize(index + 1);
-    produced_[index].append(text);
-    kept_bytes_ += text.size();
+    }
+    produced_[index].append(decoded);
+    kept_bytes_ += decoded.size();
 }
 
 void usage_tap::on_head(unsigned status, std::string_view content_type) {
@@ -141,38 +165,51 @@ void usage_tap::on_end(bool complete) {
 }
 
 void usage_tap::take_json(std::string_view body) {
-    const json j = json::parse(body, nullptr, false);
-    if (!j.is_object()) {
+    if (!is_json_object(body)) {
         return;
     }
-    const bool anthropic = j.value("type", "") == "message";
-    if (anthropic) {
-        if (const auto* u = find(j, {"usage"})) {
-            read_anthropic_usage(*u, usage_);
-        }
-        if (const auto* content = find(j, {"content"}); content && content->is_array()) {
+    if (is_string(json_find(body, {"type"}), "message")) {  // Anthropic
+        read_anthropic_usage(json_find(body, {"usage"}), usage_);
+        if (const auto content = json_find(body, {"content"});
+            content && content->kind == json_kind::array) {
+            tokens::json_children blocks(content->value);
             std::size_t block_index = 0;
-            for (const auto& block : *content) {
-                add_produced(block_index++, text_of(find(block, {"text"})));
+            while (const auto block = blocks.next()) {
+                if (block->kind == json_kind::object) {
+                    add_produced(block_index, json_find(block->value, {"text"}));
+                }
+                ++block_index;
             }
         }
         return;
     }
-    if (const auto* u = find(j, {"usage"})) {
-        read_openai_usage(*u, usage_);
-    }
-    if (const auto* choices = find(j, {"choices"}); choices && choices->is_array()) {
-        for (const auto& c : *choices) {
-            add_produced(index_of(c), text_of(find(c, {"message", "content"})));
-            add_produced(index_of(c), text_of(find(c, {"text"})));
+    read_openai_usage(json_find(body, {"usage"}), usage_);
+    if (const auto choices = json_find(body, {"choices"});
+        choices && choices->kind == json_kind::array) {
+        tokens::json_children each(choices->value);
+        while (const auto c = each.next()) {
+            if (c->kind != json_kind::object) {
+                continue;
+            }
+            const std::size_t i = index_of(c->value);
+            add_produced(i, json_find(c->value, {"message", "content"}));
+            add_produced(i, json_find(c->value, {"text"}));
         }
     }
     // Responses API: output[].content[].text
-    if (const auto* output = find(j, {"output"}); output && output->is_array()) {
-        for (const auto& item : *output) {
-            if (const auto* content = find(item, {"content"}); content && content->is_array()) {
-                for (const auto& part : *content) {
-                    add_produced(0, text_of(find(part, {"text"})));
+    if (const auto output = json_find(body, {"output"});
+        output && output->kind == json_kind::array) {
+        tokens::json_children items(output->value);
+        while (const auto item = items.next()) {
+            const auto content =
+                item->kind == json_kind::object ? json_find(item->value, {"content"}) : member{};
+            if (!content || content->kind != json_kind::array) {
+                continue;
+            }
+            tokens::json_children parts(content->value);
+            while (const auto part = parts.next()) {
+                if (part->kind == json_kind::object) {
+                    add_produced(0, json_find(part->value, {"text"}));
                 }
             }
         }
@@ -180,40 +217,34 @@ void usage_tap::take_json(std::string_view body) {
 }
 
 void usage_tap::take_event(std::string_view data) {
-    if (data.empty() || data == "[DONE]") {
+    if (data.empty() || data == "[DONE]" || !is_json_object(data)) {
         return;
     }
-    // Most events are text deltas: parse them for their text only when they carry some, and
-    // every event that may carry usage.
-    const json j = json::parse(data, nullptr, false);
-    if (!j.is_object()) {
-        return;
-    }
-    const std::string type = j.value("type", "");
+    const auto type_member = json_find(data, {"type"});
+    const std::string_view type =
+        type_member && type_member->kind == json_kind::string ? type_member->value : "";
     if (type == "message_start") {  // Anthropic
-        if (const auto* u = find(j, {"message", "usage"})) {
-            read_anthropic_usage(*u, usage_, false);
-        }
+        read_anthropic_usage(json_find(data, {"message", "usage"}), usage_, false);
     } else if (type == "message_delta") {
-        if (const auto* u = find(j, {"usage"})) {
-            read_anthropic_usage(*u, usage_);
-        }
+        read_anthropic_usage(json_find(data, {"usage"}), usage_);
     } else if (type == "content_block_delta") {
-        add_produced(index_of(j), text_of(find(j, {"delta", "text"})));
+        add_produced(index_of(data), json_find(data, {"delta", "text"}));
     } else if (type == "response.output_text.delta") {  // OpenAI Responses
-        add_produced(0, text_of(find(j, {"delta"})));
+        add_produced(0, json_find(data, {"delta"}));
     } else if (type == "response.completed") {
-        if (const auto* u = find(j, {"response", "usage"})) {
-            read_openai_usage(*u, usage_);
-        }
+        read_openai_usage(json_find(data, {"response", "usage"}), usage_);
     } else if (type.empty()) {  // OpenAI chat/completions chunks
-        if (const auto* u = find(j, {"usage"}); u && u->is_object()) {
-            read_openai_usage(*u, usage_);
-        }
-        if (const auto* choices = find(j, {"choices"}); choices && choices->is_array()) {
-            for (const auto& c : *choices) {
-                add_produced(index_of(c), text_of(find(c, {"delta", "content"})));
-                add_produced(index_of(c), text_of(find(c, {"text"})));
+        read_openai_usage(json_find(data, {"usage"}), usage_);
+        if (const auto choices = json_find(data, {"choices"});
+            choices && choices->kind == json_kind::array) {
+            tokens::json_children each(choices->value);
+            while (const auto c = each.next()) {
+                if (c->kind != json_kind::object) {
+                    continue;
+                }
+                const std::size_t i = index_of(c->value);
+                add_produced(i, json_find(c->value, {"delta", "content"}));
+                add_produced(i, json_find(c->value, {"text"}));
             }
         }
     }

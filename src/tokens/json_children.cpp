@@ -1,5 +1,7 @@
 #include "tollgate/tokens/json_children.hpp"
 
+#include <charconv>
+
 namespace tollgate::tokens {
 
 json_children::json_children(std::string_view container) noexcept
@@ -80,6 +82,37 @@ std::optional<json_member> json_children::next() noexcept {
                             : json_kind::number;
     }
     return m;
+}
+
+std::optional<json_member> json_find(std::string_view object,
+                                     std::initializer_list<std::string_view> path) noexcept {
+    std::optional<json_member> at;
+    for (const std::string_view key : path) {
+        if (at) {
+            if (at->kind != json_kind::object)
+                return std::nullopt;
+            object = at->value;
+        }
+        json_children members(object);
+        at.reset();
+        while (const auto m = members.next()) {
+            if (m->key == key)
+                at = m;  // the last of duplicated keys, as parsers do
+        }
+        if (!at)
+            return std::nullopt;
+    }
+    return at;
+}
+
+std::optional<double> json_number(const json_member& m) noexcept {
+    if (m.kind != json_kind::number)
+        return std::nullopt;
+    double v = 0;
+    const auto [end, ec] = std::from_chars(m.value.data(), m.value.data() + m.value.size(), v);
+    if (ec != std::errc{} || end != m.value.data() + m.value.size())
+        return std::nullopt;
+    return v;
 }
 
 }  // namespace tollgate::tokens

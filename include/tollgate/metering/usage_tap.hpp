@@ -8,6 +8,7 @@
 #pragma once
 
 #include "tollgate/proxy/tap.hpp"
+#include "tollgate/tokens/json_scan.hpp"
 #include "tollgate/tokens/sse_parser.hpp"
 
 #include <cstdint>
@@ -54,7 +55,7 @@ public:
 
 private:
     void take_event(std::string_view data);
-    void add_produced(std::size_t index, std::string_view text);
+    void add_produced(std::size_t index, const std::optional<tokens::json_member>& text);
     void take_json(std::string_view body);
 
     std::size_t max_json_bytes_;
@@ -70,6 +71,7 @@ private:
     std::size_t max_text_bytes_ = 0;
     std::uint64_t kept_bytes_ = 0;
     std::vector<std::string> produced_;
+    std::string unescaped_;  // scratch for text with escapes
 };
 
 }  // namespace tollgate::metering

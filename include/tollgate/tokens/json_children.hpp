@@ -5,6 +5,7 @@
 
 #include "tollgate/tokens/json_scan.hpp"
 
+#include <initializer_list>
 #include <optional>
 #include <string_view>
 
@@ -27,5 +28,13 @@ private:
     std::size_t pos_ = 1;
     bool object_ = false;
 };
+
+/// The member at `path` (keys, one per level) in an object's raw text, or nullopt. Keys are
+/// compared raw (unescaped keys, which is what every provider sends).
+std::optional<json_member> json_find(std::string_view object,
+                                     std::initializer_list<std::string_view> path) noexcept;
+
+/// A number member's value, or nullopt for anything else.
+std::optional<double> json_number(const json_member& m) noexcept;
 
 }  // namespace tollgate::tokens

@@ -125,6 +125,33 @@ TEST(UsageTap, AbsurdNumbersAreClampedErrorsAndHugeBodiesIgnored) {
     EXPECT_FALSE(garbage.reported().prompt_tokens);
 }
 
+TEST(UsageTap, DecodesEscapedTextAndIgnoresWhatIsNotJson) {
+    usage_tap tap;
+    tap.keep_text(1024);
+    tap.on_head(200, "application/json");
+    tap.on_body(R"({"choices":[{"index":0,"message":{"content":"caf\u00e9 \"x\""}}],)"
+                R"("usage":{"prompt_tokens":5,"completion_tokens":4}})");
+    tap.on_end(true);
+    EXPECT_EQ(tap.produced_text(), std::vector<std::string>{"caf\xc3\xa9 \"x\""});
+    EXPECT_EQ(tap.reported().prompt_tokens, 5);
+    EXPECT_EQ(tap.reported().completion_tokens, 4);
+
+    usage_tap broken;
+    broken.on_head(200, "application/json");
+    broken.on_body(R"({"usage":{"prompt_tokens":5,"completion_tokens":4})");  // unclosed
+    broken.on_end(true);
+    EXPECT_FALSE(broken.reported().prompt_tokens);
+
+    usage_tap stream;
+    stream.on_head(200, "text/event-stream");
+    stream.on_body("data: {\"usage\":{\"prompt_tokens\":-3,\"completion_tokens\":1e12}}\n\n");
+    stream.on_body("data: not json\n\ndata: [DONE]\n\n");
+    stream.on_end(true);
+    EXPECT_EQ(stream.reported().prompt_tokens, 0);
+    EXPECT_EQ(stream.reported().completion_tokens, max_reported_tokens);
+    EXPECT_TRUE(stream.reported().clamped);
+}
+
 TEST(UsageTap, KeepsTheProducedTextPerChoiceUpToItsCap) {
     usage_tap tap;
     tap.keep_text(1024);

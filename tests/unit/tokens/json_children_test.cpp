@@ -43,5 +43,18 @@ TEST(JsonChildren, EmptyAndNonContainers) {
     EXPECT_FALSE(json_children("").next());
 }
 
+TEST(JsonFind, FollowsAKeyPathAndReadsNumbers) {
+    const std::string_view obj =
+        R"({"usage":{"prompt_tokens":12,"details":{"cached_tokens":3e1}},"usage2":null,"x":[1]})";
+    const auto p = json_find(obj, {"usage", "prompt_tokens"});
+    ASSERT_TRUE(p);
+    EXPECT_EQ(json_number(*p), 12.0);
+    EXPECT_EQ(json_number(*json_find(obj, {"usage", "details", "cached_tokens"})), 30.0);
+    EXPECT_FALSE(json_find(obj, {"usage", "missing"}));
+    EXPECT_FALSE(json_find(obj, {"x", "y"})) << "an array has no keys";
+    EXPECT_FALSE(json_number(*json_find(obj, {"usage2"})));
+    EXPECT_EQ(json_number(*json_find(R"({"a":1,"a":2})", {"a"})), 2.0) << "the last one wins";
+}
+
 }  // namespace
 }  // namespace tollgate::tokens
