@@ -40,6 +40,10 @@ namespace {
     "  else redis.call('HDEL', key, 'due') end\n"                                            \
     "end\n"
 
+// One HMGET reads a bucket's counters, the request's reservation (a duplicate id) and `due`
+// (whether a sweep is needed); the key's expiry is set once, when the bucket is created.
+// Counters change only by HINCRBY, so they stay exact 64-bit integers whatever Lua's
+// doubles can hold.
 // ARGV: request id, ttl, prompt, wanted completion (-1: none), clamp (0/1), cap, price in,
 // price out, n, then per limit: metric (0 tokens, 1 prompt, 2 completion, 3 requests,
 // 4 cost), ceiling, window start, window end.
@@ -54,13 +58,18 @@ for i = 1, n do
 end
 )LUA" TG_SWEEP_LUA R"LUA(
 local rid = ARGV[1]
-local used, res = {}, {}
+local used, res, due, fresh = {}, {}, {}, {}
 for i = 1, n do
-  sweep(KEYS[i])
-  if redis.call('HEXISTS', KEYS[i], 'r:' .. rid) == 1 then return {-2, t} end
-  local v = redis.call('HMGET', KEYS[i], 'used', 'reserved')
+  local v = redis.call('HMGET', KEYS[i], 'used', 'reserved', 'r:' .. rid, 'due')
+  if v[3] then return {-2, t} end
+  if v[4] and tonumber(v[4]) <= t then
+    sweep(KEYS[i])
+    v = redis.call('HMGET', KEYS[i], 'used', 'reserved', 'r:' .. rid, 'due')
+  end
+  fresh[i] = not v[1] and not v[2]
   used[i] = tonumber(v[1] or '0')
   res[i] = tonumber(v[2] or '0')
+  due[i] = v[4] and tonumber(v[4])
 end
 local prompt, wanted, clamp = tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5] == '1'
 local cap, pin, pout = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
@@ -95,10 +104,12 @@ local out = {1, t, 0, grant}
 for i = 1, n do
   local held = string.format('%d', amount[arg(i, 1)])
   redis.call('HINCRBY', KEYS[i], 'reserved', held)
-  redis.call('HSET', KEYS[i], 'r:' .. rid, held, 'd:' .. rid, deadline)
-  local due = redis.call('HGET', KEYS[i], 'due')
-  if not due or tonumber(due) > deadline then redis.call('HSET', KEYS[i], 'due', deadline) end
-  redis.call('EXPIREAT', KEYS[i], arg(i, 4) + tonumber(ARGV[2]) + 86400)
+  if not due[i] or due[i] > deadline then
+    redis.call('HSET', KEYS[i], 'r:' .. rid, held, 'd:' .. rid, deadline, 'due', deadline)
+  else
+    redis.call('HSET', KEYS[i], 'r:' .. rid, held, 'd:' .. rid, deadline)
+  end
+  if fresh[i] then redis.call('EXPIREAT', KEYS[i], arg(i, 4) + tonumber(ARGV[2]) + 86400) end
   out[#out + 1] = used[i]
   out[#out + 1] = res[i] + amount[arg(i, 1)]
 end
@@ -112,12 +123,13 @@ return out
 inline constexpr const char* settle_script = R"LUA(
 local t = tonumber(redis.call('TIME')[1])
 local rid, done, expired = ARGV[1], 0, false
+local rows = {}
 for i = 1, #KEYS do
-  local d = redis.call('HGET', KEYS[i], 'd:' .. rid)
-  if d and tonumber(d) <= t then expired = true end
+  rows[i] = redis.call('HMGET', KEYS[i], 'r:' .. rid, 'd:' .. rid)
+  if rows[i][2] and tonumber(rows[i][2]) <= t then expired = true end
 end
 for i = 1, #KEYS do
-  local held = redis.call('HGET', KEYS[i], 'r:' .. rid)
+  local held = rows[i][1]
   if held then
     redis.call('HINCRBY', KEYS[i], 'reserved', string.format('%d', -tonumber(held)))
     if expired then
