@@ -19,11 +19,40 @@ using member = std::optional<json_member>;
 // Nesting the usage tap accepts in an answer (usage objects are three levels deep).
 constexpr std::size_t max_answer_depth = 64;
 
-bool is_json_object(std::string_view text) {
+// The top-level members the tap reads, from one validating pass (json_object_scanner);
+// nested ones are then looked up in these members' small texts.
+struct top_level {
+    member type, usage, choices, content, output, message, delta, response, index;
+};
+
+std::optional<top_level> scan_top_level(std::string_view text) {
     tokens::json_object_scanner scanner(text, max_answer_depth);
-    while (scanner.next()) {
+    top_level t;
+    while (const auto m = scanner.next()) {
+        const std::pair<std::string_view, member*> wanted[] = {{"type", &t.type},
+                                                               {"usage", &t.usage},
+                                                               {"choices", &t.choices},
+                                                               {"content", &t.content},
+                                                               {"output", &t.output},
+                                                               {"message", &t.message},
+                                                               {"delta", &t.delta},
+                                                               {"response", &t.response},
+                                                               {"index", &t.index}};
+        for (const auto& [key, slot] : wanted) {
+            if (m->key == key) {
+                *slot = m;
+                break;
+            }
+        }
     }
-    return scanner.status() == tokens::json_status::ok;
+    if (scanner.status() != tokens::json_status::ok) {
+        return std::nullopt;
+    }
+    return t;
+}
+
+member inside(const member& m, std::initializer_list<std::string_view> path) {
+    return m && m->kind == json_kind::object ? json_find(m->value, path) : member{};
 }
 
 // A reported count, sanity-capped.
@@ -94,9 +123,8 @@ void read_anthropic_usage(const member& u, usage& out, bool final_output = true)
 
 // A choice's or content block's index (0 when absent or odd), bounded: text of a choice
 // beyond it joins the last one.
-std::size_t index_of(std::string_view object) {
+std::size_t index_from(const member& i) {
     constexpr double max_index = 127;
-    const auto i = json_find(object, {"index"});
     const auto d = i ? tokens::json_number(*i) : std::nullopt;
     return d && *d >= 0 ? static_cast<std::size_t>(std::min(*d, max_index)) : 0;
 }
@@ -165,14 +193,14 @@ void usage_tap::on_end(bool complete) {
 }
 
 void usage_tap::take_json(std::string_view body) {
-    if (!is_json_object(body)) {
+    const auto top = scan_top_level(body);
+    if (!top) {
         return;
     }
-    if (is_string(json_find(body, {"type"}), "message")) {  // Anthropic
-        read_anthropic_usage(json_find(body, {"usage"}), usage_);
-        if (const auto content = json_find(body, {"content"});
-            content && content->kind == json_kind::array) {
-            tokens::json_children blocks(content->value);
+    if (is_string(top->type, "message")) {  // Anthropic
+        read_anthropic_usage(top->usage, usage_);
+        if (top->content && top->content->kind == json_kind::array) {
+            tokens::json_children blocks(top->content->value);
             std::size_t block_index = 0;
             while (const auto block = blocks.next()) {
                 if (block->kind == json_kind::object) {
@@ -183,23 +211,11 @@ void usage_tap::take_json(std::string_view body) {
         }
         return;
     }
-    read_openai_usage(json_find(body, {"usage"}), usage_);
-    if (const auto choices = json_find(body, {"choices"});
-        choices && choices->kind == json_kind::array) {
-        tokens::json_children each(choices->value);
-        while (const auto c = each.next()) {
-            if (c->kind != json_kind::object) {
-                continue;
-            }
-            const std::size_t i = index_of(c->value);
-            add_produced(i, json_find(c->value, {"message", "content"}));
-            add_produced(i, json_find(c->value, {"text"}));
-        }
-    }
+    read_openai_usage(top->usage, usage_);
+    take_choices(top->choices, "message");
     // Responses API: output[].content[].text
-    if (const auto output = json_find(body, {"output"});
-        output && output->kind == json_kind::array) {
-        tokens::json_children items(output->value);
+    if (top->output && top->output->kind == json_kind::array) {
+        tokens::json_children items(top->output->value);
         while (const auto item = items.next()) {
             const auto content =
                 item->kind == json_kind::object ? json_find(item->value, {"content"}) : member{};
@@ -216,37 +232,59 @@ void usage_tap::take_json(std::string_view body) {
     }
 }
 
-void usage_tap::take_event(std::string_view data) {
-    if (data.empty() || data == "[DONE]" || !is_json_object(data)) {
+void usage_tap::take_choices(const std::optional<tokens::json_member>& choices,
+                             std::string_view text_holder) {
+    if (!choices || choices->kind != json_kind::array) {
         return;
     }
-    const auto type_member = json_find(data, {"type"});
-    const std::string_view type =
-        type_member && type_member->kind == json_kind::string ? type_member->value : "";
-    if (type == "message_start") {  // Anthropic
-        read_anthropic_usage(json_find(data, {"message", "usage"}), usage_, false);
-    } else if (type == "message_delta") {
-        read_anthropic_usage(json_find(data, {"usage"}), usage_);
-    } else if (type == "content_block_delta") {
-        add_produced(index_of(data), json_find(data, {"delta", "text"}));
-    } else if (type == "response.output_text.delta") {  // OpenAI Responses
-        add_produced(0, json_find(data, {"delta"}));
-    } else if (type == "response.completed") {
-        read_openai_usage(json_find(data, {"response", "usage"}), usage_);
-    } else if (type.empty()) {  // OpenAI chat/completions chunks
-        read_openai_usage(json_find(data, {"usage"}), usage_);
-        if (const auto choices = json_find(data, {"choices"});
-            choices && choices->kind == json_kind::array) {
-            tokens::json_children each(choices->value);
-            while (const auto c = each.next()) {
-                if (c->kind != json_kind::object) {
-                    continue;
-                }
-                const std::size_t i = index_of(c->value);
-                add_produced(i, json_find(c->value, {"delta", "content"}));
-                add_produced(i, json_find(c->value, {"text"}));
+    tokens::json_children each(choices->value);
+    while (const auto c = each.next()) {
+        if (c->kind != json_kind::object) {
+            continue;
+        }
+        // One pass over the choice: its index, its message/delta content, its text.
+        member index;
+        member holder;
+        member text;
+        tokens::json_children fields(c->value);
+        while (const auto f = fields.next()) {
+            if (f->key == "index") {
+                index = f;
+            } else if (f->key == text_holder) {
+                holder = f;
+            } else if (f->key == "text") {
+                text = f;
             }
         }
+        const std::size_t i = index_from(index);
+        add_produced(i, inside(holder, {"content"}));
+        add_produced(i, text);
+    }
+}
+
+void usage_tap::take_event(std::string_view data) {
+    if (data.empty() || data == "[DONE]") {
+        return;
+    }
+    const auto top = scan_top_level(data);
+    if (!top) {
+        return;
+    }
+    const std::string_view type =
+        top->type && top->type->kind == json_kind::string ? top->type->value : "";
+    if (type == "message_start") {  // Anthropic
+        read_anthropic_usage(inside(top->message, {"usage"}), usage_, false);
+    } else if (type == "message_delta") {
+        read_anthropic_usage(top->usage, usage_);
+    } else if (type == "content_block_delta") {
+        add_produced(index_from(top->index), inside(top->delta, {"text"}));
+    } else if (type == "response.output_text.delta") {  // OpenAI Responses
+        add_produced(0, top->delta);
+    } else if (type == "response.completed") {
+        read_openai_usage(inside(top->response, {"usage"}), usage_);
+    } else if (type.empty()) {  // OpenAI chat/completions chunks
+        read_openai_usage(top->usage, usage_);
+        take_choices(top->choices, "delta");
     }
 }
 

@@ -3,6 +3,7 @@
 #include "tollgate/quota/window.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace tollgate::quota {
 
@@ -50,6 +51,8 @@ decision ledger::reserve(const std::string& consumer,
         stored.b.reserved += held;
         r.lines.push_back({key, l.what, held, w.end});
     }
+    earliest_deadline_ =
+        reservations_.empty() ? r.deadline : std::min(earliest_deadline_, r.deadline);
     reservations_.emplace(rkey, std::move(r));
     return d;
 }
@@ -97,16 +100,22 @@ bool ledger::add(const std::string& consumer,
 }
 
 std::size_t ledger::expire(std::int64_t now) {
+    if (reservations_.empty() || now < earliest_deadline_) {
+        return 0;  // nothing can be due: no scan on the request path
+    }
     std::size_t n = 0;
+    std::int64_t next = std::numeric_limits<std::int64_t>::max();
     for (auto it = reservations_.begin(); it != reservations_.end();) {
         if (it->second.deadline <= now) {
             charge(it->second, nullptr);  // in full: see the header
             it = reservations_.erase(it);
             ++n;
         } else {
+            next = std::min(next, it->second.deadline);
             ++it;
         }
     }
+    earliest_deadline_ = next;
     return n;
 }
 

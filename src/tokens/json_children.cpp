@@ -1,6 +1,7 @@
 #include "tollgate/tokens/json_children.hpp"
 
 #include <charconv>
+#include <cstring>
 
 namespace tollgate::tokens {
 
@@ -22,11 +23,23 @@ void json_children::skip_separators() noexcept {
 
 std::string_view json_children::string_body() noexcept {
     const std::size_t begin = ++pos_;
-    while (pos_ < text_.size() && text_[pos_] != '"')
-        pos_ += text_[pos_] == '\\' ? 2 : 1;
-    const std::size_t end = pos_ < text_.size() ? pos_ : text_.size();
-    pos_ = end + 1;
-    return text_.substr(begin, end - begin);
+    // The closing quote is the first one not escaped: an even run of backslashes before it.
+    for (;;) {
+        const void* q = pos_ < text_.size()
+                            ? std::memchr(text_.data() + pos_, '"', text_.size() - pos_)
+                            : nullptr;
+        if (q == nullptr) {
+            pos_ = text_.size() + 1;
+            return text_.substr(begin);
+        }
+        const auto at = static_cast<std::size_t>(static_cast<const char*>(q) - text_.data());
+        std::size_t slashes = 0;
+        while (at - slashes > begin && text_[at - slashes - 1] == '\\')
+            ++slashes;
+        pos_ = at + 1;
+        if (slashes % 2 == 0)
+            return text_.substr(begin, at - begin);
+    }
 }
 
 std::string_view json_children::container_text() noexcept {

@@ -56,6 +56,9 @@ public:
 private:
     void take_event(std::string_view data);
     void add_produced(std::size_t index, const std::optional<tokens::json_member>& text);
+    // Each choice's text: choices[].<text_holder>.content and choices[].text.
+    void take_choices(const std::optional<tokens::json_member>& choices,
+                      std::string_view text_holder);
     void take_json(std::string_view body);
 
     std::size_t max_json_bytes_;

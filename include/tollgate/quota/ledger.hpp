@@ -101,7 +101,9 @@ private:
 
     std::unordered_map<std::string, stored_bucket> buckets_;
     std::unordered_map<std::string, std::int64_t> added_;  // request ids add()ed -> window end
-    std::map<std::string, reservation> reservations_;      // "consumer\nrequest-id"
+    std::unordered_map<std::string, reservation> reservations_;  // "consumer\nrequest-id"
+    // No reservation's deadline is before this: expire() scans only once one may be due.
+    std::int64_t earliest_deadline_ = 0;
 };
 
 }  // namespace tollgate::quota
