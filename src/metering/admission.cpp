@@ -104,8 +104,17 @@ std::vector<header> ratelimit_headers(std::span<const config::limit> limits,
                                       std::span<const quota::bucket> buckets,
                                       std::span<const std::int64_t> resets_at,
                                       std::int64_t now) {
+    struct names {
+        std::string_view limit, remaining, reset;
+    };
+    static constexpr names token_names{
+        "x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens"};
+    static constexpr names request_names{"x-ratelimit-limit-requests",
+                                         "x-ratelimit-remaining-requests",
+                                         "x-ratelimit-reset-requests"};
     std::vector<header> out;
-    const auto tightest = [&](config::metric m, const char* suffix) {
+    out.reserve(6);
+    const auto tightest = [&](config::metric m, const names& n) {
         std::optional<std::size_t> best;
         std::int64_t best_left = 0;
         for (std::size_t i = 0; i < limits.size() && i < buckets.size() && i < resets_at.size();
@@ -121,16 +130,13 @@ std::vector<header> ratelimit_headers(std::span<const config::limit> limits,
             }
         }
         if (best) {
-            out.push_back({std::string("x-ratelimit-limit-") + suffix,
-                           std::to_string(quota::ceiling_of(limits[*best]))});
-            out.push_back(
-                {std::string("x-ratelimit-remaining-") + suffix, std::to_string(best_left)});
-            out.push_back(
-                {std::string("x-ratelimit-reset-") + suffix, format_reset(resets_at[*best] - now)});
+            out.push_back({n.limit, std::to_string(quota::ceiling_of(limits[*best]))});
+            out.push_back({n.remaining, std::to_string(best_left)});
+            out.push_back({n.reset, format_reset(resets_at[*best] - now)});
         }
     };
-    tightest(config::metric::tokens, "tokens");
-    tightest(config::metric::requests, "requests");
+    tightest(config::metric::tokens, token_names);
+    tightest(config::metric::requests, request_names);
     return out;
 }
 

@@ -48,7 +48,7 @@ body_edit include_usage_edit(std::string_view body,
 std::string format_reset(std::int64_t seconds);
 
 struct header {
-    std::string name;
+    std::string_view name;  // a literal: header names are constants
     std::string value;
 };
 
