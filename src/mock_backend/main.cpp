@@ -222,6 +222,9 @@ int main(int argc, char** argv) {
         std::cerr << "tollgate-mock: bad --listen " << listen << "\n";
         return 2;
     }
+    // Load the tokenizer's vocabularies before accepting: not on the first request, which
+    // would then take as long as the load (seconds under a sanitizer).
+    mock::prompt_tokens_of(R"({"model":"gpt-4","prompt":"warm up"})", "gpt-4");
     net::io_context ioc(static_cast<int>(threads));
     tcp::acceptor acceptor(ioc);
     try {
