@@ -199,7 +199,7 @@ void usage_tap::take_json(std::string_view body) {
     }
     if (is_string(top->type, "message")) {  // Anthropic
         read_anthropic_usage(top->usage, usage_);
-        if (top->content && top->content->kind == json_kind::array) {
+        if (!usage_.complete() && top->content && top->content->kind == json_kind::array) {
             tokens::json_children blocks(top->content->value);
             std::size_t block_index = 0;
             while (const auto block = blocks.next()) {
@@ -212,6 +212,9 @@ void usage_tap::take_json(std::string_view body) {
         return;
     }
     read_openai_usage(top->usage, usage_);
+    if (usage_.complete()) {
+        return;  // the text matters only when the usage is missing: it is counted instead
+    }
     take_choices(top->choices, "message");
     // Responses API: output[].content[].text
     if (top->output && top->output->kind == json_kind::array) {

@@ -33,28 +33,67 @@ decision ledger::reserve(const std::string& consumer,
     if (reservations_.contains(rkey)) {
         return {false, 0, 0};
     }
-    const auto current = states(consumer, limits, now);
+    const auto keys = keys_at(consumer, limits, now);
+    const auto current = states_of(keys);
+    return reserve(consumer, request_id, limits, keys, current, want, model, now, deadline);
+}
+
+decision ledger::reserve(const std::string& consumer,
+                         const std::string& request_id,
+                         std::span<const config::limit> limits,
+                         std::span<const std::string> keys,
+                         std::span<const bucket> current,
+                         const amounts& want,
+                         std::string_view model,
+                         std::int64_t now,
+                         std::int64_t deadline) {
+    std::string rkey = consumer + "\n" + request_id;
+    if (reservations_.contains(rkey)) {
+        return {false, 0, 0};
+    }
     const decision d = decide(limits, current, want, model, now);
     if (!d.fits) {
         return d;
     }
     reservation r{{}, deadline};
-    for (const auto& l : limits) {
+    r.lines.reserve(limits.size());
+    for (std::size_t i = 0; i < limits.size(); ++i) {
+        const auto& l = limits[i];
         if (!applies(l, model)) {
             continue;
         }
-        const span w = window_at(l.per, now);
-        const std::string key = bucket_key(consumer, l, w.start);
         const std::int64_t held = amount_of(want, l.what);
-        auto& stored = buckets_[key];
-        stored.window_end = w.end;
+        const std::int64_t window_end = window_at(l.per, now).end;
+        auto& stored = buckets_[keys[i]];
+        stored.window_end = window_end;
         stored.b.reserved += held;
-        r.lines.push_back({key, l.what, held, w.end});
+        r.lines.push_back({keys[i], l.what, held, window_end});
     }
     earliest_deadline_ =
         reservations_.empty() ? r.deadline : std::min(earliest_deadline_, r.deadline);
-    reservations_.emplace(rkey, std::move(r));
+    reservations_.emplace(std::move(rkey), std::move(r));
     return d;
+}
+
+std::vector<std::string> ledger::keys_at(const std::string& consumer,
+                                         std::span<const config::limit> limits,
+                                         std::int64_t now) {
+    std::vector<std::string> keys;
+    keys.reserve(limits.size());
+    for (const auto& l : limits) {
+        keys.push_back(bucket_key(consumer, l, window_at(l.per, now).start));
+    }
+    return keys;
+}
+
+std::vector<bucket> ledger::states_of(std::span<const std::string> keys) const {
+    std::vector<bucket> out;
+    out.reserve(keys.size());
+    for (const auto& k : keys) {
+        const auto it = buckets_.find(k);
+        out.push_back(it == buckets_.end() ? bucket{} : it->second.b);
+    }
+    return out;
 }
 
 void ledger::charge(const reservation& r, const amounts* actual) {

@@ -309,7 +309,8 @@ public:
         reservation_result out;
         out.now = unix_now();
         ledger.expire(out.now);
-        const auto before = ledger.states(r.consumer, r.limits, out.now);
+        const auto keys = quota::ledger::keys_at(r.consumer, r.limits, out.now);
+        const auto before = ledger.states_of(keys);
         out.completion_tokens = quota::completion_grant(r.limits,
                                                         before,
                                                         r.prompt_tokens,
@@ -322,6 +323,8 @@ public:
             ledger.reserve(r.consumer,
                            r.request_id,
                            r.limits,
+                           keys,
+                           before,
                            quota::charge_for(r.prompt_tokens, out.completion_tokens, r.price),
                            r.model,
                            out.now,
@@ -330,7 +333,7 @@ public:
         out.blocking = d.blocking;
         out.retry_after = d.retry_after;
         if (out.fits) {
-            out.after = ledger.states(r.consumer, r.limits, out.now);
+            out.after = ledger.states_of(keys);
         }
         for (const auto& l : r.limits) {
             out.resets_at.push_back(quota::window_at(l.per, out.now).end);

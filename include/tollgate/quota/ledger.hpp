@@ -48,6 +48,25 @@ public:
                      std::int64_t now,
                      std::int64_t deadline);
 
+    /// The same, for a caller that already holds the buckets' keys (keys_at) and their
+    /// states (states_of) for these limits at `now`: each key is built once per request.
+    decision reserve(const std::string& consumer,
+                     const std::string& request_id,
+                     std::span<const config::limit> limits,
+                     std::span<const std::string> keys,
+                     std::span<const bucket> current,
+                     const amounts& want,
+                     std::string_view model,
+                     std::int64_t now,
+                     std::int64_t deadline);
+
+    /// The keys of the buckets of `limits` in the windows current at `now`, in order.
+    static std::vector<std::string> keys_at(const std::string& consumer,
+                                            std::span<const config::limit> limits,
+                                            std::int64_t now);
+    /// The buckets of those keys, in order.
+    std::vector<bucket> states_of(std::span<const std::string> keys) const;
+
     /// Replaces the reservation by `actual`. False when there is none (settled already, or
     /// expired and charged).
     bool settle(const std::string& consumer, const std::string& request_id, const amounts& actual);

@@ -29,6 +29,12 @@ mock::reply_plan mock_reply(std::string_view path, std::string_view body) {
         "POST", path, body, [](std::string_view) { return std::string_view(); });
 }
 
+mock::reply_plan mock_reply_without_usage(std::string_view path, std::string_view body) {
+    return mock::plan_reply("POST", path, body, [](std::string_view name) {
+        return name == "x-mock-no-usage" ? std::string_view("1") : std::string_view();
+    });
+}
+
 TEST(UsageTap, ReadsEveryMockEndpointJsonAndStreamed) {
     const std::pair<const char*, std::string> cases[] = {
         {"/v1/chat/completions",
@@ -44,7 +50,10 @@ TEST(UsageTap, ReadsEveryMockEndpointJsonAndStreamed) {
         ASSERT_TRUE(json_tap.reported().complete()) << path;
         EXPECT_EQ(*json_tap.reported().completion_tokens, json_plan.completion_tokens) << path;
         EXPECT_GT(*json_tap.reported().prompt_tokens, 0) << path;
-        EXPECT_GT(json_tap.produced_text_bytes(), 0u) << path;
+        EXPECT_EQ(json_tap.produced_text_bytes(), 0u) << path << ": usage reported, text unread";
+        const auto bare_tap = play(mock_reply_without_usage(path, open_body + "}"), false);
+        EXPECT_FALSE(bare_tap.reported().completion_tokens) << path;
+        EXPECT_GT(bare_tap.produced_text_bytes(), 0u) << path;
 
         const auto stream_plan = mock_reply(
             path, open_body + R"(,"stream":true,"stream_options":{"include_usage":true}})");
@@ -53,7 +62,7 @@ TEST(UsageTap, ReadsEveryMockEndpointJsonAndStreamed) {
         ASSERT_TRUE(stream_tap.reported().complete()) << path;
         EXPECT_EQ(*stream_tap.reported().completion_tokens, stream_plan.completion_tokens) << path;
         EXPECT_GT(*stream_tap.reported().prompt_tokens, 0) << path;  // the mock sizes by body
-        EXPECT_EQ(stream_tap.produced_text_bytes(), json_tap.produced_text_bytes()) << path;
+        EXPECT_EQ(stream_tap.produced_text_bytes(), bare_tap.produced_text_bytes()) << path;
     }
     const auto embed = play(mock_reply("/v1/embeddings", R"({"model":"e","input":["a","b"]})"));
     ASSERT_TRUE(embed.reported().complete());
@@ -129,12 +138,11 @@ TEST(UsageTap, DecodesEscapedTextAndIgnoresWhatIsNotJson) {
     usage_tap tap;
     tap.keep_text(1024);
     tap.on_head(200, "application/json");
-    tap.on_body(R"({"choices":[{"index":0,"message":{"content":"caf\u00e9 \"x\""}}],)"
-                R"("usage":{"prompt_tokens":5,"completion_tokens":4}})");
+    // No usage reported: the text is what will be counted.
+    tap.on_body(R"({"choices":[{"index":0,"message":{"content":"caf\u00e9 \"x\""}}]})");
     tap.on_end(true);
     EXPECT_EQ(tap.produced_text(), std::vector<std::string>{"caf\xc3\xa9 \"x\""});
-    EXPECT_EQ(tap.reported().prompt_tokens, 5);
-    EXPECT_EQ(tap.reported().completion_tokens, 4);
+    EXPECT_FALSE(tap.reported().prompt_tokens);
 
     usage_tap broken;
     broken.on_head(200, "application/json");
