@@ -88,8 +88,9 @@ int run_tokenize(std::span<const std::string> args,
     enc->encode(text, result, mode);
     std::ostringstream line;
     line << '[';
-    for (std::size_t i = 0; i < result.size(); ++i)
+    for (std::size_t i = 0; i < result.size(); ++i) {
         line << (i ? "," : "") << result[i];
+    }
     line << "]\n";
     out << line.str();
     return 0;

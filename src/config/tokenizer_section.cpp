@@ -32,8 +32,9 @@ void parse_tokenizer(yaml_reader& r, const YAML::Node& n, tokenizer_config& out)
             if (r.expect_map(it->second, at, {"file", "pattern"})) {
                 r.get(it->second, at, "file", f.file);
                 r.get(it->second, at, "pattern", f.pattern);
-                if (f.file.empty())
+                if (f.file.empty()) {
                     r.report(it->second, at + ".file", "is required");
+                }
             }
             out.encodings[name] = std::move(f);
         }

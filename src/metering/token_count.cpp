@@ -32,8 +32,9 @@ void add_content_part(const json_member& part, text_counter& c) {
         c.add_json_string(part.value);
         return;
     }
-    if (part.kind != json_kind::object)
+    if (part.kind != json_kind::object) {
         return;
+    }
     tokens::json_children fields(part.value);
     bool image = false;
     bool had_text = false;
@@ -45,15 +46,17 @@ void add_content_part(const json_member& part, text_counter& c) {
             image = f->value == "image_url" || f->value == "image" || f->value == "input_image";
         }
     }
-    if (image && !had_text)
+    if (image && !had_text) {
         c.add_tokens(tokens_per_image);
+    }
 }
 
 void add_content(const json_member& content, text_counter& c) {
     if (content.kind == json_kind::array) {
         tokens::json_children parts(content.value);
-        while (const auto part = parts.next())
+        while (const auto part = parts.next()) {
             add_content_part(*part, c);
+        }
     } else {
         add_value_text(content, c);
     }
@@ -72,8 +75,9 @@ void add_message(const json_member& message, text_counter& c) {
             add_content(*f, c);
         } else {
             add_value_text(*f, c);
-            if (f->key == "name")
+            if (f->key == "name") {
                 c.add_tokens(tokens_per_name);
+            }
         }
     }
 }
@@ -92,8 +96,9 @@ bool add_prompt_like(const json_member& v, text_counter& c) {
             c.add_tokens(1);  // a token id
         } else if (e->kind == json_kind::array) {
             tokens::json_children ids(e->value);
-            while (const auto id = ids.next())
+            while (const auto id = ids.next()) {
                 c.add_tokens(id->kind == json_kind::number ? 1 : 0);
+            }
         } else if (e->kind == json_kind::object) {
             add_message(*e, c);
             items = true;
@@ -107,8 +112,9 @@ bool add_prompt_like(const json_member& v, text_counter& c) {
 }  // namespace
 
 void text_counter::add_text(std::string_view text) {
-    if (text.empty())
+    if (text.empty()) {
         return;
+    }
     const std::size_t room = budget_ > exact_bytes_ ? budget_ - exact_bytes_ : 0;
     std::string_view exact = text.substr(0, room);
     if (exact.size() < text.size()) {
@@ -139,10 +145,12 @@ void text_counter::add_json_string(std::string_view raw) {
 }
 
 std::int64_t text_counter::tokens() const noexcept {
-    if (estimated_bytes_ == 0)
+    if (estimated_bytes_ == 0) {
         return tokens_;
-    if (exact_bytes_ == 0)
+    }
+    if (exact_bytes_ == 0) {
         return tokens_ + estimate_tokens(estimated_bytes_);
+    }
     // The rest at the ratio of what was tokenized, rounded up.
     const auto bytes = static_cast<std::int64_t>(estimated_bytes_);
     const auto per = static_cast<std::int64_t>(exact_bytes_);
@@ -163,23 +171,29 @@ void count_prompt(const prompt_members& m, text_counter& c) {
     if (m.messages) {
         if (m.messages->kind == json_kind::array) {
             tokens::json_children messages(m.messages->value);
-            while (const auto msg = messages.next())
+            while (const auto msg = messages.next()) {
                 add_message(*msg, c);
+            }
         } else {
             add_value_text(*m.messages, c);
         }
         chat = true;
     }
-    if (m.prompt)
+    if (m.prompt) {
         add_prompt_like(*m.prompt, c);
-    if (m.input && add_prompt_like(*m.input, c))
+    }
+    if (m.input && add_prompt_like(*m.input, c)) {
         chat = true;
-    if (m.tools)
+    }
+    if (m.tools) {
         add_value_text(*m.tools, c);
-    if (m.functions)
+    }
+    if (m.functions) {
         add_value_text(*m.functions, c);
-    if (chat)
+    }
+    if (chat) {
         c.add_tokens(reply_priming);
+    }
 }
 
 }  // namespace tollgate::metering

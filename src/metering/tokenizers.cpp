@@ -45,8 +45,9 @@ std::shared_ptr<const tokenizers> tokenizers::build(const config::tokenizer_conf
     // Loads an encoding the first time a rule names it; false (error set) on failure.
     const auto resolve = [&](const std::string& name, const tokens::encoding*& out) {
         out = nullptr;
-        if (name == "estimate")
+        if (name == "estimate") {
             return true;
+        }
         if (const auto it = loaded.find(name); it != loaded.end()) {
             out = it->second;
             return true;
@@ -62,13 +63,15 @@ std::shared_ptr<const tokenizers> tokenizers::build(const config::tokenizer_conf
             }
             const std::string text{std::istreambuf_iterator<char>(in), {}};
             enc = tokens::load_encoding(name, text, f->second.pattern, error);
-            if (!enc)
+            if (!enc) {
                 error = "tokenizer.encodings." + name + ": " + error;
+            }
         } else {
             error = "tokenizer: unknown encoding " + name;
         }
-        if (!enc)
+        if (!enc) {
             return false;
+        }
         out = enc.get();
         loaded.emplace(name, out);
         t->owned_.push_back(std::move(enc));
@@ -77,20 +80,23 @@ std::shared_ptr<const tokenizers> tokenizers::build(const config::tokenizer_conf
     for (const auto* list : {&cfg.models, &builtin_rules()}) {
         for (const auto& r : *list) {
             rule resolved{r.match, nullptr};
-            if (!resolve(r.encoding, resolved.enc))
+            if (!resolve(r.encoding, resolved.enc)) {
                 return nullptr;
+            }
             t->rules_.push_back(std::move(resolved));
         }
     }
-    if (!resolve(cfg.default_encoding, t->default_))
+    if (!resolve(cfg.default_encoding, t->default_)) {
         return nullptr;
+    }
     return t;
 }
 
 const tokens::encoding* tokenizers::for_model(std::string_view model) const noexcept {
     for (const auto& r : rules_) {
-        if (proxy::glob_match(r.match, model))
+        if (proxy::glob_match(r.match, model)) {
             return r.enc;
+        }
     }
     return default_;
 }

@@ -60,8 +60,9 @@ const std::vector<builtin_encoding>& builtins() {
 
 const builtin_encoding* find(std::string_view name) noexcept {
     for (const auto& b : builtins()) {
-        if (b.name == name)
+        if (b.name == name) {
             return &b;
+        }
     }
     return nullptr;
 }
@@ -72,11 +73,13 @@ std::shared_ptr<const encoding> build(std::string name,
                                       std::vector<special_token> specials,
                                       std::string& error) {
     auto vocab = vocabulary::parse(text, error);
-    if (!vocab)
+    if (!vocab) {
         return nullptr;
+    }
     auto splitter = pretokenizer::compile(pattern, error);
-    if (!splitter)
+    if (!splitter) {
         return nullptr;
+    }
     return std::make_shared<const encoding>(
         std::move(name), std::move(*vocab), std::move(*splitter), std::move(specials));
 }
@@ -108,8 +111,9 @@ std::shared_ptr<const encoding> load_builtin(std::string_view name, std::string&
     static std::mutex mutex;
     static std::map<std::string_view, std::weak_ptr<const encoding>> cache;
     const std::lock_guard lock(mutex);
-    if (auto alive = cache[b->name].lock())
+    if (auto alive = cache[b->name].lock()) {
         return alive;
+    }
     auto enc = build(std::string(name), b->text, b->pattern, b->specials, error);
     cache[b->name] = enc;
     return enc;
@@ -119,8 +123,9 @@ std::shared_ptr<const encoding> load_encoding(std::string name,
                                               std::string_view vocabulary_text,
                                               std::string_view pattern,
                                               std::string& error) {
-    if (const auto* b = find(pattern))
+    if (const auto* b = find(pattern)) {
         pattern = b->pattern;
+    }
     return build(std::move(name), vocabulary_text, pattern, {}, error);
 }
 

@@ -18,8 +18,9 @@ rank_t rank_of(const vocabulary& vocab, std::string_view bytes) noexcept {
 // all 256. Should one be missing, the byte is skipped rather than crashing the gateway.
 void emit(const vocabulary& vocab, std::string_view bytes, std::vector<rank_t>& out) {
     const rank_t r = rank_of(vocab, bytes);
-    if (r != no_rank)
+    if (r != no_rank) {
         out.push_back(r);
+    }
 }
 
 }  // namespace
@@ -35,15 +36,18 @@ void byte_pair_encode_scan(std::string_view piece,
     const std::size_t n = piece.size();
     starts.resize(n + 1);
     ranks.resize(n + 1);
-    for (std::size_t i = 0; i <= n; ++i)
+    for (std::size_t i = 0; i <= n; ++i) {
         starts[i] = static_cast<std::uint32_t>(i);
-    for (std::size_t i = 0; i + 1 < n; ++i)
+    }
+    for (std::size_t i = 0; i + 1 < n; ++i) {
         ranks[i] = rank_of(vocab, piece.substr(i, 2));
+    }
     ranks[n - 1] = no_rank;
     std::size_t count = n;
     const auto pair_rank = [&](std::size_t k) {
-        if (k + 2 > count)
+        if (k + 2 > count) {
             return no_rank;
+        }
         return rank_of(vocab, piece.substr(starts[k], starts[k + 2] - starts[k]));
     };
     while (count > 1) {
@@ -55,8 +59,9 @@ void byte_pair_encode_scan(std::string_view piece,
                 best = k;
             }
         }
-        if (best_rank == no_rank)
+        if (best_rank == no_rank) {
             break;
+        }
         // Merge parts best and best+1: drop starts[best+1].
         std::copy(starts.begin() + static_cast<std::ptrdiff_t>(best) + 2,
                   starts.begin() + static_cast<std::ptrdiff_t>(count) + 1,
@@ -66,8 +71,9 @@ void byte_pair_encode_scan(std::string_view piece,
                   ranks.begin() + static_cast<std::ptrdiff_t>(best) + 1);
         --count;
         ranks[best] = pair_rank(best);
-        if (best > 0)
+        if (best > 0) {
             ranks[best - 1] = pair_rank(best - 1);
+        }
     }
     for (std::size_t k = 0; k < count; ++k) {
         emit(vocab, piece.substr(starts[k], starts[k + 1] - starts[k]), out);
@@ -125,15 +131,17 @@ public:
     void add_initial(std::uint64_t key) { put(key); }
     void start() {}
     bool push(std::uint64_t key) {
-        if (static_cast<rank_t>(key >> 32) <= current_ && started_)
+        if (static_cast<rank_t>(key >> 32) <= current_ && started_) {
             return false;
+        }
         put(key);
         return true;
     }
     bool empty() {
         while (at_ == taken_size_) {
-            if (s_.pending.empty())
+            if (s_.pending.empty()) {
                 return true;
+            }
             std::pop_heap(s_.pending.begin(), s_.pending.end(), std::greater<rank_t>());
             current_ = s_.pending.back();
             s_.pending.pop_back();
@@ -156,8 +164,9 @@ private:
         const auto r = static_cast<rank_t>(key >> 32);
         if (s_.stamp[r] != s_.generation) {
             s_.stamp[r] = s_.generation;
-            if (used_ == s_.buckets.size())
+            if (used_ == s_.buckets.size()) {
                 s_.buckets.emplace_back();
+            }
             s_.slot[r] = static_cast<std::uint32_t>(used_);
             s_.buckets[used_++].clear();
             s_.pending.push_back(r);
@@ -198,8 +207,9 @@ bool merge_linked(std::string_view piece,
         next[i] = i + 1;
         prev[i] = i == 0 ? n : i - 1;
         ranks[i] = i + 1 < n ? vocab.pair_rank(bytes[i], bytes[i + 1]) : no_rank;
-        if (ranks[i] != no_rank)
+        if (ranks[i] != no_rank) {
             queue.add_initial((std::uint64_t{ranks[i]} << 32) | i);
+        }
     }
     queue.start();
     const auto update = [&](std::uint32_t i) {
@@ -210,15 +220,18 @@ bool merge_linked(std::string_view piece,
     while (!queue.empty()) {
         const std::uint64_t top = queue.pop();
         const auto i = static_cast<std::uint32_t>(top);
-        if (ranks[i] != static_cast<rank_t>(top >> 32))
+        if (ranks[i] != static_cast<rank_t>(top >> 32)) {
             continue;
+        }
         const std::uint32_t j = next[i];
         next[i] = next[j];
-        if (next[j] < n)
+        if (next[j] < n) {
             prev[next[j]] = i;
+        }
         ranks[j] = no_rank;
-        if (!update(i) || (i > 0 && !update(prev[i])))
+        if (!update(i) || (i > 0 && !update(prev[i]))) {
             return false;
+        }
     }
     return true;
 }

@@ -63,8 +63,9 @@ void encoding::encode(std::string_view text, std::vector<rank_t>& out, special_t
                 found = &sp;
             }
         }
-        if (found == nullptr)
+        if (found == nullptr) {
             continue;
+        }
         encode_ordinary(text.substr(done, at - done), out);
         out.push_back(found->id);
         done = at + found->text.size();
@@ -78,8 +79,9 @@ std::size_t encoding::count(std::string_view text, special_tokens mode) const {
     ids.clear();
     encode(text, ids, mode);
     const std::size_t n = ids.size();
-    if (ids.capacity() > (1U << 20))
+    if (ids.capacity() > (1U << 20)) {
         std::vector<rank_t>().swap(ids);  // keep no MB around
+    }
     return n;
 }
 

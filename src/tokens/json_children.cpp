@@ -15,8 +15,9 @@ json_children::json_children(std::string_view container) noexcept
 void json_children::skip_separators() noexcept {
     while (pos_ < text_.size()) {
         const char c = text_[pos_];
-        if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != ',' && c != ':')
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != ',' && c != ':') {
             break;
+        }
         ++pos_;
     }
 }
@@ -34,11 +35,13 @@ std::string_view json_children::string_body() noexcept {
         }
         const auto at = static_cast<std::size_t>(static_cast<const char*>(q) - text_.data());
         std::size_t slashes = 0;
-        while (at - slashes > begin && text_[at - slashes - 1] == '\\')
+        while (at - slashes > begin && text_[at - slashes - 1] == '\\') {
             ++slashes;
+        }
         pos_ = at + 1;
-        if (slashes % 2 == 0)
+        if (slashes % 2 == 0) {
             return text_.substr(begin, at - begin);
+        }
     }
 }
 
@@ -63,16 +66,19 @@ std::string_view json_children::container_text() noexcept {
 
 std::optional<json_member> json_children::next() noexcept {
     skip_separators();
-    if (pos_ >= text_.size() || text_[pos_] == '}' || text_[pos_] == ']')
+    if (pos_ >= text_.size() || text_[pos_] == '}' || text_[pos_] == ']') {
         return std::nullopt;
+    }
     json_member m{{}, json_kind::null, {}};
     if (object_) {
-        if (text_[pos_] != '"')
+        if (text_[pos_] != '"') {
             return std::nullopt;
+        }
         m.key = string_body();
         skip_separators();
-        if (pos_ >= text_.size())
+        if (pos_ >= text_.size()) {
             return std::nullopt;
+        }
     }
     const char c = text_[pos_];
     if (c == '"') {
@@ -102,29 +108,34 @@ std::optional<json_member> json_find(std::string_view object,
     std::optional<json_member> at;
     for (const std::string_view key : path) {
         if (at) {
-            if (at->kind != json_kind::object)
+            if (at->kind != json_kind::object) {
                 return std::nullopt;
+            }
             object = at->value;
         }
         json_children members(object);
         at.reset();
         while (const auto m = members.next()) {
-            if (m->key == key)
+            if (m->key == key) {
                 at = m;  // the last of duplicated keys, as parsers do
+            }
         }
-        if (!at)
+        if (!at) {
             return std::nullopt;
+        }
     }
     return at;
 }
 
 std::optional<double> json_number(const json_member& m) noexcept {
-    if (m.kind != json_kind::number)
+    if (m.kind != json_kind::number) {
         return std::nullopt;
+    }
     double v = 0;
     const auto [end, ec] = std::from_chars(m.value.data(), m.value.data() + m.value.size(), v);
-    if (ec != std::errc{} || end != m.value.data() + m.value.size())
+    if (ec != std::errc{} || end != m.value.data() + m.value.size()) {
         return std::nullopt;
+    }
     return v;
 }
 

@@ -40,7 +40,12 @@ long read_u_escape(std::string_view text, std::size_t pos) noexcept {
     return unit;
 }
 
-std::size_t utf8_sequence_length(std::string_view text, std::size_t pos) noexcept {
+namespace {
+
+// The sequence at text[pos] (a byte >= 0x80): its length when well-formed, else 0 with
+// `subpart` set to the length of its maximal ill-formed subpart (Unicode 15, section 3.9,
+// table 3-7: the second byte's range depends on the first).
+std::size_t scan_sequence(std::string_view text, std::size_t pos, std::size_t& subpart) noexcept {
     const auto byte = [&](std::size_t i) {
         return static_cast<unsigned char>(text[i]);
     };
@@ -59,17 +64,31 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t pos) noexcep
         lo = b == 0xF0 ? 0x90 : 0x80;
         hi = b == 0xF4 ? 0x8F : 0xBF;  // nothing past U+10FFFF
     } else {
+        subpart = 1;
         return 0;
     }
-    if (pos + len > text.size() || byte(pos + 1) < lo || byte(pos + 1) > hi) {
-        return 0;
-    }
-    for (std::size_t i = pos + 2; i < pos + len; ++i) {
-        if (byte(i) < 0x80 || byte(i) > 0xBF) {
+    std::size_t i = pos + 1;
+    for (; i < pos + len; ++i) {
+        if (i >= text.size() || byte(i) < lo || byte(i) > hi) {
+            subpart = i - pos;
             return 0;
         }
+        lo = 0x80;
+        hi = 0xBF;
     }
     return len;
+}
+
+}  // namespace
+
+std::size_t utf8_sequence_length(std::string_view text, std::size_t pos) noexcept {
+    std::size_t subpart = 0;
+    return scan_sequence(text, pos, subpart);
+}
+
+std::size_t utf8_ill_formed_length(std::string_view text, std::size_t pos) noexcept {
+    std::size_t subpart = 0;
+    return scan_sequence(text, pos, subpart) == 0 ? subpart : 0;
 }
 
 std::optional<std::string> json_unescape(std::string_view raw) {

@@ -103,8 +103,9 @@ bool pretokenizer::next_match(std::string_view text,
                           PCRE2_NO_UTF_CHECK,
                           state.data,
                           state.context);
-    if (rc == PCRE2_ERROR_NOMATCH || at >= text.size())
+    if (rc == PCRE2_ERROR_NOMATCH || at >= text.size()) {
         return false;
+    }
     if (rc <= 0) {
         // A matching limit (none is expected with these patterns): the rest is one piece, so
         // the text is still counted in full rather than cut short.

@@ -11,33 +11,41 @@ namespace {
 
 // Standard base64 (RFC 4648 section 4) with '=' padding, as tiktoken files use.
 int base64_value(char c) noexcept {
-    if (c >= 'A' && c <= 'Z')
+    if (c >= 'A' && c <= 'Z') {
         return c - 'A';
-    if (c >= 'a' && c <= 'z')
+    }
+    if (c >= 'a' && c <= 'z') {
         return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
+    }
+    if (c >= '0' && c <= '9') {
         return c - '0' + 52;
-    if (c == '+')
+    }
+    if (c == '+') {
         return 62;
-    if (c == '/')
+    }
+    if (c == '/') {
         return 63;
+    }
     return -1;
 }
 
 bool base64_decode(std::string_view in, std::string& out) {
     out.clear();
-    if (in.empty() || in.size() % 4 != 0)
+    if (in.empty() || in.size() % 4 != 0) {
         return false;
+    }
     std::size_t pad = 0;
-    while (pad < 2 && in[in.size() - 1 - pad] == '=')
+    while (pad < 2 && in[in.size() - 1 - pad] == '=') {
         ++pad;
+    }
     const std::size_t data = in.size() - pad;
     std::uint32_t acc = 0;
     int bits = 0;
     for (std::size_t i = 0; i < data; ++i) {
         const int v = base64_value(in[i]);
-        if (v < 0)
+        if (v < 0) {
             return false;
+        }
         acc = (acc << 6) | static_cast<std::uint32_t>(v);
         bits += 6;
         if (bits >= 8) {
@@ -64,10 +72,12 @@ std::optional<vocabulary> vocabulary::parse(std::string_view text, std::string& 
         const std::size_t eol = text.find('\n');
         std::string_view line = text.substr(0, eol);
         text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
-        if (!line.empty() && line.back() == '\r')
+        if (!line.empty() && line.back() == '\r') {
             line.remove_suffix(1);
-        if (line.empty())
+        }
+        if (line.empty()) {
             continue;
+        }
         const std::size_t space = line.find(' ');
         if (space == std::string_view::npos) {
             error = at_line(line_no, "expected `base64 rank`");
@@ -105,8 +115,9 @@ std::optional<vocabulary> vocabulary::parse(std::string_view text, std::string& 
     }
     v.offsets_.assign(std::size_t{max_rank} + 2, 0);
     std::size_t total = 0;
-    for (const auto& e : entries)
+    for (const auto& e : entries) {
         total += e.first.size();
+    }
     v.arena_.reserve(total);
     const std::size_t capacity = std::bit_ceil(entries.size() * 2);
     v.slots_.assign(capacity, 0);
@@ -140,12 +151,14 @@ std::optional<vocabulary> vocabulary::parse(std::string_view text, std::string& 
 }
 
 bool vocabulary::insert(std::string_view bytes, rank_t r) {
-    if (rank(bytes))
+    if (rank(bytes)) {
         return false;
+    }
     const std::uint64_t h = hash(bytes);
     std::size_t i = h & mask_;
-    while (slots_[i] != 0)
+    while (slots_[i] != 0) {
         i = (i + 1) & mask_;
+    }
     slots_[i] = (std::uint64_t{tag_of(h, bytes.size())} << 32) | (std::uint64_t{r} + 1);
     ++count_;
     return true;

@@ -14,6 +14,10 @@ namespace tollgate::tokens {
 /// when it is malformed, overlong, a surrogate or past U+10FFFF.
 std::size_t utf8_sequence_length(std::string_view text, std::size_t pos) noexcept;
 
+/// When the sequence at text[pos] (a byte >= 0x80) is malformed, the length of its maximal
+/// ill-formed subpart (1 to 3: what one U+FFFD replaces); 0 when it is well-formed.
+std::size_t utf8_ill_formed_length(std::string_view text, std::size_t pos) noexcept;
+
 /// The code unit of "\uXXXX" at text[pos] (pos at the backslash), or -1.
 long read_u_escape(std::string_view text, std::size_t pos) noexcept;
 

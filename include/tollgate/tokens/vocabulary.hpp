@@ -26,13 +26,16 @@ public:
         const std::uint32_t tag = tag_of(h, bytes.size());
         for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
             const std::uint64_t slot = slots_[i];
-            if (slot == 0)
+            if (slot == 0) {
                 return std::nullopt;
-            if (static_cast<std::uint32_t>(slot >> 32) != tag)
+            }
+            if (static_cast<std::uint32_t>(slot >> 32) != tag) {
                 continue;
+            }
             const auto r = static_cast<rank_t>(slot) - 1;
-            if (equal(arena_.data() + offsets_[r], bytes))
+            if (equal(arena_.data() + offsets_[r], bytes)) {
                 return r;
+            }
         }
     }
 
@@ -45,8 +48,9 @@ public:
 
     /// The bytes of the token with this rank (empty when no token has it).
     std::string_view token(rank_t r) const noexcept {
-        if (r >= offsets_.size() - 1)
+        if (r >= offsets_.size() - 1) {
             return {};
+        }
         return std::string_view(arena_).substr(offsets_[r], offsets_[r + 1] - offsets_[r]);
     }
 
@@ -110,8 +114,9 @@ private:
         }
         if (n < 4) {
             for (std::size_t i = 0; i < n; ++i) {
-                if (stored[i] != bytes[i])
+                if (stored[i] != bytes[i]) {
                     return false;
+                }
             }
             return true;
         }
