@@ -144,6 +144,84 @@ end
 return done
 )LUA";
 
+// Settles several reservations in one call (the worker coalesces the settlements that
+// arrive while one call is in flight). ARGV: the number of items, then per item its
+// request id, its number of keys k and k actual amounts; KEYS: every item's buckets, in item
+// order. One HMGET per distinct bucket reads every reservation of the batch; then per bucket
+// one HINCRBY of `reserved`, one of `used` and one HDEL, whatever the batch's size. Each
+// item follows the single settle's rules (expired: charged in full, never partly settled).
+// A request id settled twice in one batch is settled once. Returns {done1, done2, ...}.
+inline constexpr const char* settle_many_script = R"LUA(
+local t = tonumber(redis.call('TIME')[1])
+local n = tonumber(ARGV[1])
+local a, kp = 2, 1
+local items, fields, order = {}, {}, {}
+for i = 1, n do
+  local it = {rid = ARGV[a], keys = {}, amounts = {}}
+  local k = tonumber(ARGV[a + 1])
+  a = a + 2
+  for j = 1, k do
+    local key = KEYS[kp]
+    kp = kp + 1
+    it.keys[j] = key
+    it.amounts[j] = tonumber(ARGV[a])
+    a = a + 1
+    if not fields[key] then
+      fields[key] = {}
+      order[#order + 1] = key
+    end
+    local f = fields[key]
+    f[#f + 1] = 'r:' .. it.rid
+    f[#f + 1] = 'd:' .. it.rid
+  end
+  items[i] = it
+end
+local held = {}
+for _, key in ipairs(order) do
+  local f = fields[key]
+  local v = redis.call('HMGET', key, unpack(f))
+  local m = {}
+  for j = 1, #f do m[f[j]] = v[j] end
+  held[key] = m
+end
+local out, dres, dused, dels = {}, {}, {}, {}
+for i = 1, n do
+  local it = items[i]
+  local expired = false
+  for _, key in ipairs(it.keys) do
+    local d = held[key]['d:' .. it.rid]
+    if d and tonumber(d) <= t then expired = true end
+  end
+  out[i] = 0
+  for j, key in ipairs(it.keys) do
+    local h = held[key]['r:' .. it.rid]
+    if h then
+      h = tonumber(h)
+      held[key]['r:' .. it.rid] = false
+      dres[key] = (dres[key] or 0) - h
+      if expired then
+        dused[key] = (dused[key] or 0) + h
+      else
+        dused[key] = (dused[key] or 0) + it.amounts[j]
+        out[i] = 1
+      end
+      local d = dels[key] or {}
+      d[#d + 1] = 'r:' .. it.rid
+      d[#d + 1] = 'd:' .. it.rid
+      dels[key] = d
+    end
+  end
+end
+for _, key in ipairs(order) do
+  if dels[key] then
+    redis.call('HINCRBY', key, 'reserved', string.format('%d', dres[key]))
+    redis.call('HINCRBY', key, 'used', string.format('%d', dused[key]))
+    redis.call('HDEL', key, unpack(dels[key]))
+  end
+end
+return out
+)LUA";
+
 // A request served without a reservation (fail_open), charged once per request id.
 // KEYS: the buckets of the windows at its time. ARGV: request id, then per key the amount
 // and the window's end. Returns 1, or 0 when this id was charged before (a replay).
@@ -195,6 +273,7 @@ struct lua_script {
 };
 const lua_script reserve_lua(reserve_script);
 const lua_script settle_lua(settle_script);
+const lua_script settle_many_lua(settle_many_script);
 const lua_script charge_lua(charge_script);
 const lua_script usage_lua(usage_script);
 
@@ -364,6 +443,35 @@ task<result<bool>> settle(redis::connection& c,
         co_return result<bool>(boost::system::in_place_error, reply_error(*v, "settle"));
     }
     co_return v->integer == 1;
+}
+
+task<result<std::vector<bool>>> settle_many(redis::connection& c,
+                                            const std::vector<settle_item>& items) {
+    std::vector<std::string> keys;
+    std::vector<std::string> args{std::to_string(items.size())};
+    for (const auto& it : items) {
+        args.push_back(it.request_id);
+        args.push_back(std::to_string(it.limits.size()));
+        for (const auto& l : it.limits) {
+            keys.push_back(
+                bucket_key(it.consumer, l, quota::window_at(l.per, it.reserved_at).start));
+            args.push_back(std::to_string(quota::amount_of(it.actual, l.what)));
+        }
+    }
+    auto v = co_await run_script(
+        c, settle_many_lua, script_call(settle_many_lua, std::move(keys), std::move(args)));
+    if (!v) {
+        co_return v.error();
+    }
+    if (v->type != value::kind::array || v->elements.size() != items.size()) {
+        co_return reply_error(*v, "settle");
+    }
+    std::vector<bool> done;
+    done.reserve(items.size());
+    for (const auto& e : v->elements) {
+        done.push_back(e.integer == 1);
+    }
+    co_return done;
 }
 
 task<result<bool>> charge(redis::connection& c,

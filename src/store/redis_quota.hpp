@@ -25,6 +25,20 @@ task<result<bool>> settle(redis::connection& c,
                           std::int64_t reserved_at,
                           quota::amounts actual);
 
+struct settle_item {
+    std::string consumer;
+    std::string request_id;
+    std::vector<config::limit> limits;
+    std::int64_t reserved_at = 0;
+    quota::amounts actual;
+};
+
+/// Settles every item in one script call (at most max_settle_batch); one answer per item,
+/// in order (true: its reservation was there and is settled).
+inline constexpr std::size_t max_settle_batch = 128;
+task<result<std::vector<bool>>> settle_many(redis::connection& c,
+                                            const std::vector<settle_item>& items);
+
 task<result<bool>> charge(redis::connection& c,
                           std::string consumer,
                           std::string request_id,

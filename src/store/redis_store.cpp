@@ -3,6 +3,7 @@
 #include "redis_commands.hpp"
 #include "redis_layout.hpp"
 #include "redis_quota.hpp"
+#include "settle_coalescer.hpp"
 #include "tollgate/core/error.hpp"
 #include "tollgate/core/rfc3339.hpp"
 #include "tollgate/redis/connection.hpp"
@@ -45,7 +46,7 @@ std::optional<key_record> parse_key(const value& v) {
 
 class redis_store final : public store {
 public:
-    explicit redis_store(std::shared_ptr<redis::connection> c) : c_(std::move(c)) {}
+    explicit redis_store(std::shared_ptr<redis::connection> c) : c_(std::move(c)), settles_(c_) {}
     ~redis_store() override { c_->close(); }
 
     task<result<consumer>> create_consumer(consumer c) override {
@@ -392,12 +393,11 @@ public:
                               std::vector<config::limit> limits,
                               std::int64_t reserved_at,
                               quota::amounts actual) override {
-        co_return co_await redis_quota::settle(*c_,
-                                               std::move(consumer),
-                                               std::move(request_id),
-                                               std::move(limits),
-                                               reserved_at,
-                                               actual);
+        // A named item, not a braced temporary in the call: GCC 12 miscompiles the latter
+        // as a coroutine's by-value argument (its strings ended up in a freed frame).
+        redis_quota::settle_item item{
+            std::move(consumer), std::move(request_id), std::move(limits), reserved_at, actual};
+        co_return co_await settles_.settle(std::move(item));
     }
 
     task<result<bool>> charge(std::string consumer,
@@ -416,6 +416,7 @@ public:
 
 private:
     std::shared_ptr<redis::connection> c_;
+    settle_coalescer settles_;  // settlements go in batches while one is in flight
 };
 
 class redis_backend final : public backend {

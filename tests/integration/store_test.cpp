@@ -5,6 +5,7 @@
 #include "tollgate/core/rfc3339.hpp"
 #include "tollgate/store/backend.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <thread>
 
@@ -315,6 +316,38 @@ TEST_P(Store, CostLimitsAreExactInPicoDollars) {
         *run(st_->settle("q", "a", budget, first->now, quota::charge_for(1000, 10, r.price))));
     auto u = run(st_->usage("q", budget));
     EXPECT_EQ(u->first[0].used, 1000 * 150'000 + 10 * 600'000);
+}
+
+TEST_P(Store, ConcurrentSettlementsEachCountOnce) {
+    // Settlements issued together (Redis: coalesced into one or a few script calls), one of
+    // them a second settlement of the same request id.
+    const std::vector<config::limit> limits{minute_1000[0], minute_1000[1]};
+    std::int64_t reserved_at = 0;
+    for (int i = 0; i < 20; ++i) {
+        auto r = run(st_->reserve(claim("c" + std::to_string(i), 10, 10, limits)));
+        ASSERT_TRUE(r && r->fits);
+        reserved_at = r->now;
+    }
+    std::vector<std::optional<bool>> answers(21);
+    for (int i = 0; i < 21; ++i) {
+        const std::string id = "c" + std::to_string(i == 20 ? 7 : i);
+        net::co_spawn(ioc_,
+                      st_->settle("q", id, limits, reserved_at, quota::charge_for(3, 2, {})),
+                      [&answers, i](std::exception_ptr, result<bool> done) {
+                          answers[static_cast<std::size_t>(i)] = done && *done;
+                      });
+    }
+    for (int spins = 0;
+         spins < 200 && std::ranges::any_of(answers, [](const auto& a) { return !a.has_value(); });
+         ++spins) {
+        ioc_.run_one_for(std::chrono::milliseconds(50));
+    }
+    const auto settled = std::ranges::count(answers, std::optional<bool>(true));
+    EXPECT_EQ(settled, 20) << "every reservation once, the repeated id not twice";
+    auto u = run(st_->usage("q", limits));
+    ASSERT_TRUE(u);
+    EXPECT_EQ(u->first[0], (quota::bucket{20 * 5, 0}));
+    EXPECT_EQ(u->first[1], (quota::bucket{20, 0}));
 }
 
 TEST_P(Store, UnsettledReservationsExpireChargedInFull) {
