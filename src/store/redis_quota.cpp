@@ -116,6 +116,144 @@ end
 return out
 )LUA";
 
+// Several reservations in one call (the worker coalesces those that arrive while one call
+// is in flight), each decided in order by the single script's rules. ARGV: the number of
+// items, then each item's arguments as reserve_script takes them; KEYS: every item's
+// buckets, in item order. One HMGET per distinct bucket (counters, `due`, and every item's
+// r: field for the duplicate check), then per bucket one HINCRBY of `reserved`, one HSET of
+// the new reservations (and `due`) and, for a new bucket, one EXPIREAT. Returns one array
+// per item, shaped as reserve_script's answer.
+inline constexpr const char* reserve_many_script = R"LUA(
+local t = tonumber(redis.call('TIME')[1])
+)LUA" TG_SWEEP_LUA R"LUA(
+local count = tonumber(ARGV[1])
+-- Flat arrays and scratch tables reused across items: Lua's allocations and garbage
+-- collection, not the Redis commands, are most of this script's cost.
+local B, KB, N, R, D = {}, {}, {}, {}, {}
+local state, order = {}, {}
+local a, kp = 2, 1
+for i = 1, count do
+  local n = tonumber(ARGV[a + 8])
+  B[i], KB[i], N[i] = a, kp, n
+  R[i], D[i] = 'r:' .. ARGV[a], 'd:' .. ARGV[a]
+  for l = 0, n - 1 do
+    local key = KEYS[kp + l]
+    local s = state[key]
+    if not s then
+      s = {rids = {}}
+      state[key] = s
+      order[#order + 1] = key
+    end
+    s.rids[#s.rids + 1] = R[i]
+  end
+  a = a + 9 + 4 * n
+  kp = kp + n
+end
+for _, key in ipairs(order) do
+  local s = state[key]
+  local v = redis.call('HMGET', key, 'used', 'reserved', 'due', unpack(s.rids))
+  if v[3] and tonumber(v[3]) <= t then
+    sweep(key)
+    v = redis.call('HMGET', key, 'used', 'reserved', 'due', unpack(s.rids))
+  end
+  s.fresh = not v[1] and not v[2]
+  s.used = tonumber(v[1] or '0')
+  s.res = tonumber(v[2] or '0')
+  s.due = v[3] and tonumber(v[3])
+  s.held = {}
+  for j = 1, #s.rids do
+    if v[3 + j] then s.held[s.rids[j]] = true end
+  end
+  s.delta, s.fields, s.expire, s.due_changed = 0, {}, 0, false
+end
+local M, C, WE, S, AMT = {}, {}, {}, {}, {}
+local out = {}
+for i = 1, count do
+  local b, kb, n, rkey = B[i], KB[i], N[i], R[i]
+  local answer = nil
+  for l = 1, n do
+    local at = b + 8 + (l - 1) * 4
+    M[l], C[l] = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
+    WE[l] = tonumber(ARGV[at + 4])
+    S[l] = state[KEYS[kb + l - 1]]
+    if t < tonumber(ARGV[at + 3]) or t >= WE[l] then answer = {-1, t} end
+    if S[l].held[rkey] and not answer then answer = {-2, t} end
+  end
+  if not answer then
+    local ttl, prompt, wanted = tonumber(ARGV[b + 1]), tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3])
+    local cap, pin, pout = tonumber(ARGV[b + 5]), tonumber(ARGV[b + 6]), tonumber(ARGV[b + 7])
+    local grant = wanted
+    if wanted < 0 or ARGV[b + 4] == '1' then
+      local afford = nil
+      for l = 1, n do
+        local m, left = M[l], C[l] - S[l].used - S[l].res
+        local x = nil
+        if m == 0 then x = left - prompt
+        elseif m == 2 then x = left
+        elseif m == 4 and pout > 0 then
+          local after = left - prompt * pin
+          if after < 0 then x = 0 else x = math.floor(after / pout) end
+        end
+        if x ~= nil then
+          if x < 0 then x = 0 end
+          if afford == nil or x < afford then afford = x end
+        end
+      end
+      if wanted < 0 then grant = cap end
+      if afford ~= nil and afford < grant then grant = afford end
+      if grant < 1 then grant = 1 end
+    end
+    for l = 1, n do
+      local m = M[l]
+      local amt
+      if m == 0 then amt = prompt + grant
+      elseif m == 1 then amt = prompt
+      elseif m == 2 then amt = grant
+      elseif m == 3 then amt = 1
+      else amt = prompt * pin + grant * pout end
+      AMT[l] = amt
+      if amt > C[l] - S[l].used - S[l].res and not answer then answer = {0, t, l - 1, grant} end
+    end
+    if not answer then
+      local deadline = t + ttl
+      answer = {1, t, 0, grant}
+      for l = 1, n do
+        local s = S[l]
+        local held = AMT[l]
+        s.res = s.res + held
+        s.delta = s.delta + held
+        s.held[rkey] = true
+        local f = s.fields
+        local k = #f
+        f[k + 1], f[k + 2], f[k + 3], f[k + 4] = rkey, string.format('%d', held), D[i], deadline
+        if not s.due or s.due > deadline then
+          s.due = deadline
+          s.due_changed = true
+        end
+        local expire = WE[l] + ttl + 86400
+        if expire > s.expire then s.expire = expire end
+        answer[3 + 2 * l] = s.used
+        answer[4 + 2 * l] = s.res
+      end
+    end
+  end
+  out[i] = answer
+end
+for _, key in ipairs(order) do
+  local s = state[key]
+  if #s.fields > 0 then
+    redis.call('HINCRBY', key, 'reserved', string.format('%d', s.delta))
+    if s.due_changed then
+      s.fields[#s.fields + 1] = 'due'
+      s.fields[#s.fields + 1] = s.due
+    end
+    redis.call('HSET', key, unpack(s.fields))
+    if s.fresh then redis.call('EXPIREAT', key, s.expire) end
+  end
+end
+return out
+)LUA";
+
 // KEYS: the buckets of the reservation's windows. ARGV: request id, then the actual amount
 // for each key. Returns 1 when the reservation was there (and is now settled), else 0. A
 // reservation past its deadline is charged in full in every bucket (as a sweep would have),
@@ -274,6 +412,7 @@ struct lua_script {
 const lua_script reserve_lua(reserve_script);
 const lua_script settle_lua(settle_script);
 const lua_script settle_many_lua(settle_many_script);
+const lua_script reserve_many_lua(reserve_many_script);
 const lua_script charge_lua(charge_script);
 const lua_script usage_lua(usage_script);
 
@@ -329,20 +468,23 @@ std::vector<config::limit> applicable(const std::vector<config::limit>& limits,
     return out;
 }
 
-// The script and its arguments for the windows current at `t`.
-command reserve_command(const reservation_request& r,
+// Appends one reservation's keys and arguments (reserve_script's layout) for the windows
+// current at `t`.
+void append_reservation(const reservation_request& r,
                         const std::vector<config::limit>& limits,
-                        std::int64_t t) {
-    std::vector<std::string> keys;
-    std::vector<std::string> args{r.request_id,
-                                  std::to_string(r.ttl_seconds),
-                                  std::to_string(r.prompt_tokens),
-                                  std::to_string(r.completion_tokens.value_or(-1)),
-                                  r.clamp ? "1" : "0",
-                                  std::to_string(r.completion_cap),
-                                  std::to_string(r.price.input),
-                                  std::to_string(r.price.output),
-                                  std::to_string(limits.size())};
+                        std::int64_t t,
+                        std::vector<std::string>& keys,
+                        std::vector<std::string>& args) {
+    args.insert(args.end(),
+                {r.request_id,
+                 std::to_string(r.ttl_seconds),
+                 std::to_string(r.prompt_tokens),
+                 std::to_string(r.completion_tokens.value_or(-1)),
+                 r.clamp ? "1" : "0",
+                 std::to_string(r.completion_cap),
+                 std::to_string(r.price.input),
+                 std::to_string(r.price.output),
+                 std::to_string(limits.size())});
     for (const auto& l : limits) {
         const auto w = quota::window_at(l.per, t);
         keys.push_back(bucket_key(r.consumer, l, w.start));
@@ -351,6 +493,15 @@ command reserve_command(const reservation_request& r,
         args.push_back(std::to_string(w.start));
         args.push_back(std::to_string(w.end));
     }
+}
+
+// The script and its arguments for the windows current at `t`.
+command reserve_command(const reservation_request& r,
+                        const std::vector<config::limit>& limits,
+                        std::int64_t t) {
+    std::vector<std::string> keys;
+    std::vector<std::string> args;
+    append_reservation(r, limits, t, keys, args);
     return script_call(reserve_lua, std::move(keys), std::move(args));
 }
 
@@ -381,41 +532,118 @@ std::optional<reservation_result> read_reservation(const value& v,
 
 }  // namespace
 
+namespace {
+
+reservation_result nothing_limits(const reservation_request& r) {
+    reservation_result out;
+    out.fits = true;
+    out.now = unix_now();
+    out.completion_tokens = r.completion_tokens.value_or(r.completion_cap);
+    return out;
+}
+
+// One item's answer from either script: the result, or nullopt for "windows moved" (retry
+// with Redis's time, in `t`).
+std::optional<result<reservation_result>> read_answer(const value& v,
+                                                      const std::vector<config::limit>& limits,
+                                                      std::int64_t& t) {
+    if (v.is_error() || v.type != value::kind::array || v.elements.size() < 2) {
+        return result<reservation_result>(reply_error(v, "reserve"));
+    }
+    const auto status = v.elements[0].integer;
+    if (status == -1) {  // our clock and Redis's disagree on the window: use Redis's
+        t = v.elements[1].integer;
+        return std::nullopt;
+    }
+    if (status == -2) {
+        reservation_result dup;
+        dup.now = v.elements[1].integer;
+        return result<reservation_result>(std::move(dup));  // a request id reserves once
+    }
+    auto out = read_reservation(v, limits);
+    if (!out) {
+        return result<reservation_result>(reply_error(v, "reserve"));
+    }
+    return result<reservation_result>(std::move(*out));
+}
+
+}  // namespace
+
 task<result<reservation_result>> reserve(redis::connection& c, reservation_request r) {
     const auto limits = applicable(r.limits, r.model);
-    std::int64_t t = unix_now();
     if (limits.empty()) {  // nothing limits this model
-        reservation_result out;
-        out.fits = true;
-        out.now = t;
-        out.completion_tokens = r.completion_tokens.value_or(r.completion_cap);
-        co_return out;
+        co_return nothing_limits(r);
     }
+    std::int64_t t = unix_now();
     for (int attempt = 0; attempt < 3; ++attempt) {
         auto v = co_await run_script(c, reserve_lua, reserve_command(r, limits, t));
         if (!v) {
             co_return v.error();
         }
-        if (v->is_error() || v->type != value::kind::array || v->elements.size() < 2) {
-            co_return reply_error(*v, "reserve");
+        if (auto answer = read_answer(*v, limits, t)) {
+            co_return std::move(*answer);
         }
-        const auto status = v->elements[0].integer;
-        if (status == -1) {  // our clock and Redis's disagree on the window: use Redis's
-            t = v->elements[1].integer;
-            continue;
-        }
-        if (status == -2) {
-            reservation_result dup;
-            dup.now = v->elements[1].integer;
-            co_return dup;  // a request id reserves once
-        }
-        auto out = read_reservation(*v, limits);
-        if (!out) {
-            co_return reply_error(*v, "reserve");
-        }
-        co_return std::move(*out);
     }
     co_return error::store_unavailable;
+}
+
+task<std::vector<result<reservation_result>>> reserve_batch(
+    std::shared_ptr<redis::connection> c, std::vector<reservation_request> items) {
+    std::vector<std::optional<result<reservation_result>>> answers(items.size());
+    std::vector<std::vector<config::limit>> limits(items.size());
+    std::vector<std::size_t> sent;  // the items that need Redis, in ARGV order
+    std::vector<std::string> keys;
+    std::vector<std::string> args{""};
+    const std::int64_t t = unix_now();
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        limits[i] = applicable(items[i].limits, items[i].model);
+        if (limits[i].empty()) {
+            answers[i] = nothing_limits(items[i]);
+            continue;
+        }
+        sent.push_back(i);
+        append_reservation(items[i], limits[i], t, keys, args);
+    }
+    args[0] = std::to_string(sent.size());
+    if (!sent.empty()) {
+        auto v = co_await run_script(
+            *c, reserve_many_lua, script_call(reserve_many_lua, std::move(keys), std::move(args)));
+        for (std::size_t j = 0; j < sent.size(); ++j) {
+            const std::size_t i = sent[j];
+            if (!v) {
+                answers[i] = result<reservation_result>(v.error());
+            } else if (v->type != value::kind::array || v->elements.size() != sent.size()) {
+                answers[i] = result<reservation_result>(reply_error(*v, "reserve"));
+            } else {
+                std::int64_t redis_t = t;
+                answers[i] = read_answer(v->elements[j], limits[i], redis_t);
+            }
+        }
+    }
+    std::vector<result<reservation_result>> out;
+    out.reserve(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (!answers[i]) {  // a window turned between our clock and Redis's: alone, again
+            answers[i] = co_await reserve(*c, std::move(items[i]));
+        }
+        out.push_back(std::move(*answers[i]));
+    }
+    co_return out;
+}
+
+task<std::vector<result<bool>>> settle_batch(std::shared_ptr<redis::connection> c,
+                                             std::vector<settle_item> items) {
+    const auto done = co_await settle_many(*c, items);
+    std::vector<result<bool>> out;
+    out.reserve(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (done) {
+            out.emplace_back(static_cast<bool>((*done)[i]));
+        } else {
+            out.emplace_back(boost::system::in_place_error, done.error());
+        }
+    }
+    co_return out;
 }
 
 task<result<bool>> settle(redis::connection& c,

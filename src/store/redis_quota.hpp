@@ -10,6 +10,7 @@
 #include "tollgate/redis/connection.hpp"
 #include "tollgate/store/store.hpp"
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,6 +39,14 @@ struct settle_item {
 inline constexpr std::size_t max_settle_batch = 128;
 task<result<std::vector<bool>>> settle_many(redis::connection& c,
                                             const std::vector<settle_item>& items);
+
+/// Batch functions for the worker's coalescers (coalescer.hpp): one answer per item, in
+/// order. Reservations whose windows turned between our clock and Redis's are retried alone.
+inline constexpr std::size_t max_reserve_batch = 64;
+task<std::vector<result<reservation_result>>> reserve_batch(std::shared_ptr<redis::connection> c,
+                                                            std::vector<reservation_request> items);
+task<std::vector<result<bool>>> settle_batch(std::shared_ptr<redis::connection> c,
+                                             std::vector<settle_item> items);
 
 task<result<bool>> charge(redis::connection& c,
                           std::string consumer,

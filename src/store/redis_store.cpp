@@ -1,13 +1,14 @@
 #include "tollgate/store/redis_store.hpp"
 
+#include "coalescer.hpp"
 #include "redis_commands.hpp"
 #include "redis_layout.hpp"
 #include "redis_quota.hpp"
-#include "settle_coalescer.hpp"
 #include "tollgate/core/error.hpp"
 #include "tollgate/core/rfc3339.hpp"
 #include "tollgate/redis/connection.hpp"
 
+#include <functional>
 #include <stdexcept>
 
 #include <spdlog/spdlog.h>
@@ -46,7 +47,12 @@ std::optional<key_record> parse_key(const value& v) {
 
 class redis_store final : public store {
 public:
-    explicit redis_store(std::shared_ptr<redis::connection> c) : c_(std::move(c)), settles_(c_) {}
+    explicit redis_store(std::shared_ptr<redis::connection> c)
+        : c_(std::move(c)),
+          reserves_(std::bind_front(&redis_quota::reserve_batch, c_),
+                    redis_quota::max_reserve_batch),
+          settles_(std::bind_front(&redis_quota::settle_batch, c_), redis_quota::max_settle_batch) {
+    }
     ~redis_store() override { c_->close(); }
 
     task<result<consumer>> create_consumer(consumer c) override {
@@ -385,7 +391,7 @@ public:
     }
 
     task<result<reservation_result>> reserve(reservation_request r) override {
-        co_return co_await redis_quota::reserve(*c_, std::move(r));
+        co_return co_await reserves_.call(std::move(r));
     }
 
     task<result<bool>> settle(std::string consumer,
@@ -397,7 +403,7 @@ public:
         // as a coroutine's by-value argument (its strings ended up in a freed frame).
         redis_quota::settle_item item{
             std::move(consumer), std::move(request_id), std::move(limits), reserved_at, actual};
-        co_return co_await settles_.settle(std::move(item));
+        co_return co_await settles_.call(std::move(item));
     }
 
     task<result<bool>> charge(std::string consumer,
@@ -416,7 +422,9 @@ public:
 
 private:
     std::shared_ptr<redis::connection> c_;
-    settle_coalescer settles_;  // settlements go in batches while one is in flight
+    // Reservations and settlements go in batches while one of their kind is in flight.
+    coalescer<reservation_request, reservation_result> reserves_;
+    coalescer<redis_quota::settle_item, bool> settles_;
 };
 
 class redis_backend final : public backend {
