@@ -350,6 +350,32 @@ TEST_P(Store, ConcurrentSettlementsEachCountOnce) {
     EXPECT_EQ(u->first[1], (quota::bucket{20, 0}));
 }
 
+TEST_P(Store, ConcurrentReservationsNeverPassTheLimit) {
+    // Reservations issued together (Redis: coalesced into one or a few script calls), each
+    // decided in order against what the earlier ones hold; one id is sent twice.
+    const std::vector<config::limit> limits{minute_1000[0], minute_1000[1]};
+    std::vector<std::optional<bool>> fits(31);
+    for (int i = 0; i < 31; ++i) {
+        const std::string id = "p" + std::to_string(i == 30 ? 3 : i);
+        net::co_spawn(ioc_,
+                      st_->reserve(claim(id, 20, 20, limits)),
+                      [&fits, i](std::exception_ptr, result<reservation_result> r) {
+                          fits[static_cast<std::size_t>(i)] = r && r->fits;
+                      });
+    }
+    for (int spins = 0;
+         spins < 200 && std::ranges::any_of(fits, [](const auto& f) { return !f.has_value(); });
+         ++spins) {
+        ioc_.run_one_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_EQ(std::ranges::count(fits, std::optional<bool>(true)), 25)
+        << "1000 tokens hold 25 reservations of 40; the repeated id holds nothing more";
+    auto u = run(st_->usage("q", limits));
+    ASSERT_TRUE(u);
+    EXPECT_EQ(u->first[0], (quota::bucket{0, 1000}));
+    EXPECT_EQ(u->first[1], (quota::bucket{0, 25}));
+}
+
 TEST_P(Store, UnsettledReservationsExpireChargedInFull) {
     auto r = claim("lost", 100, 100, minute_1000);
     r.ttl_seconds = 1;
