@@ -1,32 +1,39 @@
 #include "tollgate/tokens/builtin.hpp"
 
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <utility>
 #include <vector>
 
-// The vocabulary files, embedded as read-only data by the assembler. TG_VOCABULARY_DIR comes
-// from src/CMakeLists.txt, with TG_VOCABULARY_SHA256 so that ccache (which sees only this
-// file's text) rebuilds the object when a vocabulary changes.
-#define TG_EMBED(symbol, file)                            \
-    ".section .rodata\n"                                  \
-    ".balign 16\n"                                        \
-    ".global " symbol                                     \
-    "_begin\n"                                            \
-    ".global " symbol "_end\n" symbol                     \
-    "_begin:\n"                                           \
-    ".incbin \"" TG_VOCABULARY_DIR "/" file "\"\n" symbol \
-    "_end:\n"                                             \
+// The vocabulary files, embedded as read-only data by the assembler, each with its size (an
+// 8-byte integer the assembler computes, so that C++ never subtracts pointers to different
+// objects). TG_VOCABULARY_DIR comes from src/CMakeLists.txt, with TG_VOCABULARY_SHA256 so
+// that ccache (which sees only this file's text) rebuilds the object when a vocabulary
+// changes.
+// clang-format off
+#define TG_EMBED(symbol, file)                                      \
+    ".section .rodata\n"                                            \
+    ".balign 16\n"                                                  \
+    ".global " symbol "_data\n"                                     \
+    ".global " symbol "_size\n"                                     \
+    symbol "_data:\n"                                               \
+    ".incbin \"" TG_VOCABULARY_DIR "/" file "\"\n"                  \
+    "1:\n"                                                          \
+    ".balign 8\n"                                                   \
+    symbol "_size:\n"                                               \
+    ".quad 1b - " symbol "_data\n"                                  \
     ".previous\n"
+// clang-format on
 __asm__(TG_EMBED("tg_cl100k_base", "cl100k_base.tiktoken"));
 __asm__(TG_EMBED("tg_o200k_base", "o200k_base.tiktoken"));
 static_assert(sizeof(TG_VOCABULARY_SHA256) > 1);
 
 extern "C" {
-extern const char tg_cl100k_base_begin[];
-extern const char tg_cl100k_base_end[];
-extern const char tg_o200k_base_begin[];
-extern const char tg_o200k_base_end[];
+extern const char tg_cl100k_base_data[];
+extern const std::uint64_t tg_cl100k_base_size;
+extern const char tg_o200k_base_data[];
+extern const std::uint64_t tg_o200k_base_size;
 }
 
 namespace tollgate::tokens {
@@ -42,8 +49,7 @@ struct builtin_encoding {
 const std::vector<builtin_encoding>& builtins() {
     static const std::vector<builtin_encoding> all = {
         {"cl100k_base",
-         {tg_cl100k_base_begin,
-          static_cast<std::size_t>(tg_cl100k_base_end - tg_cl100k_base_begin)},
+         {tg_cl100k_base_data, static_cast<std::size_t>(tg_cl100k_base_size)},
          cl100k_pattern,
          {{"<|endoftext|>", 100257},
           {"<|fim_prefix|>", 100258},
@@ -51,7 +57,7 @@ const std::vector<builtin_encoding>& builtins() {
           {"<|fim_suffix|>", 100260},
           {"<|endofprompt|>", 100276}}},
         {"o200k_base",
-         {tg_o200k_base_begin, static_cast<std::size_t>(tg_o200k_base_end - tg_o200k_base_begin)},
+         {tg_o200k_base_data, static_cast<std::size_t>(tg_o200k_base_size)},
          o200k_pattern,
          {{"<|endoftext|>", 199999}, {"<|endofprompt|>", 200018}}},
     };
