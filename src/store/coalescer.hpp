@@ -67,7 +67,7 @@ private:
         while (!queue_.empty() && batch.size() < max_) {
             batch.push_back(std::move(queue_.front()));
             queue_.pop_front();
-            items.push_back(batch.back()->item);
+            items.push_back(std::move(batch.back()->item));  // not needed after this
         }
         auto answers = co_await run_(std::move(items));
         if (answers.size() != batch.size()) {  // a broken batch function: nothing is known

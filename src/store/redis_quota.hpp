@@ -1,5 +1,6 @@
-// The Redis quota scripts (private to src/store): reserve, settle and usage as Lua, one round
-// trip each, same rules as quota/ledger.hpp. Layout: one hash per consumer, limit and
+// The Redis quota operations (private to src/store): reservations and settlements in
+// batches (a worker's coalescer gathers them; one alone is a batch of one), charge and usage,
+// each one Lua script call (redis_quota_scripts.hpp), same rules as quota/ledger.hpp. Layout: one hash per consumer, limit and
 // window, `tg:{consumer}:q:<limit-id>:<window-start>`, fields `used`, `reserved`, and per
 // reservation `r:<request-id>` (held) and `d:<request-id>` (deadline). Every key is
 // declared (KEYS) and shares the consumer's hash tag. Windows come from Redis TIME: the
@@ -17,15 +18,6 @@
 
 namespace tollgate::store::redis_quota {
 
-task<result<reservation_result>> reserve(redis::connection& c, reservation_request r);
-
-task<result<bool>> settle(redis::connection& c,
-                          std::string consumer,
-                          std::string request_id,
-                          std::vector<config::limit> limits,
-                          std::int64_t reserved_at,
-                          quota::amounts actual);
-
 struct settle_item {
     std::string consumer;
     std::string request_id;
@@ -41,7 +33,8 @@ task<result<std::vector<bool>>> settle_many(redis::connection& c,
                                             const std::vector<settle_item>& items);
 
 /// Batch functions for the worker's coalescers (coalescer.hpp): one answer per item, in
-/// order. Reservations whose windows turned between our clock and Redis's are retried alone.
+/// order. Reservations whose windows turned between our clock and Redis's are sent again at
+/// Redis's time.
 inline constexpr std::size_t max_reserve_batch = 64;
 task<std::vector<result<reservation_result>>> reserve_batch(std::shared_ptr<redis::connection> c,
                                                             std::vector<reservation_request> items);
