@@ -28,16 +28,16 @@ struct top_level {
 std::optional<top_level> scan_top_level(std::string_view text) {
     tokens::json_object_scanner scanner(text, max_answer_depth);
     top_level t;
+    const std::pair<std::string_view, member*> wanted[] = {{"type", &t.type},
+                                                           {"usage", &t.usage},
+                                                           {"choices", &t.choices},
+                                                           {"content", &t.content},
+                                                           {"output", &t.output},
+                                                           {"message", &t.message},
+                                                           {"delta", &t.delta},
+                                                           {"response", &t.response},
+                                                           {"index", &t.index}};
     while (const auto m = scanner.next()) {
-        const std::pair<std::string_view, member*> wanted[] = {{"type", &t.type},
-                                                               {"usage", &t.usage},
-                                                               {"choices", &t.choices},
-                                                               {"content", &t.content},
-                                                               {"output", &t.output},
-                                                               {"message", &t.message},
-                                                               {"delta", &t.delta},
-                                                               {"response", &t.response},
-                                                               {"index", &t.index}};
         for (const auto& [key, slot] : wanted) {
             if (m->key == key) {
                 *slot = m;

@@ -1,5 +1,6 @@
-// Token estimates until the exact tokenizer lands (issue 5), and the strict upper bound.
-// Pure.
+// The byte-based estimate (for models mapped to `tokenizer: estimate`, text beyond
+// tokenizer.max_bytes before any was tokenized, and a produced text not kept), and the
+// strict upper bound. Pure. Everything else is counted exactly (token_count.hpp).
 //
 // estimate: about 4 bytes of English text per token under OpenAI's cl100k/o200k vocabularies
 // and Anthropic's; measured on the raw JSON of the prompt members, which also covers the
