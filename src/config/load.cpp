@@ -275,7 +275,8 @@ void parse_quota(yaml_reader& r, const node& n, quota_config& out) {
                        "reservation_ttl",
                        "default_max_tokens",
                        "backlog_limit",
-                       "backlog_retry"})) {
+                       "backlog_retry",
+                       "lease"})) {
         return;
     }
     r.get_enum(n,
@@ -294,6 +295,12 @@ void parse_quota(yaml_reader& r, const node& n, quota_config& out) {
     r.get_size(n, "quota", "default_max_tokens", out.default_max_tokens);
     r.get_size(n, "quota", "backlog_limit", out.backlog_limit);
     r.get_duration(n, "quota", "backlog_retry", out.backlog_retry);
+    if (const auto lease = n["lease"];
+        lease.IsDefined() && r.expect_map(lease, "quota.lease", {"requests", "share", "max_age"})) {
+        r.get_size(lease, "quota.lease", "requests", out.lease.requests);
+        r.get_size(lease, "quota.lease", "share", out.lease.share);
+        r.get_duration(lease, "quota.lease", "max_age", out.lease.max_age);
+    }
 }
 
 void parse_log(yaml_reader& r, const node& n, log_config& out) {

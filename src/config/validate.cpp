@@ -84,6 +84,13 @@ std::vector<problem> validate(const config& c, const std::string& file) {
     if (c.quota.reservation_ttl.count() < 1 || c.quota.default_max_tokens == 0) {
         add("quota", "reservation_ttl must be at least 1s and default_max_tokens > 0");
     }
+    if (const auto& lease = c.quota.lease;
+        lease.requests < 1 || lease.requests > 1024 || lease.share < 1 || lease.share > 1024 ||
+        lease.max_age.count() < 10 || lease.max_age.count() > 60'000) {
+        add("quota.lease",
+            "requests and share must be 1..1024, max_age 10ms..60s (requests: 1 turns leasing "
+            "off)");
+    }
     if (c.quota.backlog_retry.count() < 10) {
         add("quota", "backlog_retry must be at least 10ms");
     }

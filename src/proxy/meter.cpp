@@ -95,6 +95,9 @@ task<boost::system::error_code> reserve_quota(server::worker& w,
     req.prompt_tokens = m.prompt_estimate;
     req.price = m.price;
     req.ttl_seconds = cfg.quota.reservation_ttl.count();
+    req.lease = {static_cast<std::int64_t>(cfg.quota.lease.requests),
+                 static_cast<std::int64_t>(cfg.quota.lease.share),
+                 cfg.quota.lease.max_age.count()};
     req.completion_cap = static_cast<std::int64_t>(cfg.quota.default_max_tokens);
     if (kind == api::embeddings) {
         req.completion_tokens = 0;

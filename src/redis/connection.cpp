@@ -53,6 +53,7 @@ struct connection::state : std::enable_shared_from_this<connection::state> {
     std::deque<std::shared_ptr<pending>> queue;  // in write order
     std::size_t in_flight = 0;                   // commands written or queued, not answered
     bool ready = false;
+    std::uint64_t sessions = 0;  // successful connects so far
     bool writing = false;
     bool closed = false;
     bool was_down = false;
@@ -260,6 +261,7 @@ struct connection::state : std::enable_shared_from_this<connection::state> {
                 }
                 self->was_down = false;
                 self->ready = true;
+                ++self->sessions;
                 if (self->on_connect) {
                     self->on_connect();
                 }
@@ -341,6 +343,10 @@ void connection::close() {
 
 bool connection::connected() const noexcept {
     return s_->ready;
+}
+
+std::uint64_t connection::session() const noexcept {
+    return s_->ready ? s_->sessions : 0;
 }
 
 void connection::subscribe(std::string channel,

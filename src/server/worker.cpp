@@ -143,7 +143,8 @@ void worker::tick() {
     if (!(draining_ && sessions_.empty())) {
         schedule_tick();  // when the last session of a drain is gone, let run() return
     } else if (store_) {
-        store_.reset();  // a Redis connection closes with its last handle
+        store_->drain();  // leases go back to Redis before its connection closes
+        store_.reset();   // a Redis connection closes with its last handle
     }
 }
 

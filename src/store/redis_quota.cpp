@@ -78,17 +78,6 @@ int metric_code(config::metric m) {
     return 0;
 }
 
-std::vector<config::limit> applicable(const std::vector<config::limit>& limits,
-                                      std::string_view model) {
-    std::vector<config::limit> out;
-    for (const auto& l : limits) {
-        if (quota::applies(l, model)) {
-            out.push_back(l);
-        }
-    }
-    return out;
-}
-
 // Appends one reservation's keys and arguments (reserve_many_script's layout) for the windows
 // current at `t`.
 void append_reservation(const reservation_request& r,
@@ -105,6 +94,8 @@ void append_reservation(const reservation_request& r,
                  std::to_string(r.completion_cap),
                  std::to_string(r.price.input),
                  std::to_string(r.price.output),
+                 std::to_string(std::max<std::int64_t>(1, r.lease.requests)),
+                 std::to_string(std::max<std::int64_t>(1, r.lease.share)),
                  std::to_string(limits.size())});
     for (const auto& l : limits) {
         const auto w = quota::window_at(l.per, t);
@@ -137,6 +128,9 @@ std::optional<reservation_result> read_reservation(const value& v,
     out.fits = true;
     for (std::size_t i = 0; i < limits.size() && 5 + 2 * i < v.elements.size(); ++i) {
         out.after.push_back({v.elements[4 + 2 * i].integer, v.elements[5 + 2 * i].integer});
+    }
+    if (const auto at = 4 + 2 * limits.size(); at < v.elements.size()) {
+        out.lease = std::max<std::int64_t>(1, v.elements[at].integer);
     }
     return out;
 }
@@ -210,6 +204,17 @@ task<void> reserve_at(redis::connection& c,
 }
 
 }  // namespace
+
+std::vector<config::limit> applicable(const std::vector<config::limit>& limits,
+                                      std::string_view model) {
+    std::vector<config::limit> out;
+    for (const auto& l : limits) {
+        if (quota::applies(l, model)) {
+            out.push_back(l);
+        }
+    }
+    return out;
+}
 
 task<std::vector<result<reservation_result>>> reserve_batch(
     std::shared_ptr<redis::connection> c, std::vector<reservation_request> items) {

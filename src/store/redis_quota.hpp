@@ -32,6 +32,10 @@ inline constexpr std::size_t max_settle_batch = 128;
 task<result<std::vector<bool>>> settle_many(redis::connection& c,
                                             const std::vector<settle_item>& items);
 
+/// Those of `limits` that count requests for `model`, in order.
+std::vector<config::limit> applicable(const std::vector<config::limit>& limits,
+                                      std::string_view model);
+
 /// Batch functions for the worker's coalescers (coalescer.hpp): one answer per item, in
 /// order. Reservations whose windows turned between our clock and Redis's are sent again at
 /// Redis's time.

@@ -35,7 +35,9 @@ namespace tollgate::store::redis_quota {
 // Reservations, in one call (the worker coalesces those that arrive while one call is in
 // flight; a lone one is a batch of one), each decided in arrival order against what the
 // earlier ones hold. ARGV: the number of items, then per item: request id, ttl, prompt,
-// wanted completion (-1: none), clamp (0/1), cap, price in, price out, n, then per limit:
+// wanted completion (-1: none), clamp (0/1), cap, price in, price out, lease (requests' worth
+// to hold at most), share (a lease takes at most 1/share of what any limit has left), n, then
+// per limit:
 // metric (0 tokens, 1 prompt, 2 completion, 3 requests, 4 cost), ceiling, window start,
 // window end. KEYS: every item's buckets, in item order. Counters change only by HINCRBY,
 // so they stay exact 64-bit integers; a batch's sum per bucket is exact up to 2^53. One HMGET per
@@ -43,7 +45,8 @@ namespace tollgate::store::redis_quota {
 // bucket one HINCRBY of `reserved`, one HSET of the new reservations (and `due`) and, for a new
 // bucket, one EXPIREAT. Returns one array per item: {-1, t} (windows moved: retry at Redis's t),
 // {-2, t} (duplicate request id), {0, t, blocking, grant} (does not fit), or {1, t, 0, grant,
-// used1, reserved1, ...}.
+// used1, reserved1, ..., lease}: it fits, `lease` times over (at least once; docs/METERING.md,
+// "Leases").
 inline constexpr const char* reserve_many_script = R"LUA(
 local t = tonumber(redis.call('TIME')[1])
 )LUA" TG_SWEEP_LUA R"LUA(
@@ -54,7 +57,7 @@ local B, KB, N, R, D = {}, {}, {}, {}, {}
 local state, order = {}, {}
 local a, kp = 2, 1
 for i = 1, count do
-  local n = tonumber(ARGV[a + 8])
+  local n = tonumber(ARGV[a + 10])
   B[i], KB[i], N[i] = a, kp, n
   R[i], D[i] = 'r:' .. ARGV[a], 'd:' .. ARGV[a]
   for l = 0, n - 1 do
@@ -67,7 +70,7 @@ for i = 1, count do
     end
     s.rids[#s.rids + 1] = R[i]
   end
-  a = a + 9 + 4 * n
+  a = a + 11 + 4 * n
   kp = kp + n
 end
 for _, key in ipairs(order) do
@@ -93,7 +96,7 @@ for i = 1, count do
   local b, kb, n, rkey = B[i], KB[i], N[i], R[i]
   local answer = nil
   for l = 1, n do
-    local at = b + 8 + (l - 1) * 4
+    local at = b + 10 + (l - 1) * 4
     M[l], C[l] = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
     WE[l] = tonumber(ARGV[at + 4])
     S[l] = state[KEYS[kb + l - 1]]
@@ -136,11 +139,23 @@ for i = 1, count do
       if amt > C[l] - S[l].used - S[l].res and not answer then answer = {0, t, l - 1, grant} end
     end
     if not answer then
+      -- A lease: as many requests' worth as asked, at most 1/share of what each limit has left.
+      local times = tonumber(ARGV[b + 8])
+      if times > 1 then
+        local share = tonumber(ARGV[b + 9])
+        for l = 1, n do
+          if AMT[l] > 0 then
+            local k = math.floor((C[l] - S[l].used - S[l].res) / (share * AMT[l]))
+            if k < times then times = k end
+          end
+        end
+        if times < 1 then times = 1 end
+      end
       local deadline = t + ttl
       answer = {1, t, 0, grant}
       for l = 1, n do
         local s = S[l]
-        local held = AMT[l]
+        local held = AMT[l] * times
         s.res = s.res + held
         s.delta = s.delta + held
         s.held[rkey] = true
@@ -156,6 +171,7 @@ for i = 1, count do
         answer[3 + 2 * l] = s.used
         answer[4 + 2 * l] = s.res
       end
+      answer[5 + 2 * n] = times
     end
   end
   out[i] = answer

@@ -139,6 +139,14 @@ struct quota_config {
     // dropped (a dropped settlement's reservation still expires charged in full).
     std::size_t backlog_limit = 100'000;
     milliseconds backlog_retry{500};
+    // Redis store: each worker reserves a lease of up to `requests` requests' worth (at most
+    // 1/`share` of what a limit has left) and serves the consumer's next requests from it for
+    // `max_age`, without a Redis round trip. requests: 1 turns leasing off (docs/METERING.md).
+    struct lease_config {
+        std::size_t requests = 32;
+        std::size_t share = 8;
+        milliseconds max_age{1'000};
+    } lease;
 };
 
 // tokenizer: which vocabulary counts a model's tokens (docs/TOKENIZER.md).

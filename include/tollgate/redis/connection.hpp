@@ -15,6 +15,7 @@
 #include "tollgate/redis/url.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -62,6 +63,9 @@ public:
     /// Fails what is in flight and stops reconnecting. Safe to call more than once.
     void close();
     bool connected() const noexcept;
+    /// Which connection this is: 1 for the first, +1 per reconnect; 0 while none is up.
+    /// What was agreed with Redis on one session may be gone on the next (a restarted Redis).
+    std::uint64_t session() const noexcept;
 
     struct state;  // private; public for the coroutines in the .cpp
 

@@ -29,6 +29,17 @@ struct invalidation {
     std::string id;  // a key id or a consumer id
 };
 
+/// How a store that is shared by several gateway instances (Redis) may lease quota to this
+/// one: a reservation made for one request holds up to `requests` requests' worth (but never
+/// more than 1/`share` of what any limit has left), and the next requests of the same consumer
+/// are reserved from it here, without a round trip, for `max_age`. 1 request: no leasing.
+/// docs/METERING.md ("Leases").
+struct lease_terms {
+    std::int64_t requests = 1;
+    std::int64_t share = 8;
+    std::int64_t max_age_ms = 1000;
+};
+
 /// One request's claim on its consumer's limits; the rules are quota/limits.hpp's, the
 /// reference implementation quota/ledger.hpp.
 struct reservation_request {
@@ -43,6 +54,7 @@ struct reservation_request {
     std::int64_t completion_cap = 4096;
     quota::token_price price;
     std::int64_t ttl_seconds = 900;  // unsettled after this: charged in full
+    lease_terms lease;               // the memory store, shared by nobody, ignores it
 };
 
 struct reservation_result {
@@ -54,6 +66,7 @@ struct reservation_result {
     // Per limit that applies to the model, in the request's order:
     std::vector<quota::bucket> after;     // its bucket after this reservation (when it fits)
     std::vector<std::int64_t> resets_at;  // when its window ends
+    std::int64_t lease = 1;               // requests' worth reserved (lease_terms)
 };
 
 class store {
@@ -102,6 +115,9 @@ public:
                                       std::vector<config::limit> limits,
                                       std::int64_t at,
                                       quota::amounts actual) = 0;
+    /// Gives back what the store holds on this instance's behalf (leases) once the requests
+    /// drawing on it have settled, and stops retrying soon after: the worker is shutting down.
+    virtual void drain() {}
     /// The consumer's buckets for `limits` in the current windows (expired reservations
     /// charged first), with the store's clock.
     virtual task<result<std::pair<std::vector<quota::bucket>, std::int64_t>>> usage(
