@@ -420,5 +420,69 @@ TEST(RedisOutage, FailOpenMetersLocallyAndChargesRedisWhenItReturns) {
     EXPECT_EQ(used(u, "prompt_tokens"), 8 * prompt_tokens);
 }
 
+// --- Leases (quota.lease, Redis store) ----------------------------------------------------
+
+// Script calls (reserve_many, settle_many, ...) redis-server has run since it started.
+long script_calls(const redis_server& r) {
+    int code = 0;
+    const auto out =
+        run_output("redis-cli -p " + std::to_string(r.port()) + " INFO commandstats", code);
+    long calls = 0;
+    for (const char* cmd : {"cmdstat_evalsha:calls=", "cmdstat_eval:calls="}) {
+        if (const auto at = out.find(cmd); at != std::string::npos) {
+            calls += std::stol(out.substr(at + std::string_view(cmd).size()));
+        }
+    }
+    return calls;
+}
+
+// 40 requests of one consumer, one at a time; then the settled usage against the billed.
+struct lease_run {
+    long calls = 0;
+    long charged = 0;
+    long billed = 0;
+};
+lease_run forty_requests(const std::string& lease) {
+    redis_server redis;
+    stack s("",
+            "",
+            "",
+            "store: { kind: redis, url: \"" + redis.url(4) + "\" }\nquota: { lease: " + lease +
+                " }\n" + split_plan);
+    const std::string key = mint(s, "leased");
+    const billed before = billed_by(s);
+    const long calls_before = script_calls(redis);
+    for (int i = 0; i < 40; ++i) {
+        auto r = request(s.gateway_port(),
+                         "POST",
+                         "/v1/chat/completions",
+                         chat_body(20, i % 2 == 0),
+                         {"Authorization: Bearer " + key});
+        EXPECT_TRUE(r && r->status == 200);
+    }
+    lease_run out;
+    out.calls = script_calls(redis) - calls_before;
+    // A long max_age keeps the leases open: only the shutdown's drain settles them.
+    s.restart_gateway();
+    const auto u = settled_usage(s, "leased", 2s);
+    out.charged = used(u, "prompt_tokens") + used(u, "completion_tokens");
+    out.billed = billed_by(s).total() - before.total();
+    return out;
+}
+
+TEST(Leases, MostRequestsAreReservedWithoutARoundTripAndChargedExactly) {
+    const auto leased = forty_requests("{ requests: 32, max_age: 60s }");
+    EXPECT_LE(leased.calls, 8) << "a lease per worker, not a script call per request";
+    EXPECT_EQ(leased.charged, leased.billed) << "settled once, at shutdown, to what was used";
+    EXPECT_GT(leased.billed, 0);
+
+    const auto single = forty_requests("{ requests: 1 }");
+    EXPECT_GE(single.calls, 80) << "leasing off: a reservation and a settlement per request";
+    EXPECT_EQ(single.charged, single.billed);
+    std::printf("[ leases ] 40 requests: %ld script calls leased, %ld without; %ld tokens\n",
+                leased.calls,
+                single.calls,
+                leased.charged);
+}
 }  // namespace
 }  // namespace tollgate::testing

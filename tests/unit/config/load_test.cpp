@@ -242,6 +242,28 @@ store:
         parse(std::string(minimal) + "quota: { reservation_ttl: 10ms }\n").problems.empty());
 }
 
+TEST(LoadConfig, QuotaLeaseTermsWithSafeDefaults) {
+    auto d = parse(minimal);
+    EXPECT_EQ(d.value.quota.lease.requests, 32u);
+    EXPECT_EQ(d.value.quota.lease.share, 8u);
+    EXPECT_EQ(d.value.quota.lease.max_age, std::chrono::seconds(1));
+    auto r = parse(std::string(minimal) +
+                   "quota: { lease: { requests: 1, share: 4, max_age: 250ms } }\n");
+    ASSERT_TRUE(r.problems.empty()) << to_string(r.problems.front());
+    EXPECT_EQ(r.value.quota.lease.requests, 1u);
+    EXPECT_EQ(r.value.quota.lease.share, 4u);
+    EXPECT_EQ(r.value.quota.lease.max_age, std::chrono::milliseconds(250));
+    for (const char* bad : {"{ requests: 0 }",
+                            "{ share: 0 }",
+                            "{ max_age: 1ms }",
+                            "{ max_age: 2m }",
+                            "{ size: 3 }"}) {
+        EXPECT_FALSE(
+            parse(std::string(minimal) + "quota: { lease: " + bad + " }\n").problems.empty())
+            << bad;
+    }
+}
+
 TEST(LoadConfig, ExampleConfigIsValid) {
     const env_lookup env = [](const std::string&) -> std::optional<std::string> {
         return "x";
