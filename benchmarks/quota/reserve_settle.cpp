@@ -1,7 +1,9 @@
 // The cost of a reserve + settle pair, the two store calls a metered request makes, on the
 // memory store and on a real Redis (a local redis-server on a free loopback port, started
 // here through the integration harness). Sequential: the round trip one request waits.
-// Concurrent: 64 requests in flight on one worker thread's connection (pipelined).
+// Concurrent: 64 requests in flight on one worker thread's connection (pipelined). Redis is
+// measured twice: every pair its own reservation (quota.lease.requests: 1), and with the
+// default leases (most pairs drawn on a lease the worker holds; docs/METERING.md).
 //
 //   build/benchmarks/reserve_settle [pairs]
 #include "harness.hpp"
@@ -29,6 +31,8 @@ std::vector<config::limit> limits() {
             {config::window::day, config::metric::requests, 1'000'000'000'000, {}}};
 }
 
+store::lease_terms lease_terms;  // of the store being measured
+
 store::reservation_request request(int i) {
     store::reservation_request r;
     r.consumer = "bench";
@@ -37,6 +41,7 @@ store::reservation_request request(int i) {
     r.limits = limits();
     r.prompt_tokens = 12;
     r.completion_tokens = 16;
+    r.lease = lease_terms;
     return r;
 }
 
@@ -110,12 +115,12 @@ void measure(const char* name, const config::store_config& cfg, int pairs) {
     };
     net::co_spawn(ioc, run(), net::detached);
     ioc.run();
-    std::printf("%-7s reserve+settle, sequential: p50 %7.1f us  p99 %7.1f us  (%zu pairs)\n",
+    std::printf("%-11s reserve+settle, sequential: p50 %7.1f us  p99 %7.1f us  (%zu pairs)\n",
                 name,
                 percentile(lat, 0.5),
                 percentile(lat, 0.99),
                 lat.size());
-    std::printf("%-7s reserve+settle, 64 in flight: %8.0f pairs/s on one thread%s\n",
+    std::printf("%-11s reserve+settle, 64 in flight: %8.0f pairs/s on one thread%s\n",
                 name,
                 concurrent_rate,
                 failures ? "  (FAILURES)" : "");
@@ -132,5 +137,7 @@ int main(int argc, char** argv) {
     r.kind = config::store_kind::redis;
     r.url = redis.url(0);
     measure("redis", r, pairs);
+    lease_terms = {128, 8, 1000};  // quota.lease's defaults
+    measure("redis+lease", r, pairs);
     return 0;
 }

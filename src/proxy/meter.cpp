@@ -192,22 +192,28 @@ task<void> settle_quota(server::worker& w,
     }  // else: the upstream refused or never answered; providers charge nothing for that
     const auto actual = quota::charge_for(prompt, completion, m.price);
     m.settled = actual;
-    server::pending_charge c{
-        true, caller.consumer_id, std::string(request_id), m.limits, m.reserved_at, actual};
+    // What the backlog would retry; built only when needed (its copies cost per request).
+    const auto pending = [&](bool settles) {
+        return server::pending_charge{
+            settles, caller.consumer_id, std::string(request_id), m.limits, m.reserved_at, actual};
+    };
     if (m.local) {
-        co_await w.fallback_store()->settle(c.consumer, c.request_id, c.limits, c.at, actual);
-        c.settles = false;  // no reservation in the store: a charge, once per request id
-        w.defer_charge(std::move(c));
+        std::string id(request_id);  // a named local: GCC 12 and temporaries in co_await calls
+        co_await w.fallback_store()->settle(
+            caller.consumer_id, std::move(id), m.limits, m.reserved_at, actual);
+        w.defer_charge(pending(false));  // no reservation in the store: a charge, once per id
         co_return;
     }
-    auto done = co_await w.store().settle(c.consumer, c.request_id, c.limits, c.at, actual);
+    std::string id(request_id);
+    auto done = co_await w.store().settle(
+        caller.consumer_id, std::move(id), m.limits, m.reserved_at, actual);
     if (!done) {
         // Retried until the store takes it; if it never does, the reservation expires
         // charged in full. Never lost.
         spdlog::warn("quota: settling request {} failed ({}); retrying in the background",
                      request_id,
                      done.error().message());
-        w.defer_charge(std::move(c));
+        w.defer_charge(pending(true));
     }
 }
 

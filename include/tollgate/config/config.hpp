@@ -143,7 +143,7 @@ struct quota_config {
     // 1/`share` of what a limit has left) and serves the consumer's next requests from it for
     // `max_age`, without a Redis round trip. requests: 1 turns leasing off (docs/METERING.md).
     struct lease_config {
-        std::size_t requests = 32;
+        std::size_t requests = 128;
         std::size_t share = 8;
         milliseconds max_age{1'000};
     } lease;

@@ -244,7 +244,7 @@ store:
 
 TEST(LoadConfig, QuotaLeaseTermsWithSafeDefaults) {
     auto d = parse(minimal);
-    EXPECT_EQ(d.value.quota.lease.requests, 32u);
+    EXPECT_EQ(d.value.quota.lease.requests, 128u);
     EXPECT_EQ(d.value.quota.lease.share, 8u);
     EXPECT_EQ(d.value.quota.lease.max_age, std::chrono::seconds(1));
     auto r = parse(std::string(minimal) +
