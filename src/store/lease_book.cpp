@@ -35,6 +35,13 @@ std::optional<reservation_result> lease_book::draw(const reservation_request& r,
     if (it == leases_.end()) {
         return std::nullopt;
     }
+    auto key = draw_key(r.consumer, r.request_id);
+    if (draws_.contains(key)) {
+        // A request id reserves once, as in the store (which does not know ids drawn here).
+        reservation_result dup;
+        dup.now = it->second.empty() ? 0 : it->second.front()->reserved_at;
+        return dup;
+    }
     const auto want = wanted(r);
     for (auto& l : it->second) {
         if (!l->open || !same_limits(l->limits, limits)) {
@@ -52,13 +59,7 @@ std::optional<reservation_result> lease_book::draw(const reservation_request& r,
             l->open = false;  // its unused part goes back once its requests settle
             continue;
         }
-        auto [at, fresh] = draws_.try_emplace(draw_key(r.consumer, r.request_id));
-        if (!fresh) {
-            reservation_result dup;  // a request id reserves once, as in the store
-            dup.now = l->reserved_at;
-            return dup;
-        }
-        at->second = {l.get(), want};
+        draws_.emplace(std::move(key), draw_ref{l.get(), want});
         for (std::size_t i = 0; i < limits.size(); ++i) {
             l->drawn[i] += quota::amount_of(want, limits[i].what);
         }

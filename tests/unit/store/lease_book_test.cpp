@@ -144,6 +144,12 @@ TEST_F(LeaseBook, ARepeatedRequestIdIsRefused) {
     ASSERT_TRUE(r);
     EXPECT_FALSE(r->fits);
     EXPECT_EQ(book.in_flight(), 1U);
+    // Also when it would not fit the lease: the store never saw the id, and must not be
+    // asked to reserve it a second time.
+    const auto big = book.draw(request("first", 10, 1000), limits, session, t0);
+    ASSERT_TRUE(big);
+    EXPECT_FALSE(big->fits);
+    EXPECT_TRUE(book.draw(request("second", 10, 90), limits, session, t0)) << "still open";
 }
 
 TEST_F(LeaseBook, CloseAllGivesBackIdleLeases) {
