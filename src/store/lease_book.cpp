@@ -132,7 +132,7 @@ lease_book::settle_outcome lease_book::settle(std::string_view consumer,
     return out;
 }
 
-std::vector<lease_book::settlement> lease_book::due(clock::time_point now, std::uint64_t session) {
+std::vector<settlement> lease_book::due(clock::time_point now, std::uint64_t session) {
     std::vector<settlement> out;
     std::vector<const lease*> done;
     for (auto& [consumer, leases] : leases_) {
@@ -152,7 +152,7 @@ std::vector<lease_book::settlement> lease_book::due(clock::time_point now, std::
     return out;
 }
 
-std::vector<lease_book::settlement> lease_book::close_all() {
+std::vector<settlement> lease_book::close_all() {
     for (auto& [consumer, leases] : leases_) {
         for (auto& l : leases) {
             l->open = false;
@@ -188,7 +188,7 @@ reservation_result lease_book::result_of(const lease& l, clock::time_point now) 
     return out;
 }
 
-lease_book::settlement lease_book::settlement_of(const lease& l) const {
+settlement lease_book::settlement_of(const lease& l) const {
     return {l.consumer, l.id, l.limits, l.reserved_at, l.settled};
 }
 

@@ -245,7 +245,7 @@ task<std::vector<result<reservation_result>>> reserve_batch(
 }
 
 task<std::vector<result<bool>>> settle_batch(std::shared_ptr<redis::connection> c,
-                                             std::vector<settle_item> items) {
+                                             std::vector<settlement> items) {
     const auto done = co_await settle_many(*c, items);
     std::vector<result<bool>> out;
     out.reserve(items.size());
@@ -260,7 +260,7 @@ task<std::vector<result<bool>>> settle_batch(std::shared_ptr<redis::connection> 
 }
 
 task<result<std::vector<bool>>> settle_many(redis::connection& c,
-                                            const std::vector<settle_item>& items) {
+                                            const std::vector<settlement>& items) {
     std::vector<std::string> keys;
     std::vector<std::string> args{std::to_string(items.size())};
     for (const auto& it : items) {

@@ -1,9 +1,9 @@
 // The Redis quota operations (private to src/store): reservations and settlements in
 // batches (a worker's coalescer gathers them; one alone is a batch of one), charge and usage,
-// each one Lua script call (redis_quota_scripts.hpp), same rules as quota/ledger.hpp. Layout: one hash per consumer, limit and
-// window, `tg:{consumer}:q:<limit-id>:<window-start>`, fields `used`, `reserved`, and per
-// reservation `r:<request-id>` (held) and `d:<request-id>` (deadline). Every key is
-// declared (KEYS) and shares the consumer's hash tag. Windows come from Redis TIME: the
+// each one Lua script call (redis_quota_scripts.hpp), same rules as quota/ledger.hpp. Layout: one
+// hash per consumer, limit and window, `tg:{consumer}:q:<limit-id>:<window-start>`, fields `used`,
+// `reserved`, and per reservation `r:<request-id>` (held) and `d:<request-id>` (deadline). Every
+// key is declared (KEYS) and shares the consumer's hash tag. Windows come from Redis TIME: the
 // caller names the windows it believes current; if TIME disagrees (clock skew at a
 // boundary) the script answers "retry at t" and the caller asks again with Redis's time.
 #pragma once
@@ -18,19 +18,11 @@
 
 namespace tollgate::store::redis_quota {
 
-struct settle_item {
-    std::string consumer;
-    std::string request_id;
-    std::vector<config::limit> limits;
-    std::int64_t reserved_at = 0;
-    quota::amounts actual;
-};
-
 /// Settles every item in one script call (at most max_settle_batch); one answer per item,
 /// in order (true: its reservation was there and is settled).
 inline constexpr std::size_t max_settle_batch = 128;
 task<result<std::vector<bool>>> settle_many(redis::connection& c,
-                                            const std::vector<settle_item>& items);
+                                            const std::vector<settlement>& items);
 
 /// Those of `limits` that count requests for `model`, in order.
 std::vector<config::limit> applicable(const std::vector<config::limit>& limits,
@@ -43,7 +35,7 @@ inline constexpr std::size_t max_reserve_batch = 64;
 task<std::vector<result<reservation_result>>> reserve_batch(std::shared_ptr<redis::connection> c,
                                                             std::vector<reservation_request> items);
 task<std::vector<result<bool>>> settle_batch(std::shared_ptr<redis::connection> c,
-                                             std::vector<settle_item> items);
+                                             std::vector<settlement> items);
 
 task<result<bool>> charge(redis::connection& c,
                           std::string consumer,

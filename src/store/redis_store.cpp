@@ -1,26 +1,16 @@
 #include "tollgate/store/redis_store.hpp"
 
-#include "coalescer.hpp"
 #include "redis_commands.hpp"
 #include "redis_keys.hpp"
 #include "redis_layout.hpp"
 #include "redis_quota.hpp"
 #include "redis_records.hpp"
+#include "redis_reservations.hpp"
 #include "tollgate/core/error.hpp"
 #include "tollgate/core/rfc3339.hpp"
 #include "tollgate/redis/connection.hpp"
-#include "tollgate/store/lease_book.hpp"
 
-#include <chrono>
-#include <deque>
-#include <functional>
 #include <stdexcept>
-#include <unordered_map>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <spdlog/spdlog.h>
 
 namespace tollgate::store {
 namespace {
@@ -30,26 +20,10 @@ using namespace redis_layout;
 using redis::command;
 using redis::value;
 
-// How often the lease keeper closes leases past their time and retries the settlements of
-// leases the store could not take.
-constexpr auto lease_tick = std::chrono::milliseconds(100);
-// After drain(), how many ticks the keeper keeps retrying before it gives up (what it gives
-// up expires in Redis, charged in full).
-constexpr int drain_attempts = 20;
-// How many lease answers a request waits for (each may be spent by the requests that waited
-// with it) before it asks Redis itself.
-constexpr int max_lease_waits = 3;
-
-class redis_store final : public store, public std::enable_shared_from_this<redis_store> {
+class redis_store final : public store {
 public:
     redis_store(net::io_context& ioc, std::shared_ptr<redis::connection> c)
-        : ioc_(ioc),
-          c_(std::move(c)),
-          reserves_(std::bind_front(&redis_quota::reserve_batch, c_),
-                    redis_quota::max_reserve_batch),
-          settles_(std::bind_front(&redis_quota::settle_batch, c_), redis_quota::max_settle_batch) {
-    }
-    ~redis_store() override { c_->close(); }
+        : c_(c), quota_(std::make_shared<redis_reservations>(ioc, std::move(c))) {}
 
     task<result<consumer>> create_consumer(consumer c) override {
         // The list entry first: a lost connection between the two leaves a list entry with
@@ -240,10 +214,7 @@ public:
     }
 
     task<result<reservation_result>> reserve(reservation_request r) override {
-        if (r.lease.requests <= 1) {
-            co_return co_await reserves_.call(std::move(r));
-        }
-        co_return co_await reserve_leased(std::move(r));
+        co_return co_await quota_->reserve(std::move(r));
     }
 
     task<result<bool>> settle(std::string consumer,
@@ -253,26 +224,12 @@ public:
                               quota::amounts actual) override {
         // A named item, not a braced temporary in the call: GCC 12 miscompiles the latter
         // as a coroutine's by-value argument (its strings ended up in a freed frame).
-        if (!book_.empty()) {
-            auto drawn = book_.settle(consumer, request_id, actual);
-            if (drawn.ours) {
-                if (drawn.lease_due) {
-                    co_await settle_lease(std::move(*drawn.lease_due));
-                }
-                co_return true;  // the lease's settlement is this store's to deliver now
-            }
-        }
-        redis_quota::settle_item item{
+        settlement s{
             std::move(consumer), std::move(request_id), std::move(limits), reserved_at, actual};
-        co_return co_await settles_.call(std::move(item));
+        co_return co_await quota_->settle(std::move(s));
     }
 
-    void drain() override {
-        draining_ = true;
-        if (!book_.empty() || !unsettled_.empty()) {
-            start_keeper();
-        }
-    }
+    void drain() override { quota_->drain(); }
 
     task<result<bool>> charge(std::string consumer,
                               std::string request_id,
@@ -289,133 +246,10 @@ public:
     }
 
 private:
-    // A request of a consumer with leasing on: from a lease this worker holds when one has
-    // room, else from Redis, asking for a lease (lease_book.hpp).
-    task<result<reservation_result>> reserve_leased(reservation_request r) {
-        auto limits = redis_quota::applicable(r.limits, r.model);
-        if (limits.empty()) {
-            co_return co_await reserves_.call(std::move(r));
-        }
-        // While a request of this consumer asks Redis for a lease, the next ones wait for it
-        // rather than each reserving (and leasing) on its own: near a limit, leases taken at
-        // once by concurrent requests would hold what none of them uses.
-        for (int wait = 0;; ++wait) {
-            if (const auto session = c_->session(); session != 0) {
-                if (auto hit = book_.draw(r, limits, session, lease_book::clock::now())) {
-                    co_return std::move(*hit);
-                }
-            }
-            const auto asking = leasing_.find(r.consumer);
-            if (asking == leasing_.end() || wait == max_lease_waits) {
-                break;
-            }
-            const auto gate = asking->second;
-            co_await gate->async_wait(use_nothrow_awaitable);  // cancelled when it is answered
-        }
-        const auto [ask, ours] = leasing_.try_emplace(r.consumer);
-        std::shared_ptr<net::steady_timer> gate;
-        if (ours) {
-            gate = std::make_shared<net::steady_timer>(ioc_, net::steady_timer::time_point::max());
-            ask->second = gate;
-        } else {
-            r.lease.requests = 1;  // one lease asked at a time: this one reserves for itself
-        }
-        // What the lease needs of the request once it is sent (not its copy of the limits).
-        reservation_request first;
-        first.consumer = r.consumer;
-        first.request_id = r.request_id;
-        first.prompt_tokens = r.prompt_tokens;
-        first.price = r.price;
-        first.lease = r.lease;
-        // The lease outlives its first request by up to max_age: so must its deadline.
-        r.ttl_seconds += (r.lease.max_age_ms + 999) / 1000;
-        auto res = co_await reserves_.call(std::move(r));
-        if (res && res->fits) {
-            book_.open(first, limits, *res, c_->session(), lease_book::clock::now());
-            start_keeper();
-        }
-        if (gate) {
-            leasing_.erase(first.consumer);
-            gate->cancel();
-        }
-        co_return res;
-    }
-
-    // Settles a lease in Redis; one the store could not take is retried by the keeper.
-    task<void> settle_lease(lease_book::settlement s) {
-        redis_quota::settle_item item{std::move(s.consumer),
-                                      std::move(s.lease_id),
-                                      std::move(s.limits),
-                                      s.reserved_at,
-                                      s.actual};
-        auto done = co_await settles_.call(item);
-        if (!done) {
-            unsettled_.push_back(std::move(item));
-            start_keeper();
-        } else if (!*done) {
-            spdlog::warn(
-                "quota: lease {} of consumer {} was no longer held by the store (it expired and "
-                "was charged in full, or the store lost its data)",
-                item.request_id,
-                item.consumer);
-        }
-    }
-
-    void start_keeper() {
-        if (!keeper_running_) {
-            keeper_running_ = true;
-            net::co_spawn(ioc_, keep(shared_from_this()), net::detached);
-        }
-    }
-
-    // While this worker holds leases: closes those past their time and settles them in
-    // Redis, and retries what Redis could not take. Holds the store (and its connection)
-    // until then, also after the worker let go of it at shutdown.
-    static task<void> keep(std::shared_ptr<redis_store> self) {
-        net::steady_timer timer(self->ioc_);
-        int attempts_left = drain_attempts;
-        while (!self->book_.empty() || !self->unsettled_.empty()) {
-            timer.expires_after(lease_tick);
-            co_await timer.async_wait(use_nothrow_awaitable);
-            auto due = self->draining_
-                           ? self->book_.close_all()
-                           : self->book_.due(lease_book::clock::now(), self->c_->session());
-            std::deque<redis_quota::settle_item> retry;
-            retry.swap(self->unsettled_);
-            for (auto& item : retry) {
-                lease_book::settlement again{std::move(item.consumer),
-                                             std::move(item.request_id),
-                                             std::move(item.limits),
-                                             item.reserved_at,
-                                             item.actual};
-                co_await self->settle_lease(std::move(again));
-            }
-            for (auto& d : due) {
-                co_await self->settle_lease(std::move(d));
-            }
-            if (self->draining_ && --attempts_left <= 0) {
-                spdlog::error(
-                    "quota: {} lease settlements could not reach Redis before shutdown "
-                    "(they expire charged in full)",
-                    self->unsettled_.size() + self->book_.in_flight());
-                break;
-            }
-        }
-        self->keeper_running_ = false;
-    }
-
-    net::io_context& ioc_;
     std::shared_ptr<redis::connection> c_;
-    // Reservations and settlements go in batches while one of their kind is in flight.
-    coalescer<reservation_request, reservation_result> reserves_;
-    coalescer<redis_quota::settle_item, bool> settles_;
-    lease_book book_;
-    std::deque<redis_quota::settle_item> unsettled_;  // lease settlements Redis did not take
-    // Consumers whose lease is being asked for, each with a timer that never expires: the
-    // requests waiting for that answer wait on it, and it is cancelled to wake them.
-    std::unordered_map<std::string, std::shared_ptr<net::steady_timer>> leasing_;
-    bool keeper_running_ = false;
-    bool draining_ = false;
+    // Reservations and settlements; it closes the connection when it is done with it, which
+    // may be after this store is gone (leases given back at shutdown).
+    std::shared_ptr<redis_reservations> quota_;
 };
 
 class redis_backend final : public backend {

@@ -32,16 +32,6 @@ class lease_book {
 public:
     using clock = std::chrono::steady_clock;
 
-    /// A closed lease whose requests have all settled: settle `lease_id` in the store with
-    /// `actual` (the sum of theirs) to the windows current at `reserved_at`.
-    struct settlement {
-        std::string consumer;
-        std::string lease_id;
-        std::vector<config::limit> limits;
-        std::int64_t reserved_at = 0;
-        quota::amounts actual;
-    };
-
     /// Reserves `r` from an open lease of its consumer with exactly these `limits` (those that
     /// apply to its model) made on connection `session`: its result, as the store would have
     /// answered. nullopt when none has room; a lease that lacked room is closed.
@@ -60,8 +50,9 @@ public:
               clock::time_point now);
 
     struct settle_outcome {
-        bool ours = false;                    // the request drew on a lease of this book
-        std::optional<settlement> lease_due;  // its lease is now due in the store
+        bool ours = false;  // the request drew on a lease of this book
+        // its lease, now due in the store: its id, and the sum of its requests' usage
+        std::optional<settlement> lease_due;
     };
     /// Settles a request that drew on a lease (false `ours`: it did not, or settled already).
     settle_outcome settle(std::string_view consumer,

@@ -69,6 +69,16 @@ struct reservation_result {
     std::int64_t lease = 1;               // requests' worth reserved (lease_terms)
 };
 
+/// A reservation to settle: `request_id`'s (made at `reserved_at`, the store's clock) is
+/// replaced by `actual` in the windows of `limits` (those for its model) current then.
+struct settlement {
+    std::string consumer;
+    std::string request_id;
+    std::vector<config::limit> limits;
+    std::int64_t reserved_at = 0;
+    quota::amounts actual;
+};
+
 class store {
 public:
     virtual ~store() = default;

@@ -90,7 +90,7 @@ TEST_F(LeaseBook, SettlesInTheStoreOnceWithTheSumWhenClosedAndIdle) {
     auto b = book.settle("acme", "r1", quota::charge_for(10, 50, {}));
     ASSERT_TRUE(b.ours);
     ASSERT_TRUE(b.lease_due);
-    EXPECT_EQ(b.lease_due->lease_id, "first");
+    EXPECT_EQ(b.lease_due->request_id, "first");
     EXPECT_EQ(b.lease_due->reserved_at, 1'000'020);
     EXPECT_EQ(b.lease_due->actual.prompt_tokens, 20);
     EXPECT_EQ(b.lease_due->actual.completion_tokens, 80);
