@@ -3,23 +3,82 @@
 #include "tollgate/quota/window.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <limits>
 
 namespace tollgate::quota {
 
-std::string limit_id(const config::limit& l) {
-    std::string id(window_name(l.per));
-    id.append(":").append(metric_name(l.what));
+namespace {
+
+void append_limit_id(std::string& out, const config::limit& l) {
+    out.append(window_name(l.per)).append(":").append(metric_name(l.what));
     for (std::size_t i = 0; i < l.models.size(); ++i) {
-        id.append(i == 0 ? ":" : ",").append(l.models[i]);
+        out.append(i == 0 ? ":" : ",").append(l.models[i]);
     }
+}
+
+// How often expire() forgets the buckets of ended windows: they cost memory, not correctness.
+constexpr std::int64_t sweep_every_seconds = 60;
+
+void append_bucket_key(std::string& out,
+                       const std::string& consumer,
+                       const config::limit& l,
+                       std::int64_t window_start) {
+    char digits[24];
+    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, window_start);
+    out.append(consumer).append("\n");
+    append_limit_id(out, l);
+    out.append("\n").append(digits, end);
+}
+
+}  // namespace
+
+std::string limit_id(const config::limit& l) {
+    std::string id;
+    append_limit_id(id, l);
     return id;
 }
 
-std::string ledger::bucket_key(const std::string& consumer,
-                               const config::limit& l,
-                               std::int64_t window_start) {
-    return consumer + "\n" + limit_id(l) + "\n" + std::to_string(window_start);
+ledger::stored_bucket& ledger::bucket_at(const std::string& consumer,
+                                         const config::limit& l,
+                                         std::int64_t window_start,
+                                         std::int64_t window_end) {
+    key_.clear();
+    append_bucket_key(key_, consumer, l, window_start);
+    auto it = buckets_.find(key_);
+    if (it == buckets_.end()) {
+        it = buckets_.emplace(key_, stored_bucket{}).first;
+    }
+    it->second.window_end = window_end;
+    return it->second;
+}
+
+const std::string& ledger::reservation_key(const std::string& consumer,
+                                           const std::string& request_id) {
+    key_.clear();
+    key_.append(consumer).append("\n").append(request_id);
+    return key_;
+}
+
+std::vector<bucket> ledger::window_buckets::states() const {
+    std::vector<bucket> out;
+    out.reserve(at_.size());
+    for (const auto* b : at_) {
+        out.push_back(b->b);
+    }
+    return out;
+}
+
+ledger::window_buckets ledger::buckets_at(const std::string& consumer,
+                                          std::span<const config::limit> limits,
+                                          std::int64_t now) {
+    window_buckets out;
+    out.at_.reserve(limits.size());
+    for (const auto& l : limits) {
+        const span w = window_at(l.per, now);
+        out.at_.push_back(&bucket_at(consumer, l, w.start, w.end));
+    }
+    return out;
 }
 
 decision ledger::reserve(const std::string& consumer,
@@ -29,26 +88,24 @@ decision ledger::reserve(const std::string& consumer,
                          std::string_view model,
                          std::int64_t now,
                          std::int64_t deadline) {
-    const std::string rkey = consumer + "\n" + request_id;
-    if (reservations_.contains(rkey)) {
+    if (reservations_.contains(reservation_key(consumer, request_id))) {
         return {false, 0, 0};
     }
-    const auto keys = keys_at(consumer, limits, now);
-    const auto current = states_of(keys);
-    return reserve(consumer, request_id, limits, keys, current, want, model, now, deadline);
+    const auto at = buckets_at(consumer, limits, now);
+    const auto current = at.states();
+    return reserve(consumer, request_id, limits, at, current, want, model, now, deadline);
 }
 
 decision ledger::reserve(const std::string& consumer,
                          const std::string& request_id,
                          std::span<const config::limit> limits,
-                         std::span<const std::string> keys,
+                         const window_buckets& at,
                          std::span<const bucket> current,
                          const amounts& want,
                          std::string_view model,
                          std::int64_t now,
                          std::int64_t deadline) {
-    std::string rkey = consumer + "\n" + request_id;
-    if (reservations_.contains(rkey)) {
+    if (reservations_.contains(reservation_key(consumer, request_id))) {
         return {false, 0, 0};
     }
     const decision d = decide(limits, current, want, model, now);
@@ -63,52 +120,28 @@ decision ledger::reserve(const std::string& consumer,
             continue;
         }
         const std::int64_t held = amount_of(want, l.what);
-        const std::int64_t window_end = window_at(l.per, now).end;
-        auto& stored = buckets_[keys[i]];
-        stored.window_end = window_end;
-        stored.b.reserved += held;
-        r.lines.push_back({keys[i], l.what, held, window_end});
+        at.at_[i]->b.reserved += held;
+        ++at.at_[i]->holders;
+        r.lines.push_back({at.at_[i], l.what, held});
     }
     earliest_deadline_ =
         reservations_.empty() ? r.deadline : std::min(earliest_deadline_, r.deadline);
-    reservations_.emplace(std::move(rkey), std::move(r));
+    reservations_.emplace(key_, std::move(r));  // key_: still the reservation's key
     return d;
-}
-
-std::vector<std::string> ledger::keys_at(const std::string& consumer,
-                                         std::span<const config::limit> limits,
-                                         std::int64_t now) {
-    std::vector<std::string> keys;
-    keys.reserve(limits.size());
-    for (const auto& l : limits) {
-        keys.push_back(bucket_key(consumer, l, window_at(l.per, now).start));
-    }
-    return keys;
-}
-
-std::vector<bucket> ledger::states_of(std::span<const std::string> keys) const {
-    std::vector<bucket> out;
-    out.reserve(keys.size());
-    for (const auto& k : keys) {
-        const auto it = buckets_.find(k);
-        out.push_back(it == buckets_.end() ? bucket{} : it->second.b);
-    }
-    return out;
 }
 
 void ledger::charge(const reservation& r, const amounts* actual) {
     for (const auto& l : r.lines) {
-        auto& stored = buckets_[l.bucket_key];
-        stored.window_end = l.window_end;
-        stored.b.reserved -= l.held;
-        stored.b.used += actual ? amount_of(*actual, l.what) : l.held;
+        l.at->b.reserved -= l.held;
+        l.at->b.used += actual ? amount_of(*actual, l.what) : l.held;
+        --l.at->holders;
     }
 }
 
 bool ledger::settle(const std::string& consumer,
                     const std::string& request_id,
                     const amounts& actual) {
-    const auto it = reservations_.find(consumer + "\n" + request_id);
+    const auto it = reservations_.find(reservation_key(consumer, request_id));
     if (it == reservations_.end()) {
         return false;
     }
@@ -126,19 +159,21 @@ bool ledger::add(const std::string& consumer,
     for (const auto& l : limits) {
         last_end = std::max(last_end, window_at(l.per, at).end);
     }
-    if (!added_.emplace(consumer + "\n" + request_id, last_end).second) {
+    if (!added_.emplace(reservation_key(consumer, request_id), last_end).second) {
         return false;
     }
     for (const auto& l : limits) {
         const span w = window_at(l.per, at);
-        auto& stored = buckets_[bucket_key(consumer, l, w.start)];
-        stored.window_end = w.end;
-        stored.b.used += amount_of(actual, l.what);
+        bucket_at(consumer, l, w.start, w.end).b.used += amount_of(actual, l.what);
     }
     return true;
 }
 
 std::size_t ledger::expire(std::int64_t now) {
+    if (now >= next_sweep_) {
+        forget_windows_before(now);
+        next_sweep_ = now + sweep_every_seconds;
+    }
     if (reservations_.empty() || now < earliest_deadline_) {
         return 0;  // nothing can be due: no scan on the request path
     }
@@ -159,7 +194,9 @@ std::size_t ledger::expire(std::int64_t now) {
 }
 
 bucket ledger::state(const std::string& consumer, const config::limit& l, std::int64_t now) const {
-    const auto it = buckets_.find(bucket_key(consumer, l, window_at(l.per, now).start));
+    std::string key;
+    append_bucket_key(key, consumer, l, window_at(l.per, now).start);
+    const auto it = buckets_.find(key);
     return it == buckets_.end() ? bucket{} : it->second.b;
 }
 
@@ -175,7 +212,9 @@ std::vector<bucket> ledger::states(const std::string& consumer,
 }
 
 void ledger::forget_windows_before(std::int64_t before) {
-    std::erase_if(buckets_, [before](const auto& kv) { return kv.second.window_end <= before; });
+    std::erase_if(buckets_, [before](const auto& kv) {
+        return kv.second.window_end <= before && kv.second.holders == 0;
+    });
     std::erase_if(added_, [before](const auto& kv) { return kv.second <= before; });
 }
 

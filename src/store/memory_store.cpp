@@ -1,5 +1,6 @@
 #include "tollgate/store/memory_store.hpp"
 
+#include "tollgate/core/adaptive_mutex.hpp"
 #include "tollgate/core/error.hpp"
 #include "tollgate/core/rfc3339.hpp"
 #include "tollgate/quota/ledger.hpp"
@@ -67,7 +68,10 @@ public:
 
     mutable std::shared_mutex lock;
     invalidation_handler on_change_;
-    quota::ledger ledger_;  // quota accounts (not journaled yet: usage durability is issue 4)
+    // Quota accounts (not journaled: a restart forgets them), under their own lock: every
+    // metered request takes it twice, the consumers and keys above rarely.
+    adaptive_mutex quota_lock;
+    quota::ledger ledger_;
     std::map<std::string, consumer> consumers_;
     std::unordered_map<std::string, key_record> keys_;        // by key id
     std::unordered_map<std::string, std::string> by_digest_;  // digest hex -> key id
@@ -304,13 +308,13 @@ public:
             free.completion_tokens = r.completion_tokens.value_or(r.completion_cap);
             co_return free;
         }
-        std::unique_lock lock(s_->lock);
+        std::lock_guard lock(s_->quota_lock);
         auto& ledger = s_->ledger_;
         reservation_result out;
         out.now = unix_now();
         ledger.expire(out.now);
-        const auto keys = quota::ledger::keys_at(r.consumer, r.limits, out.now);
-        const auto before = ledger.states_of(keys);
+        const auto at = ledger.buckets_at(r.consumer, r.limits, out.now);
+        const auto before = at.states();
         out.completion_tokens = quota::completion_grant(r.limits,
                                                         before,
                                                         r.prompt_tokens,
@@ -323,7 +327,7 @@ public:
             ledger.reserve(r.consumer,
                            r.request_id,
                            r.limits,
-                           keys,
+                           at,
                            before,
                            quota::charge_for(r.prompt_tokens, out.completion_tokens, r.price),
                            r.model,
@@ -333,7 +337,7 @@ public:
         out.blocking = d.blocking;
         out.retry_after = d.retry_after;
         if (out.fits) {
-            out.after = ledger.states_of(keys);
+            out.after = at.states();
         }
         for (const auto& l : r.limits) {
             out.resets_at.push_back(quota::window_at(l.per, out.now).end);
@@ -346,7 +350,7 @@ public:
                               std::vector<config::limit>,
                               std::int64_t,
                               quota::amounts actual) override {
-        std::unique_lock lock(s_->lock);
+        std::lock_guard lock(s_->quota_lock);
         s_->ledger_.expire(unix_now());  // past its deadline: charged in full, not settled
         co_return s_->ledger_.settle(consumer, request_id, actual);
     }
@@ -356,13 +360,13 @@ public:
                               std::vector<config::limit> limits,
                               std::int64_t at,
                               quota::amounts actual) override {
-        std::unique_lock lock(s_->lock);
+        std::lock_guard lock(s_->quota_lock);
         co_return s_->ledger_.add(consumer, request_id, limits, actual, at);
     }
 
     task<result<std::pair<std::vector<quota::bucket>, std::int64_t>>> usage(
         std::string consumer, std::vector<config::limit> limits) override {
-        std::unique_lock lock(s_->lock);
+        std::lock_guard lock(s_->quota_lock);
         const auto now = unix_now();
         s_->ledger_.expire(now);
         co_return std::pair{s_->ledger_.states(consumer, limits, now), now};

@@ -48,24 +48,34 @@ public:
                      std::int64_t now,
                      std::int64_t deadline);
 
-    /// The same, for a caller that already holds the buckets' keys (keys_at) and their
-    /// states (states_of) for these limits at `now`: each key is built once per request.
+    struct stored_bucket;
+    /// The buckets of some limits in the windows current at one time, in the limits' order:
+    /// looked up (and made, empty, when new) once per request by buckets_at(), then read and
+    /// reserved through. Valid until the ledger next changes other than through reserve().
+    class window_buckets {
+    public:
+        /// Their amounts now.
+        std::vector<bucket> states() const;
+
+    private:
+        friend class ledger;
+        std::vector<stored_bucket*> at_;
+    };
+    window_buckets buckets_at(const std::string& consumer,
+                              std::span<const config::limit> limits,
+                              std::int64_t now);
+
+    /// The same as the first reserve(), for a caller that already holds `limits`' buckets at
+    /// `now` and their amounts (`current`, what it decided the completion grant on).
     decision reserve(const std::string& consumer,
                      const std::string& request_id,
                      std::span<const config::limit> limits,
-                     std::span<const std::string> keys,
+                     const window_buckets& at,
                      std::span<const bucket> current,
                      const amounts& want,
                      std::string_view model,
                      std::int64_t now,
                      std::int64_t deadline);
-
-    /// The keys of the buckets of `limits` in the windows current at `now`, in order.
-    static std::vector<std::string> keys_at(const std::string& consumer,
-                                            std::span<const config::limit> limits,
-                                            std::int64_t now);
-    /// The buckets of those keys, in order.
-    std::vector<bucket> states_of(std::span<const std::string> keys) const;
 
     /// Replaces the reservation by `actual`. False when there is none (settled already, or
     /// expired and charged).
@@ -79,7 +89,8 @@ public:
              std::span<const config::limit> limits,
              const amounts& actual,
              std::int64_t at);
-    /// Charges every reservation past its deadline in full; how many there were.
+    /// Charges every reservation past its deadline in full (how many there were), and about
+    /// once a minute forgets the buckets of windows that have ended (forget_windows_before).
     std::size_t expire(std::int64_t now);
 
     /// The bucket of limit `l` in the window current at `now`.
@@ -92,30 +103,37 @@ public:
                                std::int64_t now) const;
 
     /// Drops buckets whose window ended by `before` (end <= before: their amounts no longer limit
-    /// anything). Reservations keep their own copies of what they hold.
+    /// anything), but for those a reservation still holds (it settles into them).
     void forget_windows_before(std::int64_t before);
 
     std::size_t reservations() const noexcept { return reservations_.size(); }
+    std::size_t buckets() const noexcept { return buckets_.size(); }
+
+    struct stored_bucket {
+        bucket b;
+        std::int64_t window_end = 0;
+        std::size_t holders = 0;  // reservations that hold some of it: it stays while any does
+    };
 
 private:
+    // What a reservation holds of one bucket. Buckets are the map's nodes: they do not move.
     struct line {
-        std::string bucket_key;
+        stored_bucket* at;
         config::metric what;
         std::int64_t held;
-        std::int64_t window_end;
     };
     struct reservation {
         std::vector<line> lines;
         std::int64_t deadline;
     };
-    struct stored_bucket {
-        bucket b;
-        std::int64_t window_end;
-    };
 
-    static std::string bucket_key(const std::string& consumer,
-                                  const config::limit& l,
-                                  std::int64_t window_start);
+    // The bucket of `l` whose window starts at `window_start`, made empty when new.
+    stored_bucket& bucket_at(const std::string& consumer,
+                             const config::limit& l,
+                             std::int64_t window_start,
+                             std::int64_t window_end);
+    // "consumer\nrequest-id" in key_ (reused: a lookup allocates nothing).
+    const std::string& reservation_key(const std::string& consumer, const std::string& request_id);
     void charge(const reservation& r, const amounts* actual);
 
     std::unordered_map<std::string, stored_bucket> buckets_;
@@ -123,6 +141,8 @@ private:
     std::unordered_map<std::string, reservation> reservations_;  // "consumer\nrequest-id"
     // No reservation's deadline is before this: expire() scans only once one may be due.
     std::int64_t earliest_deadline_ = 0;
+    std::int64_t next_sweep_ = 0;  // when expire() next forgets ended windows
+    std::string key_;
 };
 
 }  // namespace tollgate::quota

@@ -79,6 +79,29 @@ TEST(Ledger, AmountsGoToTheWindowsCurrentAtReservation) {
     EXPECT_EQ(l.state("c", limits[1], t0).used, 1) << "the day window is still current";
 }
 
+TEST(Ledger, EndedWindowsAreForgottenButForTheBucketsAReservationHolds) {
+    ledger l;
+    const std::vector<config::limit> minute{
+        {config::window::minute, config::metric::tokens, 1000, {}}};
+    l.expire(t0);
+    ASSERT_TRUE(l.reserve("c", "held", minute, charge_for(10, 10, {}), "m", t0, t0 + 900).fits);
+    ASSERT_TRUE(
+        l.reserve("c", "done", minute, charge_for(10, 10, {}), "m", t0 + 60, t0 + 900).fits);
+    ASSERT_TRUE(l.settle("c", "done", charge_for(1, 1, {})));
+    ASSERT_TRUE(
+        l.reserve("d", "done", minute, charge_for(10, 10, {}), "m", t0 + 60, t0 + 900).fits);
+    ASSERT_TRUE(l.settle("d", "done", charge_for(1, 1, {})));
+    EXPECT_EQ(l.buckets(), 3u);
+    l.expire(t0 + 150);  // the minutes of 10:00 and 10:01 have ended
+    EXPECT_EQ(l.buckets(), 1u) << "10:00 stays: a reservation still holds some of it";
+    EXPECT_TRUE(l.settle("c", "held", charge_for(5, 5, {})));
+    EXPECT_EQ(l.state("c", minute[0], t0), (bucket{10, 0})) << "settled into its own window";
+    l.expire(t0 + 200);
+    EXPECT_EQ(l.buckets(), 1u) << "swept about once a minute, not on every call";
+    l.expire(t0 + 210);
+    EXPECT_EQ(l.buckets(), 0u);
+}
+
 // Many requests at the edge of a limit, each reserving an upper bound of what it will use
 // (strict admission) and settling a random actual: the limit is never passed, and the total
 // charged is exactly the sum of the actual usage.
