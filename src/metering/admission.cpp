@@ -1,6 +1,7 @@
 #include "tollgate/metering/admission.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 namespace tollgate::metering {
 
@@ -27,6 +28,11 @@ body_edit insert_first(std::string_view body, std::size_t object, std::string me
     const auto next = body.find_first_not_of(" \t\r\n", object + 1);
     const bool empty = next != std::string_view::npos && body[next] == '}';
     return {object + 1, 0, member + (empty ? "" : ",")};
+}
+
+std::string decimal(std::int64_t n) {
+    char text[24];
+    return std::string(text, std::to_chars(text, text + sizeof text, n).ptr);
 }
 
 }  // namespace
@@ -90,14 +96,15 @@ std::string format_reset(std::int64_t seconds) {
     const std::int64_t h = seconds / 3600;
     const std::int64_t m = seconds / 60 % 60;
     const std::int64_t s = seconds % 60;
-    std::string out;
+    std::string out;  // short enough to need no allocation ("23h59m59s")
     if (h > 0) {
-        out += std::to_string(h) + "h";
+        out.append(decimal(h)).push_back('h');
     }
     if (h > 0 || m > 0) {
-        out += std::to_string(m) + "m";
+        out.append(decimal(m)).push_back('m');
     }
-    return out + std::to_string(s) + "s";
+    out.append(decimal(s)).push_back('s');
+    return out;
 }
 
 std::vector<header> ratelimit_headers(std::span<const config::limit> limits,
@@ -130,8 +137,8 @@ std::vector<header> ratelimit_headers(std::span<const config::limit> limits,
             }
         }
         if (best) {
-            out.push_back({n.limit, std::to_string(quota::ceiling_of(limits[*best]))});
-            out.push_back({n.remaining, std::to_string(best_left)});
+            out.push_back({n.limit, decimal(quota::ceiling_of(limits[*best]))});
+            out.push_back({n.remaining, decimal(best_left)});
             out.push_back({n.reset, format_reset(resets_at[*best] - now)});
         }
     };

@@ -73,28 +73,44 @@ bool is_string(const member& m, std::string_view value) {
 }
 
 // OpenAI's usage object, in either naming (chat/completions: prompt_/completion_tokens;
-// responses: input_/output_tokens) with the detail objects of either.
+// responses: input_/output_tokens) with the detail objects of either; one pass over it.
 void read_openai_usage(const member& u, usage& out) {
     if (!u || u->kind != json_kind::object) {
         return;
     }
-    const std::string_view obj = u->value;
-    const bool responses_api = json_find(obj, {"input_tokens"}).has_value();
-    const auto in = json_find(obj, {responses_api ? "input_tokens" : "prompt_tokens"});
-    const auto produced = json_find(obj, {responses_api ? "output_tokens" : "completion_tokens"});
+    member prompt, completion, input, output, prompt_details, completion_details, input_details,
+        output_details;
+    const std::pair<std::string_view, member*> wanted[] = {
+        {"prompt_tokens", &prompt},
+        {"completion_tokens", &completion},
+        {"input_tokens", &input},
+        {"output_tokens", &output},
+        {"prompt_tokens_details", &prompt_details},
+        {"completion_tokens_details", &completion_details},
+        {"input_tokens_details", &input_details},
+        {"output_tokens_details", &output_details}};
+    tokens::json_children fields(u->value);
+    while (const auto f = fields.next()) {
+        for (const auto& [key, slot] : wanted) {
+            if (f->key == key) {
+                *slot = f;  // the last of duplicated keys, as parsers do
+                break;
+            }
+        }
+    }
+    const bool responses_api = input.has_value();
+    const member& in = responses_api ? input : prompt;
+    const member& produced = responses_api ? output : completion;
     if (in) {
         out.prompt_tokens = count(in, out.clamped);
     }
     // Embeddings report no completion: zero is what was produced.
     out.completion_tokens = produced ? count(produced, out.clamped) : 0;
-    const std::string_view in_details =
-        responses_api ? "input_tokens_details" : "prompt_tokens_details";
-    const std::string_view out_details =
-        responses_api ? "output_tokens_details" : "completion_tokens_details";
-    if (const auto c = json_find(obj, {in_details, "cached_tokens"})) {
+    if (const auto c = inside(responses_api ? input_details : prompt_details, {"cached_tokens"})) {
         out.cached_tokens = count(c, out.clamped);
     }
-    if (const auto r = json_find(obj, {out_details, "reasoning_tokens"})) {
+    if (const auto r =
+            inside(responses_api ? output_details : completion_details, {"reasoning_tokens"})) {
         out.reasoning_tokens = count(r, out.clamped);
     }
 }

@@ -36,6 +36,7 @@ std::int64_t count_produced(const metering::usage_tap& usage,
 
 void expose(meter& m) {
     m.header_views.clear();
+    m.header_views.reserve(m.headers.size());
     for (const auto& h : m.headers) {
         m.header_views.push_back({h.name, h.value});
     }
@@ -87,43 +88,54 @@ task<boost::system::error_code> reserve_quota(server::worker& w,
     }
     m.usage.keep_text(m.encoding != nullptr ? tokenizers.max_bytes() : 0);
     m.price = quota::price_of(cfg, fields.model);
-    store::reservation_request req;
-    req.consumer = caller.consumer_id;
-    req.request_id = std::string(request_id);
-    req.model = fields.model;
-    req.limits = m.limits;
-    req.prompt_tokens = m.prompt_estimate;
-    req.price = m.price;
-    req.ttl_seconds = cfg.quota.reservation_ttl.count();
-    req.lease = {static_cast<std::int64_t>(cfg.quota.lease.requests),
-                 static_cast<std::int64_t>(cfg.quota.lease.share),
-                 cfg.quota.lease.max_age.count()};
-    req.completion_cap = static_cast<std::int64_t>(cfg.quota.default_max_tokens);
+    std::optional<std::int64_t> completion;
+    bool clamp = false;
     if (kind == api::embeddings) {
-        req.completion_tokens = 0;
+        completion = 0;
     } else if (fields.max_tokens) {
         // Bounded before multiplying: a client's 1e18 must not overflow the arithmetic.
-        req.completion_tokens = std::min<std::int64_t>(*fields.max_tokens, max_completion) *
-                                std::min<std::int64_t>(fields.n, max_choices);
-        req.clamp = cfg.quota.on_missing_max_tokens == config::missing_max_tokens::clamp;
+        completion = std::min<std::int64_t>(*fields.max_tokens, max_completion) *
+                     std::min<std::int64_t>(fields.n, max_choices);
+        clamp = cfg.quota.on_missing_max_tokens == config::missing_max_tokens::clamp;
     } else if (cfg.quota.on_missing_max_tokens == config::missing_max_tokens::reject) {
         co_return error::max_tokens_required;
     }
-    const std::int64_t req_completion = req.completion_tokens.value_or(-1);
-    auto r = co_await w.store().reserve(req);
+    // Built for each store asked (moved into the call: its strings are not copied again).
+    const auto request = [&] {
+        store::reservation_request req;
+        req.consumer = caller.consumer_id;
+        req.request_id = std::string(request_id);
+        req.model = fields.model;
+        req.limits = m.limits;
+        req.prompt_tokens = m.prompt_estimate;
+        req.price = m.price;
+        req.ttl_seconds = cfg.quota.reservation_ttl.count();
+        req.lease = {static_cast<std::int64_t>(cfg.quota.lease.requests),
+                     static_cast<std::int64_t>(cfg.quota.lease.share),
+                     cfg.quota.lease.max_age.count()};
+        req.completion_cap = static_cast<std::int64_t>(cfg.quota.default_max_tokens);
+        req.completion_tokens = completion;
+        req.clamp = clamp;
+        return req;
+    };
+    const std::int64_t req_completion = completion.value_or(-1);
+    auto req = request();
+    auto r = co_await w.store().reserve(std::move(req));
     if (!r && r.error() == error::store_timeout) {
         // The script may have run with its answer lost: release what it may hold (a
         // settlement of nothing; retried until the store answers, a no-op if nothing is held).
         quota::amounts nothing;
         nothing.requests = 0;
-        w.defer_charge({true, req.consumer, req.request_id, m.limits, unix_now(), nothing});
+        w.defer_charge(
+            {true, caller.consumer_id, std::string(request_id), m.limits, unix_now(), nothing});
     }
     if (!r && cfg.store.on_error == config::on_store_error::fail_open && w.fallback_store()) {
         // Served and metered here; the charge reaches the store when it returns (settle_quota).
         // The limits are enforced on what this instance served while the store was down.
         spdlog::warn("quota: store unavailable, request {} metered locally (fail_open)",
                      request_id);
-        r = co_await w.fallback_store()->reserve(std::move(req));
+        auto again = request();
+        r = co_await w.fallback_store()->reserve(std::move(again));
         m.local = true;
     }
     if (!r) {

@@ -111,7 +111,8 @@ private:
     incoming_request in_;       // reused: the body and field views keep their capacity
     exchange_scratch scratch_;  // reused by each exchange
     std::string reply_head_;
-    std::string request_id_;  // of the request in flight
+    std::string request_id_;      // of the request in flight
+    std::string reservation_id_;  // its quota reservation's (metered requests)
     // Header fields of the request in flight (ours and the upstream's); reset per request.
     std::array<std::byte, 8192> arena_memory_;
     std::pmr::monotonic_buffer_resource arena_{arena_memory_.data(), arena_memory_.size()};
@@ -256,7 +257,7 @@ task<bool> connection::proxy(request& r) {
     // so that the coroutine frame of an unmetered request stays small (Asio recycles frames
     // by size).
     std::unique_ptr<meter> m;
-    std::string reservation_id;
+    std::string& reservation_id = reservation_id_;
     if (r.caller) {
         m = std::make_unique<meter>();
         w_.next_request_id(reservation_id);  // unique, unlike a client's X-Request-ID

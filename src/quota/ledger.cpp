@@ -60,20 +60,18 @@ const std::string& ledger::reservation_key(const std::string& consumer,
     return key_;
 }
 
-std::vector<bucket> ledger::window_buckets::states() const {
-    std::vector<bucket> out;
+void ledger::window_buckets::states(std::vector<bucket>& out) const {
+    out.clear();
     out.reserve(at_.size());
     for (const auto* b : at_) {
         out.push_back(b->b);
     }
-    return out;
 }
 
 ledger::window_buckets ledger::buckets_at(const std::string& consumer,
                                           std::span<const config::limit> limits,
                                           std::int64_t now) {
     window_buckets out;
-    out.at_.reserve(limits.size());
     for (const auto& l : limits) {
         const span w = window_at(l.per, now);
         out.at_.push_back(&bucket_at(consumer, l, w.start, w.end));
@@ -92,7 +90,8 @@ decision ledger::reserve(const std::string& consumer,
         return {false, 0, 0};
     }
     const auto at = buckets_at(consumer, limits, now);
-    const auto current = at.states();
+    std::vector<bucket> current;
+    at.states(current);
     return reserve(consumer, request_id, limits, at, current, want, model, now, deadline);
 }
 
@@ -113,7 +112,6 @@ decision ledger::reserve(const std::string& consumer,
         return d;
     }
     reservation r{{}, deadline};
-    r.lines.reserve(limits.size());
     for (std::size_t i = 0; i < limits.size(); ++i) {
         const auto& l = limits[i];
         if (!applies(l, model)) {

@@ -4,25 +4,59 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdio>
+#include <cstring>
 
 #include <nlohmann/json.hpp>
 
 namespace tollgate::server {
 namespace {
 
-// Text values are quoted only when they could break the key=value form.
-void append_text_value(std::string& out, std::string_view v) {
-    if (v.empty()) {
-        out += '-';
-        return;
+// Writes a text line straight into the end of `out`: one resize for the whole line instead
+// of an append (capacity check, call) per piece. This runs once per request on an io thread.
+class line_writer {
+public:
+    line_writer(std::string& out, std::size_t most) : out_(out) { open(most); }
+
+    void put(std::string_view s) noexcept {
+        std::memcpy(at_, s.data(), s.size());
+        at_ += s.size();
     }
-    if (v.find_first_of(" \"=") == std::string_view::npos) {
-        out.append(v);
-        return;
+    void put(char c) noexcept { *at_++ = c; }
+    void put_number(std::uint64_t n) noexcept {
+        at_ = std::to_chars(at_, at_ + 20, n).ptr;  // 20 digits: any uint64
     }
-    proxy::append_json_string(out, v);
-}
+    // n, zero-padded to `width` digits (n < 10^width).
+    void put_padded(std::uint64_t n, int width) noexcept {
+        for (int i = width - 1; i >= 0; --i) {
+            at_[i] = static_cast<char>('0' + n % 10);
+            n /= 10;
+        }
+        at_ += width;
+    }
+    // Text values are quoted only when they could break the key=value form (rarely).
+    void put_text(std::string_view v, std::size_t still_most) {
+        if (v.empty()) {
+            put('-');
+        } else if (v.find_first_of(" \"=") == std::string_view::npos) {
+            put(v);
+        } else {
+            close();
+            proxy::append_json_string(out_, v);
+            open(still_most);
+        }
+    }
+    void close() { out_.resize(static_cast<std::size_t>(at_ - out_.data())); }
+
+private:
+    void open(std::size_t most) {
+        const std::size_t used = out_.size();
+        out_.resize(used + most);
+        at_ = out_.data() + used;
+    }
+
+    std::string& out_;
+    char* at_ = nullptr;
+};
 
 }  // namespace
 
@@ -51,49 +85,60 @@ void append_access_line(std::string& out, const access_record& r, config::log_fo
         out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         return;
     }
-    bool first = true;
-    const auto field = [&out, &first](std::string_view key, std::string_view value) {
-        out.append(first ? "" : " ").append(key).append("=");
-        first = false;
-        append_text_value(out, value);
+    // The longest the line can be, but for quoted text (which reopens the writer).
+    const std::string_view texts[] = {r.request_id,
+                                      r.method,
+                                      r.path,
+                                      r.model,
+                                      r.upstream,
+                                      r.consumer,
+                                      r.key_prefix,
+                                      r.token_count,
+                                      r.error};
+    std::size_t most = 256 + 8 * 24;  // the keys, separators and numbers
+    for (const auto t : texts) {
+        most += t.size() + 1;
+    }
+    line_writer w(out, most);
+    const auto text = [&](std::string_view key, std::string_view value) {
+        w.put(key);
+        w.put_text(value, most);
     };
-    // Numbers via to_chars: this runs once per request on an io thread.
-    char digits[24];
-    const auto number = [&digits](std::uint64_t n) {
-        auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
-        return std::string_view(digits, static_cast<std::size_t>(end - digits));
+    const auto number = [&](std::string_view key, std::uint64_t n) {
+        w.put(key);
+        w.put_number(n);
     };
-    field("rid", r.request_id);
-    field("method", r.method);
-    field("path", r.path);
-    field("model", r.model);
-    field("upstream", r.upstream);
-    field("consumer", r.consumer);
-    field("key", r.key_prefix);
-    field("status", number(r.status));
-    field("bytes_in", number(r.bytes_in));
-    field("bytes_out", number(r.bytes_out));
-    field("sse_events", number(r.sse_events));
+    text("rid=", r.request_id);
+    text(" method=", r.method);
+    text(" path=", r.path);
+    text(" model=", r.model);
+    text(" upstream=", r.upstream);
+    text(" consumer=", r.consumer);
+    text(" key=", r.key_prefix);
+    number(" status=", r.status);
+    number(" bytes_in=", r.bytes_in);
+    number(" bytes_out=", r.bytes_out);
+    number(" sse_events=", r.sse_events);
     if (r.prompt_tokens >= 0) {
-        field("prompt", number(static_cast<std::uint64_t>(r.prompt_tokens)));
-        field("completion",
-              number(static_cast<std::uint64_t>(std::max<std::int64_t>(0, r.completion_tokens))));
-        field("reserved",
-              number(static_cast<std::uint64_t>(std::max<std::int64_t>(0, r.reserved_tokens))));
-        char cost[32];
-        std::snprintf(cost, sizeof cost, "%.9f", static_cast<double>(r.cost_pico_usd) / 1e12);
-        field("cost_usd", cost);
-        field("count", r.token_count);
+        const auto count = [](std::int64_t n) {
+            return static_cast<std::uint64_t>(std::max<std::int64_t>(0, n));
+        };
+        number(" prompt=", count(r.prompt_tokens));
+        number(" completion=", count(r.completion_tokens));
+        number(" reserved=", count(r.reserved_tokens));
+        // USD with nine decimals, rounded half up to the nano-dollar; integers only.
+        const std::uint64_t nano = (count(r.cost_pico_usd) + 500) / 1000;
+        number(" cost_usd=", nano / 1'000'000'000);
+        w.put('.');
+        w.put_padded(nano % 1'000'000'000, 9);
+        text(" count=", r.token_count);
     }
     const auto micros = static_cast<std::uint64_t>(r.latency.count());
-    std::string latency(number(micros / 1000));
-    char fraction[4] = {static_cast<char>('0' + micros / 100 % 10),
-                        static_cast<char>('0' + micros / 10 % 10),
-                        static_cast<char>('0' + micros % 10),
-                        '\0'};
-    latency.append(".").append(fraction);
-    field("ms", latency);
-    field("error", r.error);
+    number(" ms=", micros / 1000);
+    w.put('.');
+    w.put_padded(micros % 1000, 3);
+    text(" error=", r.error);
+    w.close();
 }
 
 }  // namespace tollgate::server

@@ -24,7 +24,8 @@ void worker::next_request_id(std::string& id) {
             id_prefix_ += hex[(r >> (60 - 4 * i)) & 15];
         }
     }
-    id = id_prefix_;
+    id.reserve(2 * id_prefix_.size());  // once: a connection's id strings are reused
+    id.assign(id_prefix_);
     const std::uint64_t n = ++counter_;
     for (int i = 0; i < 16; ++i) {
         id += hex[(n >> (60 - 4 * i)) & 15];

@@ -314,7 +314,8 @@ public:
         out.now = unix_now();
         ledger.expire(out.now);
         const auto at = ledger.buckets_at(r.consumer, r.limits, out.now);
-        const auto before = at.states();
+        auto& before = out.after;  // the same vector, read again once reserved
+        at.states(before);
         out.completion_tokens = quota::completion_grant(r.limits,
                                                         before,
                                                         r.prompt_tokens,
@@ -337,8 +338,11 @@ public:
         out.blocking = d.blocking;
         out.retry_after = d.retry_after;
         if (out.fits) {
-            out.after = at.states();
+            at.states(out.after);
+        } else {
+            out.after.clear();
         }
+        out.resets_at.reserve(r.limits.size());
         for (const auto& l : r.limits) {
             out.resets_at.push_back(quota::window_at(l.per, out.now).end);
         }

@@ -2,6 +2,7 @@
 
 #include "tollgate/tokens/json_string.hpp"
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -11,14 +12,15 @@ namespace {
 constexpr std::uint64_t ones = 0x0101010101010101ull;
 constexpr std::uint64_t highs = 0x8080808080808080ull;
 
-// True if any byte of `v` is 0, < 0x20, '"', '\\' or >= 0x80: a string needs a closer look.
-constexpr bool needs_attention(std::uint64_t v) noexcept {
+// The bytes of `v` that are 0, < 0x20, '"', '\\' or >= 0x80 (a string needs a closer look
+// there), as their high bits. Bits above the lowest may be false alarms (a borrow carries
+// on), but the lowest set bit is always the first such byte.
+constexpr std::uint64_t attention_mask(std::uint64_t v) noexcept {
     const auto zero_in = [](std::uint64_t x) {
         return (x - ones) & ~x & highs;
     };
     const std::uint64_t below_space = (v - ones * 0x20) & ~v & highs;
-    return (below_space | zero_in(v ^ (ones * '"')) | zero_in(v ^ (ones * '\\')) | (v & highs)) !=
-           0;
+    return below_space | zero_in(v ^ (ones * '"')) | zero_in(v ^ (ones * '\\')) | (v & highs);
 }
 
 }  // namespace
@@ -47,11 +49,17 @@ bool json_object_scanner::scan_string() noexcept {
     ++pos_;  // the opening quote
     const std::size_t n = text_.size();
     while (true) {
-        // Eight plain ASCII bytes at a time: the common case in prompts.
+        // Eight plain ASCII bytes at a time (the common case in prompts), then straight to
+        // the first byte that is not (little-endian: the lowest flagged byte comes first).
         while (pos_ + 8 <= n) {
             std::uint64_t v;
             std::memcpy(&v, text_.data() + pos_, 8);
-            if (needs_attention(v)) {
+            if constexpr (std::endian::native == std::endian::little) {
+                if (const std::uint64_t m = attention_mask(v); m != 0) {
+                    pos_ += static_cast<std::size_t>(std::countr_zero(m)) / 8;
+                    break;
+                }
+            } else if (attention_mask(v) != 0) {
                 break;
             }
             pos_ += 8;

@@ -29,6 +29,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 namespace tollgate::quota {
 
 /// A stable name for a limit ("minute:tokens" or "day:cost_usd:gpt-4o*,o1*"): its buckets
@@ -54,12 +56,12 @@ public:
     /// reserved through. Valid until the ledger next changes other than through reserve().
     class window_buckets {
     public:
-        /// Their amounts now.
-        std::vector<bucket> states() const;
+        /// Their amounts now, into `out` (replacing what it held).
+        void states(std::vector<bucket>& out) const;
 
     private:
         friend class ledger;
-        std::vector<stored_bucket*> at_;
+        boost::container::small_vector<stored_bucket*, 4> at_;  // plans hold a few limits
     };
     window_buckets buckets_at(const std::string& consumer,
                               std::span<const config::limit> limits,
@@ -123,7 +125,7 @@ private:
         std::int64_t held;
     };
     struct reservation {
-        std::vector<line> lines;
+        boost::container::small_vector<line, 3> lines;
         std::int64_t deadline;
     };
 

@@ -46,6 +46,29 @@ TEST(AccessLine, MeteredRequestsShowTokensReservedAndCost) {
         << "unmetered requests do not claim zero tokens";
 }
 
+TEST(AccessLine, AppendsAfterWhatTheBatchHoldsWithLongAndQuotedValues) {
+    auto r = sample();
+    const std::string model(3000, 'm');  // far beyond the writer's budget for fixed parts
+    const std::string error(2000, ' ');  // every byte quoted, and the writer reopened
+    r.model = model;
+    r.error = error;
+    r.prompt_tokens = 1;
+    r.completion_tokens = 0;
+    r.reserved_tokens = 2;
+    r.cost_pico_usd = 1'234'567'890'123'500;  // $1234.5678901235, half up at the nano-dollar
+    std::string batch = "earlier line\n";
+    append_access_line(batch, r, config::log_format::text);
+    batch += '\n';
+    append_access_line(batch, sample(), config::log_format::text);
+    EXPECT_EQ(batch,
+              "earlier line\n" + format_access_line(r, config::log_format::text) + "\n" +
+                  format_access_line(sample(), config::log_format::text));
+    const auto line = format_access_line(r, config::log_format::text);
+    EXPECT_NE(line.find(" model=" + model + " upstream="), std::string::npos);
+    EXPECT_NE(line.find(" error=\"" + error + "\""), std::string::npos);
+    EXPECT_NE(line.find(" cost_usd=1234.567890124 count=- ms=1.500"), std::string::npos) << line;
+}
+
 TEST(AccessLine, JsonIsOneObject) {
     auto r = sample();
     r.error = "upstream \"x\" failed";

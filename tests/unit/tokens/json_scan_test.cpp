@@ -99,6 +99,21 @@ TEST(JsonScan, DepthLimit) {
     EXPECT_EQ(scan_all(hostile, 100000), json_status::too_deep);  // clamped to capacity
 }
 
+TEST(JsonScan, FindsTheFirstSpecialByteAtEveryOffsetOfAWord) {
+    // Strings are read eight bytes at a time and the scanner jumps to the first byte that
+    // needs a look: put each kind of such byte at every offset of the words around it.
+    const std::string_view specials[] = {
+        "\\n", "\\u00e9", "\x01", "\xc3\xa9", "\xff", "\"", "\\", "\x7f", "\x1f"};
+    for (const auto special : specials) {
+        for (std::size_t at = 0; at < 24; ++at) {
+            const std::string text = R"({"k":")" + std::string(at, 'a') + std::string(special) +
+                                     std::string(11, 'b') + R"("})";
+            const auto parsed = nlohmann::json::parse(text, nullptr, false);
+            EXPECT_EQ(scan_all(text) == json_status::ok, !parsed.is_discarded()) << text;
+        }
+    }
+}
+
 TEST(JsonScan, AgreesWithNlohmannOnMutatedInputs) {
     // Differential check: random byte edits of a realistic body must be judged alike.
     const std::string base =
