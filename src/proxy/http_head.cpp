@@ -7,8 +7,19 @@
 namespace tollgate::proxy {
 namespace {
 
+// One resize and two copies, not four appends: a head takes a dozen of these per request.
 void add(std::string& out, std::string_view name, std::string_view value) {
-    out.append(name).append(": ").append(value).append("\r\n");
+    const std::size_t at = out.size();
+    out.resize(at + name.size() + value.size() + 4);
+    char* p = out.data() + at;
+    std::memcpy(p, name.data(), name.size());
+    p += name.size();
+    *p++ = ':';
+    *p++ = ' ';
+    std::memcpy(p, value.data(), value.size());
+    p += value.size();
+    *p++ = '\r';
+    *p = '\n';
 }
 
 void add_number(std::string& out, std::string_view name, std::uint64_t n) {
