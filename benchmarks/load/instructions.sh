@@ -13,18 +13,7 @@ for tool in valgrind wrk curl; do
 done
 build=${BUILD_DIR:-build}
 [ -x "$build/src/tollgate" ] || scripts/setup.sh >/dev/null
-dir=$(mktemp -d)
-pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
-trap cleanup EXIT
-port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-}
-wait_port() { for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+source benchmarks/load/common.sh
 mock_port=$(port) tg_port=$(port) admin_port=$(port)
 "$build/src/mock_backend/tollgate-mock" --listen "127.0.0.1:$mock_port" --threads 2 >"$dir/mock.log" 2>&1 &
 pids+=($!)
@@ -44,7 +33,7 @@ valgrind --tool=callgrind --callgrind-out-file="$dir/cg.out" "$build/src/tollgat
   --config "$dir/tollgate.yaml" >"$dir/access.log" 2>"$dir/tollgate.log" &
 tg=$!
 pids+=($tg)
-wait_port "$admin_port"; wait_port "$tg_port"
+wait_port "$admin_port" 300; wait_port "$tg_port" 300
 admin() { curl -sS -H 'Authorization: Bearer bench-admin-token' "$@"; }
 admin -X POST "http://127.0.0.1:$admin_port/v1/consumers" -d '{"id":"bench"}' >/dev/null
 key=$(admin -X POST "http://127.0.0.1:$admin_port/v1/consumers/bench/keys" -d '{}' | sed -n 's/.*"key":"\([^"]*\)".*/\1/p')

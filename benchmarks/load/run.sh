@@ -25,19 +25,7 @@ done
 build=${BUILD_DIR:-build}
 [ -x "$build/src/tollgate" ] || scripts/setup.sh >/dev/null
 
-dir=$(mktemp -d)
-pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
-trap cleanup EXIT
-# A free loopback port: probe random high ports until one refuses a connection.
-port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-}
-wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+source benchmarks/load/common.sh
 
 workers=$(nproc)
 mock_port=$(port) nginx_port=$(port) tg_port=$(port) tga_port=$(port)

@@ -86,9 +86,7 @@ decision ledger::reserve(const std::string& consumer,
                          std::string_view model,
                          std::int64_t now,
                          std::int64_t deadline) {
-    if (reservations_.contains(reservation_key(consumer, request_id))) {
-        return {false, 0, 0};
-    }
+    // A duplicate id is refused by the overload below (before anything is held).
     const auto at = buckets_at(consumer, limits, now);
     std::vector<bucket> current;
     at.states(current);

@@ -1,0 +1,22 @@
+# Sourced by the load benchmarks: a scratch directory, processes killed on exit, free ports.
+# wait_port's optional second argument: tenths of a second to wait (default 100; a gateway
+# under valgrind needs longer).
+dir=$(mktemp -d)
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup EXIT
+# A free loopback port: probe random high ports until one refuses a connection.
+port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+}
+wait_port() {
+  for _ in $(seq "${2:-100}"); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
