@@ -61,12 +61,15 @@ struct pretokenizer::compiled {
     ~compiled() { pcre2_code_free(code); }
 };
 
-pretokenizer::pretokenizer(std::unique_ptr<compiled> c) : code_(std::move(c)) {}
+pretokenizer::pretokenizer(std::unique_ptr<compiled> c, std::optional<split_grammar> ascii)
+    : code_(std::move(c)), ascii_(ascii) {}
 pretokenizer::pretokenizer(pretokenizer&&) noexcept = default;
 pretokenizer& pretokenizer::operator=(pretokenizer&&) noexcept = default;
 pretokenizer::~pretokenizer() = default;
 
-std::optional<pretokenizer> pretokenizer::compile(std::string_view pattern, std::string& error) {
+std::optional<pretokenizer> pretokenizer::compile(std::string_view pattern,
+                                                  std::string& error,
+                                                  split_engine engine) {
     int code = 0;
     PCRE2_SIZE offset = 0;
     auto c = std::make_unique<compiled>();
@@ -84,13 +87,29 @@ std::optional<pretokenizer> pretokenizer::compile(std::string_view pattern, std:
         return std::nullopt;
     }
     c->jit = pcre2_jit_compile(c->code, PCRE2_JIT_COMPLETE) == 0;
-    return pretokenizer(std::move(c));
+    std::optional<split_grammar> ascii;
+    if (engine == split_engine::fastest && pattern == cl100k_pattern) {
+        ascii = split_grammar::cl100k;
+    } else if (engine == split_engine::fastest && pattern == o200k_pattern) {
+        ascii = split_grammar::o200k;
+    }
+    return pretokenizer(std::move(c), ascii);
 }
 
 bool pretokenizer::next_match(std::string_view text,
                               std::size_t at,
                               std::size_t& begin,
                               std::size_t& end) const {
+    if (at >= text.size()) {
+        return false;
+    }
+    if (ascii_) {
+        if (const std::size_t ascii_end = ascii_match_end(text, at, *ascii_)) {
+            begin = at;
+            end = ascii_end;
+            return true;
+        }
+    }
     thread_match_state& state = match_state();
     const auto subject = reinterpret_cast<PCRE2_SPTR>(text.data());
     const int rc =
@@ -103,7 +122,7 @@ bool pretokenizer::next_match(std::string_view text,
                           PCRE2_NO_UTF_CHECK,
                           state.data,
                           state.context);
-    if (rc == PCRE2_ERROR_NOMATCH || at >= text.size()) {
+    if (rc == PCRE2_ERROR_NOMATCH) {
         return false;
     }
     if (rc <= 0) {
