@@ -107,10 +107,11 @@ std::string format_reset(std::int64_t seconds) {
     return out;
 }
 
-std::vector<header> ratelimit_headers(std::span<const config::limit> limits,
-                                      std::span<const quota::bucket> buckets,
-                                      std::span<const std::int64_t> resets_at,
-                                      std::int64_t now) {
+void ratelimit_headers(std::span<const config::limit> limits,
+                       std::span<const quota::bucket> buckets,
+                       std::span<const std::int64_t> resets_at,
+                       std::int64_t now,
+                       std::vector<header>& out) {
     struct names {
         std::string_view limit, remaining, reset;
     };
@@ -119,8 +120,6 @@ std::vector<header> ratelimit_headers(std::span<const config::limit> limits,
     static constexpr names request_names{"x-ratelimit-limit-requests",
                                          "x-ratelimit-remaining-requests",
                                          "x-ratelimit-reset-requests"};
-    std::vector<header> out;
-    out.reserve(6);
     const auto tightest = [&](config::metric m, const names& n) {
         std::optional<std::size_t> best;
         std::int64_t best_left = 0;
@@ -144,7 +143,6 @@ std::vector<header> ratelimit_headers(std::span<const config::limit> limits,
     };
     tightest(config::metric::tokens, token_names);
     tightest(config::metric::requests, request_names);
-    return out;
 }
 
 }  // namespace tollgate::metering

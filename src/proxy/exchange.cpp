@@ -148,6 +148,17 @@ task<error_code> open_exchange(server::worker& w,
 
 }  // namespace
 
+struct exchange_scratch::response_parser {
+    std::optional<parser_type> slot;
+};
+
+exchange_scratch::exchange_scratch() : parser(std::make_unique<response_parser>()) {}
+exchange_scratch::~exchange_scratch() = default;
+
+void exchange_scratch::forget_response() {
+    parser->slot.reset();
+}
+
 task<exchange_result> forward(stream& client,
                               server::worker& w,
                               const server::upstream_runtime& up,
@@ -167,7 +178,7 @@ task<exchange_result> forward(stream& client,
                         up.to,
                         up.cfg);
     upstream::connection_ptr conn;
-    std::optional<parser_type> parser;
+    auto& parser = scratch.parser->slot;  // emplaced by open_exchange, once per attempt
     out.ec = co_await open_exchange(w, up, req, conn, parser, entry);
     if (out.ec) {
         entry.upstream.disarm();

@@ -44,13 +44,33 @@ void expose(meter& m) {
 
 }  // namespace
 
-task<boost::system::error_code> reserve_quota(server::worker& w,
-                                              const auth::key_facts& caller,
-                                              const request_fields& fields,
-                                              api kind,
-                                              std::string_view request_id,
-                                              std::string& body,
-                                              meter& m) {
+void meter::reset() {
+    auto kept_limits = std::move(limits);
+    auto kept_headers = std::move(headers);
+    auto kept_views = std::move(header_views);
+    *this = meter();
+    limits = std::move(kept_limits);
+    limits.clear();
+    headers = std::move(kept_headers);
+    headers.clear();
+    header_views = std::move(kept_views);
+    header_views.clear();
+}
+
+namespace {
+
+using error_code = boost::system::error_code;
+
+// Before the store is asked: the consumer's limits for the model, the prompt's count, the
+// price and the completion allowance, into `m`. False when nothing is to be reserved:
+// `refused` then says whether the request is refused (max_tokens_required) or not metered.
+// A plain function, so that its work stays off reserve_quota's coroutine frame.
+bool plan_reservation(server::worker& w,
+                      const auth::key_facts& caller,
+                      const request_fields& fields,
+                      api kind,
+                      meter& m,
+                      error_code& refused) {
     const auto& cfg = w.rt().cfg;
     const std::vector<config::limit>* all = caller.own_limits.get();
     if (!all) {
@@ -61,7 +81,7 @@ task<boost::system::error_code> reserve_quota(server::worker& w,
         all = plan == cfg.plans.end() ? nullptr : &plan->second.limits;
     }
     if (!all) {
-        co_return boost::system::error_code{};  // no plan, no limits: nothing to meter
+        return false;  // no plan, no limits: nothing to meter
     }
     for (const auto& l : *all) {
         if (quota::applies(l, fields.model)) {
@@ -69,12 +89,11 @@ task<boost::system::error_code> reserve_quota(server::worker& w,
         }
     }
     if (m.limits.empty()) {
-        co_return boost::system::error_code{};
+        return false;
     }
-    const bool strict = cfg.quota.mode == config::admission::strict;
     const auto& tokenizers = *w.rt().tokenizers;
     m.encoding = tokenizers.for_model(fields.model);
-    if (strict) {
+    if (cfg.quota.mode == config::admission::strict) {
         // Bytes bound whatever tokenizer the upstream really uses (docs/METERING.md).
         m.prompt_estimate = metering::strict_prompt_bound(fields.prompt_bytes);
     } else if (m.encoding != nullptr) {
@@ -88,75 +107,70 @@ task<boost::system::error_code> reserve_quota(server::worker& w,
     }
     m.usage.keep_text(m.encoding != nullptr ? tokenizers.max_bytes() : 0);
     m.price = quota::price_of(cfg, fields.model);
-    std::optional<std::int64_t> completion;
-    bool clamp = false;
     if (kind == api::embeddings) {
-        completion = 0;
+        m.asked_completion = 0;
     } else if (fields.max_tokens) {
         // Bounded before multiplying: a client's 1e18 must not overflow the arithmetic.
-        completion = std::min<std::int64_t>(*fields.max_tokens, max_completion) *
-                     std::min<std::int64_t>(fields.n, max_choices);
-        clamp = cfg.quota.on_missing_max_tokens == config::missing_max_tokens::clamp;
+        m.asked_completion = std::min<std::int64_t>(*fields.max_tokens, max_completion) *
+                             std::min<std::int64_t>(fields.n, max_choices);
+        m.clamp = cfg.quota.on_missing_max_tokens == config::missing_max_tokens::clamp;
     } else if (cfg.quota.on_missing_max_tokens == config::missing_max_tokens::reject) {
-        co_return error::max_tokens_required;
+        refused = error::max_tokens_required;
+        return false;
     }
-    // Built for each store asked (moved into the call: its strings are not copied again).
-    const auto request = [&] {
-        store::reservation_request req;
-        req.consumer = caller.consumer_id;
-        req.request_id = std::string(request_id);
-        req.model = fields.model;
-        req.limits = m.limits;
-        req.prompt_tokens = m.prompt_estimate;
-        req.price = m.price;
-        req.ttl_seconds = cfg.quota.reservation_ttl.count();
-        req.lease = {static_cast<std::int64_t>(cfg.quota.lease.requests),
-                     static_cast<std::int64_t>(cfg.quota.lease.share),
-                     cfg.quota.lease.max_age.count()};
-        req.completion_cap = static_cast<std::int64_t>(cfg.quota.default_max_tokens);
-        req.completion_tokens = completion;
-        req.clamp = clamp;
-        return req;
-    };
-    const std::int64_t req_completion = completion.value_or(-1);
-    auto req = request();
-    auto r = co_await w.store().reserve(std::move(req));
-    if (!r && r.error() == error::store_timeout) {
-        // The script may have run with its answer lost: release what it may hold (a
-        // settlement of nothing; retried until the store answers, a no-op if nothing is held).
-        quota::amounts nothing;
-        nothing.requests = 0;
-        w.defer_charge(
-            {true, caller.consumer_id, std::string(request_id), m.limits, unix_now(), nothing});
-    }
-    if (!r && cfg.store.on_error == config::on_store_error::fail_open && w.fallback_store()) {
-        // Served and metered here; the charge reaches the store when it returns (settle_quota).
-        // The limits are enforced on what this instance served while the store was down.
-        spdlog::warn("quota: store unavailable, request {} metered locally (fail_open)",
-                     request_id);
-        auto again = request();
-        r = co_await w.fallback_store()->reserve(std::move(again));
-        m.local = true;
-    }
-    if (!r) {
-        co_return error::store_unavailable;
-    }
-    if (!r->fits) {
+    return true;
+}
+
+// What the store is asked, built for each store asked (and moved into the call: its strings
+// are not copied again).
+store::reservation_request reservation_for(const server::worker& w,
+                                           const auth::key_facts& caller,
+                                           const request_fields& fields,
+                                           std::string_view request_id,
+                                           const meter& m) {
+    const auto& cfg = w.rt().cfg;
+    store::reservation_request req;
+    req.consumer = caller.consumer_id;
+    req.request_id = std::string(request_id);
+    req.model = fields.model;
+    req.limits = m.limits;
+    req.prompt_tokens = m.prompt_estimate;
+    req.price = m.price;
+    req.ttl_seconds = cfg.quota.reservation_ttl.count();
+    req.lease = {static_cast<std::int64_t>(cfg.quota.lease.requests),
+                 static_cast<std::int64_t>(cfg.quota.lease.share),
+                 cfg.quota.lease.max_age.count()};
+    req.completion_cap = static_cast<std::int64_t>(cfg.quota.default_max_tokens);
+    req.completion_tokens = m.asked_completion;
+    req.clamp = m.clamp;
+    return req;
+}
+
+// The store's answer, on the request: 429 with Retry-After when it does not fit; otherwise
+// the rate-limit headers, and the body edited so the upstream produces no more than granted
+// (and reports a stream's usage).
+error_code admit(const store::reservation_result& r,
+                 const request_fields& fields,
+                 api kind,
+                 std::string& body,
+                 meter& m) {
+    if (!r.fits) {
         m.headers.push_back(
-            {"Retry-After", std::to_string(std::max<std::int64_t>(1, r->retry_after))});
+            {"Retry-After", std::to_string(std::max<std::int64_t>(1, r.retry_after))});
         expose(m);
-        co_return error::rate_limit_exceeded;
+        return error::rate_limit_exceeded;
     }
     m.active = true;
-    m.reserved_at = r->now;
-    m.granted_completion = r->completion_tokens;
-    m.headers = metering::ratelimit_headers(m.limits, r->after, r->resets_at, r->now);
+    m.reserved_at = r.now;
+    m.granted_completion = r.completion_tokens;
+    metering::ratelimit_headers(m.limits, r.after, r.resets_at, r.now, m.headers);
     expose(m);
     std::vector<metering::body_edit> edits;
-    if (kind != api::embeddings && (!fields.max_tokens || req_completion != r->completion_tokens)) {
+    if (kind != api::embeddings &&
+        (!fields.max_tokens || m.asked_completion.value_or(-1) != r.completion_tokens)) {
         // Clamped, or no limit named: the upstream must not produce more than was reserved.
         const std::int64_t per_choice = std::max<std::int64_t>(
-            1, r->completion_tokens / std::min<std::int64_t>(fields.n, max_choices));
+            1, r.completion_tokens / std::min<std::int64_t>(fields.n, max_choices));
         const std::string_view field =
             fields.max_tokens ? fields.max_tokens_field : completion_field(kind);
         edits.push_back(
@@ -173,7 +187,67 @@ task<boost::system::error_code> reserve_quota(server::worker& w,
     if (!edits.empty()) {
         metering::apply_edits(body, std::move(edits));
     }
-    co_return boost::system::error_code{};
+    return {};
+}
+
+// Asks `s` for the reservation. A coroutine of its own, so that the request built for the
+// store stays off reserve_quota's frame (Asio recycles frames only up to 1,020 bytes).
+task<result<store::reservation_result>> ask(store::store& s,
+                                            const server::worker& w,
+                                            const auth::key_facts& caller,
+                                            const request_fields& fields,
+                                            std::string_view request_id,
+                                            const meter& m) {
+    auto req = reservation_for(w, caller, fields, request_id, m);
+    co_return co_await s.reserve(std::move(req));
+}
+
+// The store did not answer a reservation: true when the request is to be metered locally
+// instead (fail_open). A plain function, to keep reserve_quota's coroutine frame small.
+bool store_failed(server::worker& w,
+                  const auth::key_facts& caller,
+                  std::string_view request_id,
+                  const meter& m,
+                  const error_code& failure) {
+    if (failure == error::store_timeout) {
+        // The script may have run with its answer lost: release what it may hold (a
+        // settlement of nothing; retried until the store answers, a no-op if nothing is held).
+        quota::amounts nothing;
+        nothing.requests = 0;
+        w.defer_charge(
+            {true, caller.consumer_id, std::string(request_id), m.limits, unix_now(), nothing});
+    }
+    if (w.rt().cfg.store.on_error != config::on_store_error::fail_open || !w.fallback_store()) {
+        return false;
+    }
+    // Served and metered here; the charge reaches the store when it returns (settle_quota).
+    // The limits are enforced on what this instance served while the store was down.
+    spdlog::warn("quota: store unavailable, request {} metered locally (fail_open)", request_id);
+    return true;
+}
+
+}  // namespace
+
+task<boost::system::error_code> reserve_quota(server::worker& w,
+                                              const auth::key_facts& caller,
+                                              const request_fields& fields,
+                                              api kind,
+                                              std::string_view request_id,
+                                              std::string& body,
+                                              meter& m) {
+    error_code refused;
+    if (!plan_reservation(w, caller, fields, kind, m, refused)) {
+        co_return refused;
+    }
+    auto r = co_await ask(w.store(), w, caller, fields, request_id, m);
+    if (!r && store_failed(w, caller, request_id, m, r.error())) {
+        r = co_await ask(*w.fallback_store(), w, caller, fields, request_id, m);
+        m.local = true;
+    }
+    if (!r) {
+        co_return error::store_unavailable;
+    }
+    co_return admit(*r, fields, kind, body, m);
 }
 
 task<void> settle_quota(server::worker& w,

@@ -72,6 +72,7 @@ public:
         w_.add(&entry_);
     }
     ~connection() {
+        forget_parsers();
         entry_.watcher->detach();
         w_.remove(&entry_);
     }
@@ -90,11 +91,18 @@ private:
         milliseconds send_timeout{};
     };
 
+    // The parsers' header fields live in arena_: they go before it is released or destroyed.
+    void forget_parsers() {
+        in_.parser.reset();
+        scratch_.forget_response();
+    }
     task<bool> await_request(milliseconds timeout);
     task<bool> serve_one();
     // Records an authentication outcome on the request; false when it is a refusal.
     bool accept(request& r, auth_outcome& outcome);
     task<bool> proxy(request& r);
+    error_code route(request& r, const server::runtime& rt, std::size_t& upstream);
+    body_tap* prepare_exchange(request& r, meter* m);
     task<error_code> reply(request& r,
                            unsigned status,
                            std::string_view body,
@@ -113,6 +121,15 @@ private:
     std::string reply_head_;
     std::string request_id_;      // of the request in flight
     std::string reservation_id_;  // its quota reservation's (metered requests)
+    // The request in flight's state, here rather than in coroutine frames and reused: Asio
+    // recycles a frame only up to 1,020 bytes (larger ones cost an aligned malloc each), and
+    // the meter's vectors keep their capacity.
+    std::optional<request> current_;
+    request_fields fields_;
+    meter meter_;
+    event_counter counter_;
+    std::optional<tap_pair> taps_;
+    exchange_request exchange_;
     // Header fields of the request in flight (ours and the upstream's); reset per request.
     std::array<std::byte, 8192> arena_memory_;
     std::pmr::monotonic_buffer_resource arena_{arena_memory_.data(), arena_memory_.size()};
@@ -158,8 +175,9 @@ task<bool> connection::await_request(milliseconds timeout) {
 task<bool> connection::serve_one() {
     const auto started = std::chrono::steady_clock::now();
     const auto limits = w_.rt().cfg.server.limits;
-    arena_.release();  // the previous request's headers are gone with its parsers
-    request r(in_);
+    forget_parsers();
+    arena_.release();  // the previous request's headers went with its parsers
+    request& r = current_.emplace(in_);
     r.send_timeout = limits.send_timeout;
     const error_code ec = co_await read_request(io_, buf_, limits, entry_.client, arena_, r.in);
     entry_.client.disarm();
@@ -232,48 +250,34 @@ bool connection::accept(request& r, auth_outcome& outcome) {
     return true;
 }
 
-task<bool> connection::proxy(request& r) {
-    const auto rt = w_.snapshot();  // this request keeps the config it started with
+// The request's body fields (into fields_) and its upstream; the error to answer when it
+// cannot be routed or the caller may not use the model. A plain function: the parse result
+// stays off proxy()'s coroutine frame.
+error_code connection::route(request& r, const server::runtime& rt, std::size_t& upstream) {
+    auto fields = scan_request_body(r.in.body, rt.cfg.server.limits.max_json_depth);
+    if (!fields) {
+        return fields.error();
+    }
+    fields_ = std::move(*fields);
+    r.log.model = fields_.model;
+    const auto found = rt.router.find(fields_.model);
+    if (!found) {
+        return error::model_not_found;
+    }
+    if (r.caller) {
+        if (const auto denied = check_model(*r.caller, fields_.model)) {
+            return denied;
+        }
+    }
+    upstream = *found;
+    return {};
+}
+
+// The exchange for the request in flight (exchange_), and the tap its answer goes through:
+// the SSE event count, and the usage when metered.
+body_tap* connection::prepare_exchange(request& r, meter* m) {
     const auto& head = r.in.head();
-    auto fields = scan_request_body(r.in.body, rt->cfg.server.limits.max_json_depth);
-    if (fields) {
-        r.log.model = fields->model;
-    }
-    const auto upstream = fields ? rt->router.find(fields->model) : std::nullopt;
-    if (!fields || !upstream) {
-        const error_code ec = fields ? error_code(error::model_not_found) : fields.error();
-        r.log.error = ec.message();
-        co_return !co_await reply_error(r, ec) && r.keep_alive;
-    }
-    if (r.caller) {
-        if (const auto denied = check_model(*r.caller, fields->model)) {
-            r.log.error = denied.message();
-            co_return !co_await reply_error(r, denied) && r.keep_alive;
-        }
-    }
-    const auto& up = rt->upstreams[*upstream];
-    r.log.upstream = up.cfg.name;
-    // Metering: only for an authenticated caller whose limits count this model. On the heap,
-    // so that the coroutine frame of an unmetered request stays small (Asio recycles frames
-    // by size).
-    std::unique_ptr<meter> m;
-    std::string& reservation_id = reservation_id_;
-    if (r.caller) {
-        m = std::make_unique<meter>();
-        w_.next_request_id(reservation_id);  // unique, unlike a client's X-Request-ID
-        const auto kind = classify(head.method_string(), head.target());
-        if (const auto refused = co_await reserve_quota(w_,
-                                                        *r.caller,
-                                                        *fields,
-                                                        kind.value_or(api::chat_completions),
-                                                        reservation_id,
-                                                        r.in.body,
-                                                        *m)) {
-            r.log.error = refused.message();
-            co_return !co_await reply_error(r, refused, m->header_views) && r.keep_alive;
-        }
-    }
-    const exchange_request req{
+    exchange_ = exchange_request{
         head.method_string(),
         head.target(),
         r.log.request_id,
@@ -288,18 +292,48 @@ task<bool> connection::proxy(request& r) {
         r.caller ? std::string_view(r.caller->key_id) : "",
         m ? std::span<const header_view>(m->header_views) : std::span<const header_view>(),
         m && m->asked_for_usage ? &m->usage_chunk : nullptr};
-    event_counter counter;
-    std::optional<tap_pair> both;
-    body_tap* tap = &counter;
+    counter_ = event_counter();
+    taps_.reset();
     if (m && m->active) {
-        tap = &both.emplace(counter, m->usage);
+        return &taps_.emplace(counter_, m->usage);
     }
+    return &counter_;
+}
+
+task<bool> connection::proxy(request& r) {
+    const auto rt = w_.snapshot();  // this request keeps the config it started with
+    std::size_t upstream = 0;
+    if (const error_code unroutable = route(r, *rt, upstream)) {
+        r.log.error = unroutable.message();
+        co_return !co_await reply_error(r, unroutable) && r.keep_alive;
+    }
+    const auto& up = rt->upstreams[upstream];
+    r.log.upstream = up.cfg.name;
+    // Metering: only for an authenticated caller whose limits count this model.
+    meter* m = nullptr;
+    if (r.caller) {
+        m = &meter_;
+        m->reset();
+        w_.next_request_id(reservation_id_);  // unique, unlike a client's X-Request-ID
+        const auto kind = classify(r.in.head().method_string(), r.in.head().target());
+        if (const auto refused = co_await reserve_quota(w_,
+                                                        *r.caller,
+                                                        fields_,
+                                                        kind.value_or(api::chat_completions),
+                                                        reservation_id_,
+                                                        r.in.body,
+                                                        *m)) {
+            r.log.error = refused.message();
+            co_return !co_await reply_error(r, refused, m->header_views) && r.keep_alive;
+        }
+    }
+    body_tap* const tap = prepare_exchange(r, m);
     entry_.watch.arm(watch_delay);
-    const auto result = co_await forward(io_, w_, up, req, tap, entry_);
+    const auto result = co_await forward(io_, w_, up, exchange_, tap, entry_);
     entry_.watch.disarm();
     if (m && m->active) {  // exactly once, whatever happened to the client or upstream
         co_await settle_quota(
-            w_, *r.caller, reservation_id, result.head_sent ? result.status : 0, *m);
+            w_, *r.caller, reservation_id_, result.head_sent ? result.status : 0, *m);
         r.log.prompt_tokens = m->settled.prompt_tokens;
         r.log.completion_tokens = m->settled.completion_tokens;
         r.log.reserved_tokens = m->prompt_estimate + m->granted_completion;
@@ -308,7 +342,7 @@ task<bool> connection::proxy(request& r) {
     }
     const bool gone = entry_.watcher->client_gone();
     entry_.watcher->stop();
-    r.log.sse_events = counter.events();
+    r.log.sse_events = counter_.events();
     r.log.bytes_out = result.bytes_out;
     if (gone) {
         r.log.status = 499;  // nginx's "client closed request"

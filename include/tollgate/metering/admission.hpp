@@ -54,10 +54,11 @@ struct header {
 
 /// x-ratelimit-{limit,remaining,reset}-tokens for the tightest token limit (least remaining)
 /// and the -requests trio when a requests limit applies; `buckets[i]` and `resets_at[i]`
-/// belong to `limits[i]`.
-std::vector<header> ratelimit_headers(std::span<const config::limit> limits,
-                                      std::span<const quota::bucket> buckets,
-                                      std::span<const std::int64_t> resets_at,
-                                      std::int64_t now);
+/// belong to `limits[i]`. Appended to `out` (a caller's reused vector: no allocation).
+void ratelimit_headers(std::span<const config::limit> limits,
+                       std::span<const quota::bucket> buckets,
+                       std::span<const std::int64_t> resets_at,
+                       std::int64_t now,
+                       std::vector<header>& out);
 
 }  // namespace tollgate::metering

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <memory_resource>
 #include <span>
 #include <string>
@@ -22,9 +23,20 @@ namespace tollgate::proxy {
 /// Buffers an exchange writes into, owned by the client connection so that their capacity
 /// is reused by its next requests.
 struct exchange_scratch {
+    exchange_scratch();
+    ~exchange_scratch();
+    exchange_scratch(const exchange_scratch&) = delete;
+    exchange_scratch& operator=(const exchange_scratch&) = delete;
+
     std::string upstream_head;
     std::string client_head;
     std::vector<header_view> response_fields;
+    // The response parser (Beast's, defined in exchange.cpp): here rather than in forward()'s
+    // coroutine frame, which Asio recycles only up to 1,020 bytes. Its header fields live in
+    // the exchange's arena: forget_response() before that arena is released.
+    struct response_parser;
+    std::unique_ptr<response_parser> parser;
+    void forget_response();
 };
 
 struct exchange_request {

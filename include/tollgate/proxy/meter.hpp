@@ -14,6 +14,7 @@
 #include "tollgate/proxy/route.hpp"
 #include "tollgate/server/worker.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,12 @@
 
 namespace tollgate::proxy {
 
+/// One request's metering. A connection keeps one and reset()s it per request, so its vectors
+/// keep their capacity (a metered request allocates less).
 struct meter {
+    /// Back to a fresh meter's state, keeping the vectors' capacity.
+    void reset();
+
     bool active = false;  // a reservation is held and must be settled
     bool local = false;   // held in the fail_open fallback (the store was down): settled there
                           // and charged to the store later
@@ -33,6 +39,8 @@ struct meter {
     // Where the settled numbers came from, for the access log: "upstream" (reported usage),
     // "local" (counted here with the tokenizer), "estimate" (bytes / 4).
     std::string_view count_source;
+    std::optional<std::int64_t> asked_completion;  // max_tokens × n; nullopt: none named
+    bool clamp = false;                            // the store may grant fewer than asked
     std::int64_t granted_completion = 0;
     quota::token_price price;
     std::vector<metering::header> headers;  // x-ratelimit-*, Retry-After

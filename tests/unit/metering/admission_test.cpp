@@ -76,8 +76,11 @@ TEST(Admission, HeadersNameTheTightestTokenWindowAndTheRequests) {
     };
     const std::vector<quota::bucket> buckets{{100, 50}, {4800, 50}, {10, 1}};
     const std::vector<std::int64_t> resets{130, 86400, 130};
-    const auto h = ratelimit_headers(limits, buckets, resets, 100);
-    ASSERT_EQ(h.size(), 6u);
+    std::vector<header> h{{"Earlier", "kept"}};  // appended to, as a reused vector is
+    ratelimit_headers(limits, buckets, resets, 100, h);
+    ASSERT_EQ(h.size(), 7u);
+    EXPECT_EQ(h[0].value, "kept");
+    h.erase(h.begin());
     EXPECT_EQ(h[0].name, "x-ratelimit-limit-tokens");
     EXPECT_EQ(h[0].value, "5000");  // the day: 150 left, tighter than the minute's 850
     EXPECT_EQ(h[1].value, "150");
