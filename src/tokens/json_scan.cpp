@@ -35,10 +35,14 @@ bool json_object_scanner::fail(json_status s) noexcept {
     return false;
 }
 
-void json_object_scanner::skip_ws() noexcept {
-    while (pos_ < text_.size()) {
+// Called between every two tokens; compact JSON has no white space there, so the first test
+// usually ends it. Inlined into the callers in this file.
+[[gnu::always_inline]] inline void json_object_scanner::skip_ws() noexcept {
+    const std::size_t n = text_.size();
+    while (pos_ < n) {
         const char c = text_[pos_];
-        if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+        if (static_cast<unsigned char>(c) > ' ' ||
+            (c != ' ' && c != '\n' && c != '\r' && c != '\t')) {
             return;
         }
         ++pos_;
@@ -46,70 +50,85 @@ void json_object_scanner::skip_ws() noexcept {
 }
 
 bool json_object_scanner::scan_string() noexcept {
-    ++pos_;  // the opening quote
+    const char* const data = text_.data();
     const std::size_t n = text_.size();
-    while (true) {
+    std::size_t at = pos_ + 1;  // after the opening quote
+    for (;;) {
         // Eight plain ASCII bytes at a time (the common case in prompts), then straight to
         // the first byte that is not (little-endian: the lowest flagged byte comes first).
-        while (pos_ + 8 <= n) {
+        while (at + 8 <= n) {
             std::uint64_t v;
-            std::memcpy(&v, text_.data() + pos_, 8);
+            std::memcpy(&v, data + at, 8);
             if constexpr (std::endian::native == std::endian::little) {
                 if (const std::uint64_t m = attention_mask(v); m != 0) {
-                    pos_ += static_cast<std::size_t>(std::countr_zero(m)) / 8;
+                    at += static_cast<std::size_t>(std::countr_zero(m)) / 8;
                     break;
                 }
             } else if (attention_mask(v) != 0) {
                 break;
             }
-            pos_ += 8;
+            at += 8;
         }
-        if (pos_ >= n) {
+        if (at >= n) {
+            pos_ = at;
             return fail(json_status::invalid);
         }
-        const auto c = static_cast<unsigned char>(text_[pos_]);
+        const auto c = static_cast<unsigned char>(data[at]);
         if (c == '"') {
-            ++pos_;
+            pos_ = at + 1;
             return true;
         }
-        if (c < 0x20) {
+        if (c >= 0x20 && c < 0x80 && c != '\\') {
+            ++at;  // the last few bytes, checked one at a time
+            continue;
+        }
+        pos_ = at;
+        if (!scan_string_special()) {
+            return false;
+        }
+        at = pos_;
+    }
+}
+
+// At a string's byte that is a control character, a backslash or the start of a UTF-8
+// sequence: steps over the escape or the character, or fails. Kept out of scan_string so
+// that its short, plain strings pay for none of this.
+bool json_object_scanner::scan_string_special() noexcept {
+    const auto c = static_cast<unsigned char>(text_[pos_]);
+    if (c < 0x20) {
+        return fail(json_status::invalid);
+    }
+    if (c >= 0x80) {
+        const std::size_t len = utf8_sequence_length(text_, pos_);
+        if (len == 0) {
             return fail(json_status::invalid);
         }
-        if (c < 0x80 && c != '\\') {
-            ++pos_;
-            continue;
-        }
-        if (c >= 0x80) {
-            const std::size_t len = utf8_sequence_length(text_, pos_);
-            if (len == 0) {
-                return fail(json_status::invalid);
-            }
-            pos_ += len;
-            continue;
-        }
-        // An escape.
-        if (pos_ + 1 >= n) {
-            return fail(json_status::invalid);
-        }
-        const char e = text_[pos_ + 1];
-        if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' ||
-            e == 't') {
-            pos_ += 2;
-            continue;
-        }
-        const long unit = read_u_escape(text_, pos_);
-        if (unit < 0 || (unit >= 0xDC00 && unit <= 0xDFFF)) {
-            return fail(json_status::invalid);  // malformed, or a low surrogate alone
+        pos_ += len;
+        return true;
+    }
+    // An escape.
+    if (pos_ + 1 >= text_.size()) {
+        return fail(json_status::invalid);
+    }
+    const char e = text_[pos_ + 1];
+    if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' ||
+        e == 't') {
+        pos_ += 2;
+        return true;
+    }
+    const long unit = read_u_escape(text_, pos_);
+    if (unit < 0 || (unit >= 0xDC00 && unit <= 0xDFFF)) {
+        return fail(json_status::invalid);  // malformed, or a low surrogate alone
+    }
+    pos_ += 6;
+    if (unit >= 0xD800 && unit <= 0xDBFF) {
+        const long low = read_u_escape(text_, pos_);
+        if (low < 0xDC00 || low > 0xDFFF) {
+            return fail(json_status::invalid);  // a high surrogate must be paired
         }
         pos_ += 6;
-        if (unit >= 0xD800 && unit <= 0xDBFF) {
-            const long low = read_u_escape(text_, pos_);
-            if (low < 0xDC00 || low > 0xDFFF) {
-                return fail(json_status::invalid);  // a high surrogate must be paired
-            }
-            pos_ += 6;
-        }
     }
+    return true;
 }
 
 bool json_object_scanner::scan_number() noexcept {

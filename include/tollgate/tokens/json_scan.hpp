@@ -41,6 +41,7 @@ private:
     bool fail(json_status s) noexcept;
     void skip_ws() noexcept;
     bool scan_string() noexcept;  // at the opening quote; leaves pos_ after the closing one
+    [[gnu::noinline]] bool scan_string_special() noexcept;  // at an escape, control or UTF-8 byte
     bool scan_number() noexcept;
     bool scan_literal(std::string_view word) noexcept;
     bool scan_nested() noexcept;
