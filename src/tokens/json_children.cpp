@@ -1,6 +1,8 @@
 #include "tollgate/tokens/json_children.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 
 namespace tollgate::tokens {
@@ -130,6 +132,18 @@ std::optional<json_member> json_find(std::string_view object,
 std::optional<double> json_number(const json_member& m) noexcept {
     if (m.kind != json_kind::number) {
         return std::nullopt;
+    }
+    // Token counts are small integers: read those exactly without the floating-point parser
+    // (several times the cost). Up to 15 digits, every integer is a double exactly.
+    const std::string_view digits = m.value.starts_with('-') ? m.value.substr(1) : m.value;
+    if (!digits.empty() && digits.size() <= 15 &&
+        std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+        (digits.size() == 1 || digits.front() != '0')) {
+        std::int64_t whole = 0;
+        for (const char c : digits) {
+            whole = whole * 10 + (c - '0');
+        }
+        return static_cast<double>(m.value.size() == digits.size() ? whole : -whole);
     }
     double v = 0;
     const auto [end, ec] = std::from_chars(m.value.data(), m.value.data() + m.value.size(), v);

@@ -297,7 +297,8 @@ std::optional<json_member> json_object_scanner::next() noexcept {
     if (!scan_string()) {
         return std::nullopt;
     }
-    const auto key = text_.substr(key_start, pos_ - 1 - key_start);
+    // In range by construction: plain views, not substr's checked (and throwing) copies.
+    const std::string_view key(text_.data() + key_start, pos_ - 1 - key_start);
     skip_ws();
     if (pos_ >= text_.size() || text_[pos_] != ':') {
         fail(json_status::invalid);
@@ -342,9 +343,9 @@ std::optional<json_member> json_object_scanner::next() noexcept {
     if (!ok) {
         return std::nullopt;
     }
-    auto value = text_.substr(value_start, pos_ - value_start);
+    std::string_view value(text_.data() + value_start, pos_ - value_start);
     if (kind == json_kind::string) {
-        value = value.substr(1, value.size() - 2);
+        value = std::string_view(value.data() + 1, value.size() - 2);
     }
     skip_ws();
     return json_member{key, kind, value};

@@ -56,5 +56,20 @@ TEST(JsonFind, FollowsAKeyPathAndReadsNumbers) {
     EXPECT_EQ(json_number(*json_find(R"({"a":1,"a":2})", {"a"})), 2.0) << "the last one wins";
 }
 
+TEST(JsonNumber, ReadsIntegersExactlyAndEverythingElseAsBefore) {
+    const auto number = [](std::string_view text) {
+        return json_number(json_member{"n", json_kind::number, text});
+    };
+    EXPECT_EQ(number("0"), 0.0);
+    EXPECT_EQ(number("-12"), -12.0);
+    EXPECT_EQ(number("999999999999999"), 999999999999999.0);  // 15 digits: the integer path
+    EXPECT_EQ(number("12345678901234567890"), 12345678901234567890.0);  // the general one
+    EXPECT_EQ(number("1.5"), 1.5);
+    EXPECT_EQ(number("-2e3"), -2000.0);
+    EXPECT_FALSE(number("-"));
+    EXPECT_FALSE(number("12a"));
+    EXPECT_FALSE(number(""));
+}
+
 }  // namespace
 }  // namespace tollgate::tokens
