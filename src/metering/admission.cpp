@@ -30,11 +30,6 @@ body_edit insert_first(std::string_view body, std::size_t object, std::string me
     return {object + 1, 0, member + (empty ? "" : ",")};
 }
 
-std::string decimal(std::int64_t n) {
-    char text[24];
-    return std::string(text, std::to_chars(text, text + sizeof text, n).ptr);
-}
-
 }  // namespace
 
 void apply_edits(std::string& body, std::vector<body_edit> edits) {
@@ -91,21 +86,44 @@ body_edit include_usage_edit(std::string_view body,
     return insert_first(body, brace, R"("stream_options":{"include_usage":true})");
 }
 
-std::string format_reset(std::int64_t seconds) {
+namespace {
+
+// Writes format_reset's text at `out` (room for header::capacity) and returns its end.
+char* write_reset(char* out, std::int64_t seconds) {
     seconds = std::max<std::int64_t>(seconds, 0);
     const std::int64_t h = seconds / 3600;
     const std::int64_t m = seconds / 60 % 60;
     const std::int64_t s = seconds % 60;
-    std::string out;  // short enough to need no allocation ("23h59m59s")
+    char* const end = out + header::capacity;
     if (h > 0) {
-        out.append(decimal(h)).push_back('h');
+        out = std::to_chars(out, end, h).ptr;
+        *out++ = 'h';
     }
     if (h > 0 || m > 0) {
-        out.append(decimal(m)).push_back('m');
+        out = std::to_chars(out, end, m).ptr;
+        *out++ = 'm';
     }
-    out.append(decimal(s)).push_back('s');
+    out = std::to_chars(out, end, s).ptr;
+    *out++ = 's';
     return out;
 }
+
+}  // namespace
+
+std::string format_reset(std::int64_t seconds) {
+    char text[header::capacity];
+    return std::string(text, write_reset(text, seconds));
+}
+
+header::header(std::string_view header_name, std::string_view text) noexcept
+    : name(header_name), size_(static_cast<std::uint8_t>(std::min(text.size(), capacity))) {
+    std::copy_n(text.data(), size_, text_.data());
+}
+
+header::header(std::string_view header_name, std::int64_t number) noexcept
+    : name(header_name),
+      size_(static_cast<std::uint8_t>(
+          std::to_chars(text_.data(), text_.data() + capacity, number).ptr - text_.data())) {}
 
 void ratelimit_headers(std::span<const config::limit> limits,
                        std::span<const quota::bucket> buckets,
@@ -136,9 +154,12 @@ void ratelimit_headers(std::span<const config::limit> limits,
             }
         }
         if (best) {
-            out.push_back({n.limit, decimal(quota::ceiling_of(limits[*best]))});
-            out.push_back({n.remaining, decimal(best_left)});
-            out.push_back({n.reset, format_reset(resets_at[*best] - now)});
+            out.emplace_back(n.limit, quota::ceiling_of(limits[*best]));
+            out.emplace_back(n.remaining, best_left);
+            char reset[header::capacity];
+            const char* const end = write_reset(reset, resets_at[*best] - now);
+            out.emplace_back(n.reset,
+                             std::string_view(reset, static_cast<std::size_t>(end - reset)));
         }
     };
     tightest(config::metric::tokens, token_names);

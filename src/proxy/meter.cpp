@@ -38,7 +38,7 @@ void expose(meter& m) {
     m.header_views.clear();
     m.header_views.reserve(m.headers.size());
     for (const auto& h : m.headers) {
-        m.header_views.push_back({h.name, h.value});
+        m.header_views.push_back({h.name, h.value()});
     }
 }
 
@@ -155,8 +155,7 @@ error_code admit(const store::reservation_result& r,
                  std::string& body,
                  meter& m) {
     if (!r.fits) {
-        m.headers.push_back(
-            {"Retry-After", std::to_string(std::max<std::int64_t>(1, r.retry_after))});
+        m.headers.emplace_back("Retry-After", std::max<std::int64_t>(1, r.retry_after));
         expose(m);
         return error::rate_limit_exceeded;
     }

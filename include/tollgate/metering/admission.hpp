@@ -6,6 +6,7 @@
 #include "tollgate/config/config.hpp"
 #include "tollgate/quota/limits.hpp"
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -47,9 +48,22 @@ body_edit include_usage_edit(std::string_view body,
 /// "1h2m3s", "6m0s", "59s", "0s": the duration format of OpenAI's x-ratelimit-reset-*.
 std::string format_reset(std::int64_t seconds);
 
-struct header {
+/// A header the gateway adds to a response: a constant name and a short value (a count or a
+/// duration), held inline so that making one allocates nothing.
+class header {
+public:
+    static constexpr std::size_t capacity = 24;  // an int64 and its sign; "743h59m59s"
+
+    header(std::string_view header_name, std::string_view text) noexcept;  // cut at capacity
+    header(std::string_view header_name, std::int64_t number) noexcept;
+
+    std::string_view value() const noexcept { return {text_.data(), size_}; }
+
     std::string_view name;  // a literal: header names are constants
-    std::string value;
+
+private:
+    std::array<char, capacity> text_{};
+    std::uint8_t size_ = 0;
 };
 
 /// x-ratelimit-{limit,remaining,reset}-tokens for the tightest token limit (least remaining)

@@ -2,6 +2,8 @@
 
 #include "tollgate/proxy/request_body.hpp"
 
+#include <limits>
+
 #include <gtest/gtest.h>
 
 namespace tollgate::metering {
@@ -66,6 +68,14 @@ TEST(Admission, ResetsInOpenAisDurationFormat) {
     EXPECT_EQ(format_reset(360), "6m0s");
     EXPECT_EQ(format_reset(3723), "1h2m3s");
     EXPECT_EQ(format_reset(-5), "0s");
+    EXPECT_EQ(format_reset(31 * 86400 - 1), "743h59m59s");  // the longest window
+}
+
+TEST(Admission, HeaderValuesAreHeldInline) {
+    EXPECT_EQ(header("Retry-After", std::int64_t{7}).value(), "7");
+    EXPECT_EQ(header("x", std::numeric_limits<std::int64_t>::min()).value(),
+              "-9223372036854775808");
+    EXPECT_EQ(header("x", std::string(30, 'a')).value(), std::string(header::capacity, 'a'));
 }
 
 TEST(Admission, HeadersNameTheTightestTokenWindowAndTheRequests) {
@@ -79,15 +89,15 @@ TEST(Admission, HeadersNameTheTightestTokenWindowAndTheRequests) {
     std::vector<header> h{{"Earlier", "kept"}};  // appended to, as a reused vector is
     ratelimit_headers(limits, buckets, resets, 100, h);
     ASSERT_EQ(h.size(), 7u);
-    EXPECT_EQ(h[0].value, "kept");
+    EXPECT_EQ(h[0].value(), "kept");
     h.erase(h.begin());
     EXPECT_EQ(h[0].name, "x-ratelimit-limit-tokens");
-    EXPECT_EQ(h[0].value, "5000");  // the day: 150 left, tighter than the minute's 850
-    EXPECT_EQ(h[1].value, "150");
-    EXPECT_EQ(h[2].value, "23h58m20s");
+    EXPECT_EQ(h[0].value(), "5000");  // the day: 150 left, tighter than the minute's 850
+    EXPECT_EQ(h[1].value(), "150");
+    EXPECT_EQ(h[2].value(), "23h58m20s");
     EXPECT_EQ(h[3].name, "x-ratelimit-limit-requests");
-    EXPECT_EQ(h[4].value, "49");
-    EXPECT_EQ(h[5].value, "30s");
+    EXPECT_EQ(h[4].value(), "49");
+    EXPECT_EQ(h[5].value(), "30s");
 }
 
 }  // namespace
