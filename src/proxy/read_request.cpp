@@ -4,6 +4,8 @@
 #include "tollgate/proxy/buffered_read.hpp"
 #include "tollgate/proxy/chunked_decoder.hpp"
 
+#include <cstring>
+
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
@@ -84,16 +86,35 @@ bool expects_continue(const incoming_request& in) {
 
 }  // namespace
 
+std::string_view request_head_parser::keep(view text) {
+    if (text.empty()) {
+        return {};
+    }
+    auto* copy = static_cast<char*>(arena_.allocate(text.size(), 1));
+    std::memcpy(copy, text.data(), text.size());
+    return {copy, text.size()};
+}
+
+void request_head_parser::on_request_impl(
+    beast::http::verb, view method, view target, int version, error_code&) {
+    method_ = keep(method);
+    target_ = keep(target);
+    version_ = static_cast<unsigned>(version);
+}
+
+void request_head_parser::on_field_impl(beast::http::field, view name, view value, error_code&) {
+    fields_.push_back({keep(name), keep(value)});
+}
+
 task<error_code> read_request(stream& s,
                               beast::flat_buffer& buf,
                               const config::server_limits& limits,
                               watchdog& timer,
                               std::pmr::memory_resource& arena,
                               incoming_request& in) {
-    in.parser.emplace(
-        std::piecewise_construct, std::make_tuple(), std::make_tuple(arena_allocator(&arena)));
-    in.parser->header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     in.fields.clear();
+    in.parser.emplace(arena, in.fields);
+    in.parser->header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     in.body.clear();
     timer.arm(limits.header_timeout);
     error_code hec;
@@ -103,20 +124,17 @@ task<error_code> read_request(stream& s,
     if (hec) {
         co_return client_error(hec, timer);
     }
-    for (const auto& f : in.parser->get()) {
-        in.fields.push_back({f.name_string(), f.value()});
-    }
     if (in.fields.size() > limits.max_header_count) {
         co_return error::headers_too_large;
     }
-    auto framing = check_framing(in.parser->get().version(), in.fields);
+    auto framing = check_framing(in.parser->version(), in.fields);
     if (!framing) {
         co_return framing.error();
     }
     if (!framing->chunked && framing->content_length > limits.max_body_bytes) {
         co_return error::body_too_large;
     }
-    if (in.parser->get().version() >= 11 && expects_continue(in)) {
+    if (in.parser->version() >= 11 && expects_continue(in)) {
         static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
         timer.arm(limits.send_timeout);
         auto [wec, w] = co_await net::async_write(s, net::buffer(go_on), use_nothrow_awaitable);
