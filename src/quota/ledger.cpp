@@ -39,25 +39,44 @@ std::string limit_id(const config::limit& l) {
     return id;
 }
 
-ledger::stored_bucket& ledger::bucket_at(const std::string& consumer,
+ledger::ledger() {
+    owners_.push_back(std::make_unique<owner_state>());
+}
+
+ledger::owner_id ledger::add_owner() {
+    owners_.push_back(std::make_unique<owner_state>());
+    return owners_.size() - 1;
+}
+
+std::size_t ledger::reservations() const noexcept {
+    std::size_t n = 0;
+    for (const auto& o : owners_) {
+        n += o->reservations.size();
+    }
+    return n;
+}
+
+ledger::stored_bucket& ledger::bucket_at(std::string& key,
+                                         const std::string& consumer,
                                          const config::limit& l,
                                          std::int64_t window_start,
                                          std::int64_t window_end) {
-    key_.clear();
-    append_bucket_key(key_, consumer, l, window_start);
-    auto it = buckets_.find(key_);
+    key.clear();
+    append_bucket_key(key, consumer, l, window_start);
+    auto it = buckets_.find(key);
     if (it == buckets_.end()) {
-        it = buckets_.emplace(key_, stored_bucket{}).first;
+        it = buckets_.emplace(key, stored_bucket{}).first;
     }
     it->second.window_end = window_end;
     return it->second;
 }
 
-const std::string& ledger::reservation_key(const std::string& consumer,
+const std::string& ledger::reservation_key(owner_state& o,
+                                           const std::string& consumer,
                                            const std::string& request_id) {
-    key_.clear();
-    key_.append(consumer).append("\n").append(request_id);
-    return key_;
+    o.key.clear();
+    o.key.append(consumer).append("\n").append(request_id);
+    return o.key;
 }
 
 void ledger::window_buckets::states(std::vector<bucket>& out) const {
@@ -70,11 +89,13 @@ void ledger::window_buckets::states(std::vector<bucket>& out) const {
 
 ledger::window_buckets ledger::buckets_at(const std::string& consumer,
                                           std::span<const config::limit> limits,
-                                          std::int64_t now) {
+                                          std::int64_t now,
+                                          owner_id owner) {
     window_buckets out;
+    std::string& key = owners_.at(owner)->key;
     for (const auto& l : limits) {
         const span w = window_at(l.per, now);
-        out.at_.push_back(&bucket_at(consumer, l, w.start, w.end));
+        out.at_.push_back(&bucket_at(key, consumer, l, w.start, w.end));
     }
     return out;
 }
@@ -85,12 +106,13 @@ decision ledger::reserve(const std::string& consumer,
                          const amounts& want,
                          std::string_view model,
                          std::int64_t now,
-                         std::int64_t deadline) {
+                         std::int64_t deadline,
+                         owner_id owner) {
     // A duplicate id is refused by the overload below (before anything is held).
-    const auto at = buckets_at(consumer, limits, now);
+    const auto at = buckets_at(consumer, limits, now, owner);
     std::vector<bucket> current;
     at.states(current);
-    return reserve(consumer, request_id, limits, at, current, want, model, now, deadline);
+    return reserve(consumer, request_id, limits, at, current, want, model, now, deadline, owner);
 }
 
 decision ledger::reserve(const std::string& consumer,
@@ -101,8 +123,10 @@ decision ledger::reserve(const std::string& consumer,
                          const amounts& want,
                          std::string_view model,
                          std::int64_t now,
-                         std::int64_t deadline) {
-    if (reservations_.contains(reservation_key(consumer, request_id))) {
+                         std::int64_t deadline,
+                         owner_id owner) {
+    owner_state& o = *owners_.at(owner);
+    if (o.reservations.contains(reservation_key(o, consumer, request_id))) {
         return {false, 0, 0};
     }
     const decision d = decide(limits, current, want, model, now);
@@ -120,9 +144,9 @@ decision ledger::reserve(const std::string& consumer,
         ++at.at_[i]->holders;
         r.lines.push_back({at.at_[i], l.what, held});
     }
-    earliest_deadline_ =
-        reservations_.empty() ? r.deadline : std::min(earliest_deadline_, r.deadline);
-    reservations_.emplace(key_, std::move(r));  // key_: still the reservation's key
+    o.earliest_deadline =
+        o.reservations.empty() ? r.deadline : std::min(o.earliest_deadline, r.deadline);
+    o.reservations.emplace(o.key, std::move(r));  // o.key: still the reservation's key
     return d;
 }
 
@@ -136,13 +160,15 @@ void ledger::charge(const reservation& r, const amounts* actual) {
 
 bool ledger::settle(const std::string& consumer,
                     const std::string& request_id,
-                    const amounts& actual) {
-    const auto it = reservations_.find(reservation_key(consumer, request_id));
-    if (it == reservations_.end()) {
+                    const amounts& actual,
+                    owner_id owner) {
+    owner_state& o = *owners_.at(owner);
+    const auto it = o.reservations.find(reservation_key(o, consumer, request_id));
+    if (it == o.reservations.end()) {
         return false;
     }
     charge(it->second, &actual);
-    reservations_.erase(it);
+    o.reservations.erase(it);
     return true;
 }
 
@@ -155,12 +181,13 @@ bool ledger::add(const std::string& consumer,
     for (const auto& l : limits) {
         last_end = std::max(last_end, window_at(l.per, at).end);
     }
-    if (!added_.emplace(reservation_key(consumer, request_id), last_end).second) {
+    owner_state& o = *owners_.front();  // add() is rare: owner 0's scratch key will do
+    if (!added_.emplace(reservation_key(o, consumer, request_id), last_end).second) {
         return false;
     }
     for (const auto& l : limits) {
         const span w = window_at(l.per, at);
-        bucket_at(consumer, l, w.start, w.end).b.used += amount_of(actual, l.what);
+        bucket_at(o.key, consumer, l, w.start, w.end).b.used += amount_of(actual, l.what);
     }
     return true;
 }
@@ -170,22 +197,25 @@ std::size_t ledger::expire(std::int64_t now) {
         forget_windows_before(now);
         next_sweep_ = now + sweep_every_seconds;
     }
-    if (reservations_.empty() || now < earliest_deadline_) {
-        return 0;  // nothing can be due: no scan on the request path
-    }
     std::size_t n = 0;
-    std::int64_t next = std::numeric_limits<std::int64_t>::max();
-    for (auto it = reservations_.begin(); it != reservations_.end();) {
-        if (it->second.deadline <= now) {
-            charge(it->second, nullptr);  // in full: see the header
-            it = reservations_.erase(it);
-            ++n;
-        } else {
-            next = std::min(next, it->second.deadline);
-            ++it;
+    for (const auto& owner : owners_) {
+        owner_state& o = *owner;
+        if (o.reservations.empty() || now < o.earliest_deadline) {
+            continue;  // nothing can be due: no scan on the request path
         }
+        std::int64_t next = std::numeric_limits<std::int64_t>::max();
+        for (auto it = o.reservations.begin(); it != o.reservations.end();) {
+            if (it->second.deadline <= now) {
+                charge(it->second, nullptr);  // in full: see the header
+                it = o.reservations.erase(it);
+                ++n;
+            } else {
+                next = std::min(next, it->second.deadline);
+                ++it;
+            }
+        }
+        o.earliest_deadline = next;
     }
-    earliest_deadline_ = next;
     return n;
 }
 

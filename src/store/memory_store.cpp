@@ -143,7 +143,11 @@ json put_key(const key_record& k) {
 
 class memory_store final : public store {
 public:
-    explicit memory_store(std::shared_ptr<memory_state> s) : s_(std::move(s)) {}
+    // Each store opened (one per worker) owns its reservations in the shared ledger.
+    explicit memory_store(std::shared_ptr<memory_state> s) : s_(std::move(s)) {
+        std::lock_guard lock(s_->quota_lock);
+        owner_ = s_->ledger_.add_owner();
+    }
 
     task<result<consumer>> create_consumer(consumer c) override {
         std::unique_lock lock(s_->lock);
@@ -313,7 +317,7 @@ public:
         reservation_result out;
         out.now = unix_now();
         ledger.expire(out.now);
-        const auto at = ledger.buckets_at(r.consumer, r.limits, out.now);
+        const auto at = ledger.buckets_at(r.consumer, r.limits, out.now, owner_);
         auto& before = out.after;  // the same vector, read again once reserved
         at.states(before);
         out.completion_tokens = quota::completion_grant(r.limits,
@@ -333,7 +337,8 @@ public:
                            quota::charge_for(r.prompt_tokens, out.completion_tokens, r.price),
                            r.model,
                            out.now,
-                           out.now + r.ttl_seconds);
+                           out.now + r.ttl_seconds,
+                           owner_);
         out.fits = d.fits;
         out.blocking = d.blocking;
         out.retry_after = d.retry_after;
@@ -356,7 +361,7 @@ public:
                               quota::amounts actual) override {
         std::lock_guard lock(s_->quota_lock);
         s_->ledger_.expire(unix_now());  // past its deadline: charged in full, not settled
-        co_return s_->ledger_.settle(consumer, request_id, actual);
+        co_return s_->ledger_.settle(consumer, request_id, actual, owner_);
     }
 
     task<result<bool>> charge(std::string consumer,
@@ -378,15 +383,19 @@ public:
 
 private:
     std::shared_ptr<memory_state> s_;
+    quota::ledger::owner_id owner_ = 0;
 };
 
 class memory_backend final : public backend {
 public:
     explicit memory_backend(const config::store_config& cfg)
-        : state_(std::make_shared<memory_state>(cfg)),
-          store_(std::make_shared<memory_store>(state_)) {}
+        : state_(std::make_shared<memory_state>(cfg)) {}
 
-    std::shared_ptr<store> open(net::io_context&) override { return store_; }
+    // A store per worker: each owns its reservations (quota::ledger), everything else is
+    // shared state.
+    std::shared_ptr<store> open(net::io_context&) override {
+        return std::make_shared<memory_store>(state_);
+    }
 
     void watch(net::io_context& ioc, invalidation_handler on) override {
         std::unique_lock lock(state_->lock);
@@ -397,7 +406,6 @@ public:
 
 private:
     std::shared_ptr<memory_state> state_;
-    std::shared_ptr<memory_store> store_;
 };
 
 }  // namespace

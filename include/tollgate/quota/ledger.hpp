@@ -16,6 +16,11 @@
 // Amounts are charged to the windows that were current at reservation, so a request that
 // straddles midnight counts against the day it started in. Not thread-safe: the memory store
 // calls it under its lock. Pure.
+//
+// Reservations are kept per owner (each worker's memory store is one): the owner that made a
+// reservation settles it, and each owner's map, scratch key and earliest deadline stay in its
+// own core's cache. One map that every io thread inserted into and erased from cost a cache
+// miss per step under load (docs/PERFORMANCE.md). Request ids are unique per owner.
 #pragma once
 
 #include "tollgate/config/config.hpp"
@@ -23,6 +28,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -39,6 +45,12 @@ std::string limit_id(const config::limit& l);
 
 class ledger {
 public:
+    using owner_id = std::size_t;
+
+    ledger();
+    /// A new owner of reservations (owner 0 exists from the start).
+    owner_id add_owner();
+
     /// Reserves `want` for `request_id`; on success the reservation lives until `deadline`
     /// (Unix seconds). A request id that already holds a reservation is refused (fits=false,
     /// retry_after=0): ids are unique per request.
@@ -48,7 +60,8 @@ public:
                      const amounts& want,
                      std::string_view model,
                      std::int64_t now,
-                     std::int64_t deadline);
+                     std::int64_t deadline,
+                     owner_id owner = 0);
 
     struct stored_bucket;
     /// The buckets of some limits in the windows current at one time, in the limits' order:
@@ -65,7 +78,8 @@ public:
     };
     window_buckets buckets_at(const std::string& consumer,
                               std::span<const config::limit> limits,
-                              std::int64_t now);
+                              std::int64_t now,
+                              owner_id owner = 0);
 
     /// The same as the first reserve(), for a caller that already holds `limits`' buckets at
     /// `now` and their amounts (`current`, what it decided the completion grant on).
@@ -77,11 +91,15 @@ public:
                      const amounts& want,
                      std::string_view model,
                      std::int64_t now,
-                     std::int64_t deadline);
+                     std::int64_t deadline,
+                     owner_id owner = 0);
 
-    /// Replaces the reservation by `actual`. False when there is none (settled already, or
-    /// expired and charged).
-    bool settle(const std::string& consumer, const std::string& request_id, const amounts& actual);
+    /// Replaces `owner`'s reservation by `actual`. False when there is none (settled already,
+    /// or expired and charged).
+    bool settle(const std::string& consumer,
+                const std::string& request_id,
+                const amounts& actual,
+                owner_id owner = 0);
 
     /// Charges `actual` for a request served without a reservation (the store was down and
     /// store.on_error is fail_open) to the windows current at `at`. Once per request id:
@@ -91,8 +109,9 @@ public:
              std::span<const config::limit> limits,
              const amounts& actual,
              std::int64_t at);
-    /// Charges every reservation past its deadline in full (how many there were), and about
-    /// once a minute forgets the buckets of windows that have ended (forget_windows_before).
+    /// Charges every reservation (of every owner) past its deadline in full (how many there were),
+    /// and about once a minute forgets the buckets of windows that have ended
+    /// (forget_windows_before).
     std::size_t expire(std::int64_t now);
 
     /// The bucket of limit `l` in the window current at `now`.
@@ -108,7 +127,7 @@ public:
     /// anything), but for those a reservation still holds (it settles into them).
     void forget_windows_before(std::int64_t before);
 
-    std::size_t reservations() const noexcept { return reservations_.size(); }
+    std::size_t reservations() const noexcept;
     std::size_t buckets() const noexcept { return buckets_.size(); }
 
     struct stored_bucket {
@@ -129,22 +148,30 @@ private:
         std::int64_t deadline;
     };
 
-    // The bucket of `l` whose window starts at `window_start`, made empty when new.
-    stored_bucket& bucket_at(const std::string& consumer,
+    struct owner_state {
+        std::unordered_map<std::string, reservation> reservations;  // "consumer\nrequest-id"
+        // No reservation's deadline is before this: expire() scans only once one may be due.
+        std::int64_t earliest_deadline = 0;
+        std::string key;  // reused for lookups: a lookup allocates nothing
+    };
+
+    // The bucket of `l` whose window starts at `window_start`, made empty when new; its key
+    // built in `key`.
+    stored_bucket& bucket_at(std::string& key,
+                             const std::string& consumer,
                              const config::limit& l,
                              std::int64_t window_start,
                              std::int64_t window_end);
-    // "consumer\nrequest-id" in key_ (reused: a lookup allocates nothing).
-    const std::string& reservation_key(const std::string& consumer, const std::string& request_id);
+    // "consumer\nrequest-id" in o.key.
+    static const std::string& reservation_key(owner_state& o,
+                                              const std::string& consumer,
+                                              const std::string& request_id);
     void charge(const reservation& r, const amounts* actual);
 
     std::unordered_map<std::string, stored_bucket> buckets_;
     std::unordered_map<std::string, std::int64_t> added_;  // request ids add()ed -> window end
-    std::unordered_map<std::string, reservation> reservations_;  // "consumer\nrequest-id"
-    // No reservation's deadline is before this: expire() scans only once one may be due.
-    std::int64_t earliest_deadline_ = 0;
-    std::int64_t next_sweep_ = 0;  // when expire() next forgets ended windows
-    std::string key_;
+    std::vector<std::unique_ptr<owner_state>> owners_;     // apart: each in its own lines
+    std::int64_t next_sweep_ = 0;                          // when expire() next forgets windows
 };
 
 }  // namespace tollgate::quota

@@ -39,6 +39,29 @@ TEST(Ledger, ReserveIsAllOrNothing) {
     EXPECT_EQ(l.state("c", limits[2], t0).reserved, 0);
 }
 
+TEST(Ledger, EachOwnerHoldsAndSettlesItsOwnReservationsAgainstSharedBuckets) {
+    ledger l;
+    const auto second = l.add_owner();
+    const std::vector<config::limit> minute{limits[0]};
+    ASSERT_TRUE(l.reserve("c", "r1", minute, charge_for(100, 100, {}), "m", t0, t0 + 60).fits);
+    ASSERT_TRUE(
+        l.reserve("c", "r1", minute, charge_for(300, 100, {}), "m", t0, t0 + 120, second).fits)
+        << "ids are unique per owner";
+    EXPECT_FALSE(l.reserve("c", "r1", minute, charge_for(1, 1, {}), "m", t0, t0 + 60, second).fits);
+    EXPECT_EQ(l.state("c", minute[0], t0), (bucket{0, 600})) << "the buckets are shared";
+    EXPECT_EQ(l.reservations(), 2u);
+    EXPECT_TRUE(l.settle("c", "r1", charge_for(50, 50, {}), second));
+    EXPECT_FALSE(l.settle("c", "r1", charge_for(50, 50, {}), second)) << "once";
+    EXPECT_EQ(l.state("c", minute[0], t0), (bucket{100, 200})) << "owner 0's is still held";
+    // Another owner's expired reservation is charged in full by whoever calls expire().
+    ASSERT_TRUE(
+        l.reserve("c", "r2", minute, charge_for(10, 10, {}), "m", t0, t0 + 30, second).fits);
+    EXPECT_EQ(l.expire(t0 + 61), 2u) << "owner 0's r1 and the second owner's r2";
+    EXPECT_EQ(l.state("c", minute[0], t0), (bucket{320, 0}));
+    EXPECT_FALSE(l.settle("c", "r1", charge_for(1, 1, {})));
+    EXPECT_EQ(l.reservations(), 0u);
+}
+
 TEST(Ledger, SettleReplacesTheReservationExactlyOnce) {
     ledger l;
     ASSERT_TRUE(l.reserve("c", "r1", limits, charge_for(100, 400, {}), "gpt-4o", t0, t0 + 60).fits);
