@@ -26,7 +26,8 @@ struct top_level {
 };
 
 std::optional<top_level> scan_top_level(std::string_view text) {
-    tokens::json_object_scanner scanner(text, max_answer_depth);
+    // Skimmed: the answer is relayed as it is; only its top-level members are read here.
+    tokens::json_object_scanner scanner(text, max_answer_depth, tokens::json_nested::skim);
     top_level t;
     const std::pair<std::string_view, member*> wanted[] = {{"type", &t.type},
                                                            {"usage", &t.usage},

@@ -25,8 +25,12 @@ constexpr std::uint64_t attention_mask(std::uint64_t v) noexcept {
 
 }  // namespace
 
-json_object_scanner::json_object_scanner(std::string_view text, std::size_t max_depth) noexcept
-    : text_(text), max_depth_(max_depth < depth_capacity ? max_depth : depth_capacity - 1) {}
+json_object_scanner::json_object_scanner(std::string_view text,
+                                         std::size_t max_depth,
+                                         json_nested nested) noexcept
+    : text_(text),
+      max_depth_(max_depth < depth_capacity ? max_depth : depth_capacity - 1),
+      nested_(nested) {}
 
 bool json_object_scanner::fail(json_status s) noexcept {
     if (status_ == json_status::ok) {
@@ -254,6 +258,32 @@ bool json_object_scanner::scan_nested() noexcept {
     }
 }
 
+bool json_object_scanner::skim_nested() noexcept {
+    std::size_t depth = 1;  // the top-level object
+    const char* const data = text_.data();
+    const std::size_t n = text_.size();
+    while (pos_ < n) {
+        const char c = data[pos_];
+        if (c == '"') {
+            if (!scan_string()) {
+                return false;
+            }
+            continue;
+        }
+        ++pos_;
+        if (c == '{' || c == '[') {
+            if (++depth > max_depth_) {
+                return fail(json_status::too_deep);
+            }
+        } else if (c == '}' || c == ']') {
+            if (--depth == 1) {
+                return true;
+            }
+        }
+    }
+    return fail(json_status::invalid);
+}
+
 std::optional<json_member> json_object_scanner::next() noexcept {
     if (done_ || status_ != json_status::ok) {
         return std::nullopt;
@@ -322,7 +352,7 @@ std::optional<json_member> json_object_scanner::next() noexcept {
         case '{':
         case '[':
             kind = c == '{' ? json_kind::object : json_kind::array;
-            ok = scan_nested();
+            ok = nested_ == json_nested::skim ? skim_nested() : scan_nested();
             break;
         case 't':
             kind = json_kind::true_value;

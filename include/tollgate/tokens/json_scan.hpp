@@ -24,12 +24,20 @@ struct json_member {
 
 enum class json_status { ok, invalid, too_deep };
 
+/// How the scanner treats a member's object or array value: `validate` checks its grammar
+/// (requests); `skim` only finds where it ends (its strings, brackets and depth; nested
+/// grammar unchecked), for upstream answers that are relayed as they are and read only for
+/// a top-level member such as `usage`. For valid JSON both give the same members.
+enum class json_nested { validate, skim };
+
 class json_object_scanner {
 public:
     /// Deepest nesting the scanner accepts at all; max_depth is clamped to it.
     static constexpr std::size_t depth_capacity = 1024;
 
-    json_object_scanner(std::string_view text, std::size_t max_depth) noexcept;
+    json_object_scanner(std::string_view text,
+                        std::size_t max_depth,
+                        json_nested nested = json_nested::validate) noexcept;
 
     /// The next top-level member, or nullopt at the end or on an error (see status()).
     std::optional<json_member> next() noexcept;
@@ -45,12 +53,14 @@ private:
     bool scan_number() noexcept;
     bool scan_literal(std::string_view word) noexcept;
     bool scan_nested() noexcept;
+    bool skim_nested() noexcept;         // at '{' or '[': to after its match, strings scanned
     bool scan_key_and_colon() noexcept;  // at '{' or '[' of a member's value
 
     std::string_view text_;
     std::size_t pos_ = 0;
     std::size_t max_depth_;
     json_status status_ = json_status::ok;
+    json_nested nested_;
     bool started_ = false;
     bool done_ = false;
     std::bitset<depth_capacity> in_object_;  // per nesting level: object (1) or array (0)

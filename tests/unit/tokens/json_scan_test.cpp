@@ -1,5 +1,6 @@
 #include "tollgate/tokens/json_scan.hpp"
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
@@ -151,6 +152,72 @@ TEST(JsonScan, AgreesWithNlohmannOnMutatedInputs) {
             }
         }
     }
+}
+
+std::vector<json_member> members(std::string_view text, json_nested nested, json_status& status) {
+    json_object_scanner s(text, 64, nested);
+    std::vector<json_member> out;
+    while (auto m = s.next()) {
+        out.push_back(*m);
+    }
+    status = s.status();
+    return out;
+}
+
+bool same(const std::vector<json_member>& a, const std::vector<json_member>& b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](auto& x, auto& y) {
+               return x.key == y.key && x.kind == y.kind && x.value == y.value;
+           });
+}
+
+TEST(JsonScan, SkimmingGivesTheSameMembersForEveryDocumentValidationAccepts) {
+    // The mutated bodies of the differential test above: wherever validation accepts, the
+    // skim yields the same members; and it accepts everything validation does.
+    const std::string base =
+        R"({"choices":[{"index":0,"message":{"role":"assistant","content":"a \"b\" [c] {d}"}}],)"
+        R"("usage":{"prompt_tokens":14,"completion_tokens":16},"x":[[1,{"y":"]"}]],"z":"}"})";
+    std::mt19937 rng(7);
+    const std::string alphabet = "{}[]\":,\\u0123456789abcdefnrtl.-+eE \x80\xc3\xff";
+    for (int i = 0; i < 20000; ++i) {
+        std::string text = base;
+        for (int e = 1 + static_cast<int>(rng() % 3); e > 0; --e) {
+            const std::size_t at = rng() % text.size();
+            const char c = alphabet[rng() % alphabet.size()];
+            if (rng() % 2 == 0) {
+                text[at] = c;
+            } else {
+                text.insert(at, 1, c);
+            }
+        }
+        json_status validated = json_status::ok;
+        json_status skimmed = json_status::ok;
+        const auto strict = members(text, json_nested::validate, validated);
+        const auto skim = members(text, json_nested::skim, skimmed);
+        if (validated == json_status::ok) {
+            ASSERT_EQ(skimmed, json_status::ok) << text;
+            ASSERT_TRUE(same(strict, skim)) << text;
+        }
+    }
+}
+
+TEST(JsonScan, SkimmingChecksStringsBracketsAndDepthButNotNestedGrammar) {
+    json_status st = json_status::ok;
+    const auto got = members(R"({"a":[1,,2 x],"usage":{"n":1}})", json_nested::skim, st);
+    EXPECT_EQ(st, json_status::ok);
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0].value, "[1,,2 x]");
+    EXPECT_EQ(got[1].value, R"({"n":1})");
+    EXPECT_EQ(scan_all(R"({"a":[1,,2 x],"usage":{"n":1}})"), json_status::invalid) << "validated";
+    members(R"({"a":[1,2})", json_nested::skim, st);
+    EXPECT_EQ(st, json_status::invalid) << "unclosed";
+    members(R"({"a":["]"})", json_nested::skim, st);
+    EXPECT_EQ(st, json_status::invalid) << "a bracket inside a string does not close";
+    members("{\"a\":[\"\x01\"]}", json_nested::skim, st);
+    EXPECT_EQ(st, json_status::invalid) << "strings are still checked";
+    json_object_scanner deep(R"({"a":[[[1]]]})", 3, json_nested::skim);
+    while (deep.next()) {
+    }
+    EXPECT_EQ(deep.status(), json_status::too_deep);
 }
 
 }  // namespace
