@@ -25,25 +25,42 @@ struct top_level {
     member type, usage, choices, content, output, message, delta, response, index;
 };
 
+// Where the member named `key` goes, if the tap reads it. Dispatched on the length and first
+// letter, so that a key is compared with at most one name (in constant-length compares the
+// compiler inlines) rather than with each: every answer and stream event passes here.
+member* slot_for(top_level& t, std::string_view key) {
+    const auto is = [key](std::string_view name) {
+        return key == name;
+    };
+    switch (key.size()) {
+        case 4:
+            return is("type") ? &t.type : nullptr;
+        case 5:
+            return key[0] == 'u'   ? (is("usage") ? &t.usage : nullptr)
+                   : key[0] == 'd' ? (is("delta") ? &t.delta : nullptr)
+                   : key[0] == 'i' ? (is("index") ? &t.index : nullptr)
+                                   : nullptr;
+        case 6:
+            return is("output") ? &t.output : nullptr;
+        case 7:
+            return key[0] == 'm'   ? (is("message") ? &t.message : nullptr)
+                   : key[1] == 'h' ? (is("choices") ? &t.choices : nullptr)
+                   : key[1] == 'o' ? (is("content") ? &t.content : nullptr)
+                                   : nullptr;
+        case 8:
+            return is("response") ? &t.response : nullptr;
+        default:
+            return nullptr;
+    }
+}
+
 std::optional<top_level> scan_top_level(std::string_view text) {
     // Skimmed: the answer is relayed as it is; only its top-level members are read here.
     tokens::json_object_scanner scanner(text, max_answer_depth, tokens::json_nested::skim);
     top_level t;
-    const std::pair<std::string_view, member*> wanted[] = {{"type", &t.type},
-                                                           {"usage", &t.usage},
-                                                           {"choices", &t.choices},
-                                                           {"content", &t.content},
-                                                           {"output", &t.output},
-                                                           {"message", &t.message},
-                                                           {"delta", &t.delta},
-                                                           {"response", &t.response},
-                                                           {"index", &t.index}};
     while (const auto m = scanner.next()) {
-        for (const auto& [key, slot] : wanted) {
-            if (m->key == key) {
-                *slot = m;
-                break;
-            }
+        if (member* const slot = slot_for(t, m->key)) {
+            *slot = m;
         }
     }
     if (scanner.status() != tokens::json_status::ok) {
