@@ -27,15 +27,13 @@ void setup_logging(const config::log_config& cfg) {
     auto access = make_async("access", std::make_shared<spdlog::sinks::stdout_sink_mt>());
     main->set_level(spdlog::level::from_str(cfg.level));
     access->set_level(spdlog::level::info);
+    // Access lines carry their own time, in either format (access_batch): the sink adds nothing.
+    access->set_pattern("%v");
     if (cfg.format == config::log_format::json) {
         main->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":"%v"})",
                           spdlog::pattern_time_type::utc);
-        // The record's own JSON object follows the time field; see log_access().
-        access->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ",%v)",
-                            spdlog::pattern_time_type::utc);
     } else {
         main->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l %v", spdlog::pattern_time_type::utc);
-        access->set_pattern("%v");  // lines carry their own time (access_batch)
     }
     spdlog::set_default_logger(main);
     spdlog::flush_every(std::chrono::seconds(1));

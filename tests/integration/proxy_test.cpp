@@ -1,6 +1,7 @@
 // The data plane end to end: the real gateway in front of the real mock backend.
 #include "harness.hpp"
 
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -227,6 +228,34 @@ TEST_F(Proxy, AccessLogHasOneLinePerRequestWithoutSecrets) {
     EXPECT_NE(line.find("sse_events=10"), std::string::npos) << line;
     EXPECT_EQ(log.find("tg_secret_in_header"), std::string::npos);
     EXPECT_EQ(log.find("hello"), std::string::npos);  // no prompt text
+}
+
+TEST(ProxyJsonLog, EveryAccessLineIsOneJsonObject) {
+    // log.format: json. The lines carry their own time; the log sink adds nothing before them
+    // (it used to prefix a second "time" to the first line of each batch: invalid JSON).
+    stack s("", "", "", "auth: { enabled: false }\nlog: { format: json }\n");
+    for (int i = 0; i < 3; ++i) {
+        const auto r = request(s.gateway_port(),
+                               "POST",
+                               "/v1/chat/completions",
+                               chat,
+                               {"X-Request-ID: json-line-" + std::to_string(i)});
+        ASSERT_TRUE(r && r->status == 200);
+    }
+    std::this_thread::sleep_for(1500ms);  // the access log flushes every second
+    std::istringstream lines(s.gateway().log());
+    int access_lines = 0;
+    for (std::string line; std::getline(lines, line);) {
+        if (line.find("json-line-") == std::string::npos) {
+            continue;
+        }
+        const auto parsed = json::parse(line, nullptr, false);
+        ASSERT_FALSE(parsed.is_discarded()) << line;
+        EXPECT_TRUE(parsed["time"].is_string()) << line;
+        EXPECT_EQ(parsed["status"], 200) << line;
+        ++access_lines;
+    }
+    EXPECT_EQ(access_lines, 3);
 }
 
 }  // namespace
