@@ -1,6 +1,9 @@
 #include "tollgate/server/logging.hpp"
 
+#include "tollgate/proxy/responses.hpp"
+
 #include <spdlog/async.h>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -18,7 +21,29 @@ std::shared_ptr<spdlog::logger> make_async(const std::string& name, spdlog::sink
     return logger;
 }
 
+// %* in the JSON pattern: the message as the inside of a JSON string.
+class json_message final : public spdlog::custom_flag_formatter {
+public:
+    void format(const spdlog::details::log_msg& msg,
+                const std::tm&,
+                spdlog::memory_buf_t& dest) override {
+        std::string quoted;
+        proxy::append_json_string(quoted, std::string_view(msg.payload.data(), msg.payload.size()));
+        dest.append(quoted.data() + 1, quoted.data() + quoted.size() - 1);  // without its quotes
+    }
+    std::unique_ptr<custom_flag_formatter> clone() const override {
+        return std::make_unique<json_message>();
+    }
+};
+
 }  // namespace
+
+std::unique_ptr<spdlog::formatter> make_json_formatter() {
+    auto f = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+    f->add_flag<json_message>('*').set_pattern(
+        R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":"%*"})");
+    return f;
+}
 
 void setup_logging(const config::log_config& cfg) {
     spdlog::drop_all();
@@ -30,8 +55,7 @@ void setup_logging(const config::log_config& cfg) {
     // Access lines carry their own time, in either format (access_batch): the sink adds nothing.
     access->set_pattern("%v");
     if (cfg.format == config::log_format::json) {
-        main->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":"%v"})",
-                          spdlog::pattern_time_type::utc);
+        main->set_formatter(make_json_formatter());
     } else {
         main->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l %v", spdlog::pattern_time_type::utc);
     }

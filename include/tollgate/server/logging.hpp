@@ -6,9 +6,17 @@
 #include "tollgate/config/config.hpp"
 #include "tollgate/server/access_log.hpp"
 
+#include <memory>
+
+#include <spdlog/formatter.h>
+
 namespace tollgate::server {
 
 void setup_logging(const config::log_config& cfg);
+
+/// The diagnostic lines' formatter for log.format json: one object per line, the message a
+/// JSON string (quotes, backslashes and control characters escaped), time in UTC.
+std::unique_ptr<spdlog::formatter> make_json_formatter();
 
 /// Hands a batch of formatted access lines (see access_batch) to the log thread. Thread-safe.
 void write_access_batch(const std::string& lines);
