@@ -42,23 +42,6 @@ void expose(meter& m) {
     }
 }
 
-}  // namespace
-
-void meter::reset() {
-    auto kept_limits = std::move(limits);
-    auto kept_headers = std::move(headers);
-    auto kept_views = std::move(header_views);
-    *this = meter();
-    limits = std::move(kept_limits);
-    limits.clear();
-    headers = std::move(kept_headers);
-    headers.clear();
-    header_views = std::move(kept_views);
-    header_views.clear();
-}
-
-namespace {
-
 using error_code = boost::system::error_code;
 
 // Before the store is asked: the consumer's limits for the model, the prompt's count, the
@@ -226,6 +209,19 @@ bool store_failed(server::worker& w,
 }
 
 }  // namespace
+
+void meter::reset() {
+    auto kept_limits = std::move(limits);
+    auto kept_headers = std::move(headers);
+    auto kept_views = std::move(header_views);
+    *this = meter();
+    limits = std::move(kept_limits);
+    limits.clear();
+    headers = std::move(kept_headers);
+    headers.clear();
+    header_views = std::move(kept_views);
+    header_views.clear();
+}
 
 task<boost::system::error_code> reserve_quota(server::worker& w,
                                               const auth::key_facts& caller,
