@@ -1,7 +1,9 @@
 // Tokenizer throughput, single thread: MB/s per corpus file and encoding (best of --runs),
 // the pathological inputs (1 MB of one letter, spaces, newlines, punctuation; 40 KB of CJK
-// without spaces), vocabulary load time and memory. Usage:
+// without spaces), vocabulary load time and memory, and what a count costs when the worker's
+// count cache already holds the text (a resent system prompt or history). Usage:
 //   tokenize_bench CORPUS_DIR [--runs N]    (CORPUS_DIR from make_corpus.sh)
+#include "tollgate/metering/count_cache.hpp"
 #include "tollgate/tokens/builtin.hpp"
 
 #include <chrono>
@@ -103,6 +105,37 @@ int main(int argc, char** argv) {
             const double mbs = throughput(*enc, text, std::min(runs, 3), tokens);
             std::printf("%-12s %-12s %10.1f %10zu\n", name, enc->name().c_str(), mbs, tokens);
         }
+    }
+
+    // A text seen before: the count cache hashes it instead of tokenizing it.
+    const std::string mixed = read_file(dir + "/mixed.txt");
+    const auto& enc = *encodings.back();
+    std::printf("\n%-22s %14s %14s\n", "count cache, o200k", "tokenize us", "cache hit us");
+    for (const std::size_t bytes : {32, 1024, 20 * 1024}) {
+        const std::string text = mixed.substr(0, std::min(bytes, mixed.size()));
+        tollgate::metering::count_cache cache(1024);
+        const auto mode = tollgate::tokens::special_tokens::text;
+        const int reps = bytes < 1024 ? 200000 : bytes < 8192 ? 20000 : 1000;
+        double tokenize = 1e30;
+        double hit = 1e30;
+        std::size_t sink = cache.count(enc, mode, text);
+        for (int r = 0; r < runs; ++r) {
+            auto t0 = clock_type::now();
+            for (int i = 0; i < reps; ++i) {
+                sink += enc.count(text, mode);
+            }
+            tokenize = std::min(tokenize, seconds_since(t0) / reps);
+            t0 = clock_type::now();
+            for (int i = 0; i < reps; ++i) {
+                sink += cache.count(enc, mode, text);
+            }
+            hit = std::min(hit, seconds_since(t0) / reps);
+        }
+        std::printf("%-22s %14.3f %14.3f%s\n",
+                    (std::to_string(text.size()) + " bytes").c_str(),
+                    tokenize * 1e6,
+                    hit * 1e6,
+                    sink == 0 ? " (no tokens?)" : "");
     }
     return 0;
 }

@@ -12,7 +12,14 @@ std::string index(const std::string& path, std::size_t i) {
 
 void parse_tokenizer(yaml_reader& r, const YAML::Node& n, tokenizer_config& out) {
     const std::string path = "tokenizer";
-    if (!r.expect_map(n, path, {"default", "special_tokens", "encodings", "models", "max_bytes"})) {
+    if (!r.expect_map(n,
+                      path,
+                      {"default",
+                       "special_tokens",
+                       "encodings",
+                       "models",
+                       "max_bytes",
+                       "count_cache_entries"})) {
         return;
     }
     r.get(n, path, "default", out.default_encoding);
@@ -23,6 +30,7 @@ void parse_tokenizer(yaml_reader& r, const YAML::Node& n, tokenizer_config& out)
         out.special_tokens,
         {{"text", special_tokens_mode::text}, {"recognised", special_tokens_mode::recognised}});
     r.get_size(n, path, "max_bytes", out.max_bytes);
+    r.get(n, path, "count_cache_entries", out.count_cache_entries);
     const YAML::Node encodings = n["encodings"];
     if (encodings.IsMap()) {
         for (auto it = encodings.begin(); it != encodings.end(); ++it) {

@@ -1,5 +1,6 @@
 #include "tollgate/metering/token_count.hpp"
 
+#include "tollgate/metering/count_cache.hpp"
 #include "tollgate/metering/estimate.hpp"
 #include "tollgate/tokens/json_children.hpp"
 #include "tollgate/tokens/json_string.hpp"
@@ -124,7 +125,10 @@ void text_counter::add_text(std::string_view text) {
         }
     }
     if (!exact.empty()) {
-        const auto n = static_cast<std::int64_t>(enc_.count(exact, mode_));
+        // Only a whole text is looked up: a cut one's count depends on the budget left.
+        const auto n = static_cast<std::int64_t>(cache_ != nullptr && exact.size() == text.size()
+                                                     ? cache_->count(enc_, mode_, exact)
+                                                     : enc_.count(exact, mode_));
         exact_bytes_ += exact.size();
         exact_tokens_ += n;
         tokens_ += n;

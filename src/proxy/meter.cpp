@@ -81,7 +81,7 @@ bool plan_reservation(server::worker& w,
         m.prompt_estimate = metering::strict_prompt_bound(fields.prompt_bytes);
     } else if (m.encoding != nullptr) {
         metering::text_counter counter(
-            *m.encoding, tokenizers.special_mode(), tokenizers.max_bytes());
+            *m.encoding, tokenizers.special_mode(), tokenizers.max_bytes(), &w.count_cache());
         metering::count_prompt(fields.prompt, counter);
         m.prompt_estimate = counter.tokens();
         m.prompt_counted = true;

@@ -12,6 +12,7 @@ worker::worker(std::shared_ptr<const runtime> rt)
     : guard_(net::make_work_guard(ioc_)),
       runtime_(std::move(rt)),
       keys_(runtime_->cfg.auth.cache_size),
+      counts_(runtime_->cfg.tokenizer.count_cache_entries),
       random_(std::random_device{}()) {}
 
 void worker::next_request_id(std::string& id) {
@@ -72,7 +73,13 @@ void worker::log_access(const access_record& r) {
 }
 
 void worker::swap_runtime(std::shared_ptr<const runtime> rt) {
-    net::post(ioc_, [this, rt = std::move(rt)]() mutable { runtime_ = std::move(rt); });
+    net::post(ioc_, [this, rt = std::move(rt)]() mutable {
+        const auto entries = rt->cfg.tokenizer.count_cache_entries;
+        if (entries != runtime_->cfg.tokenizer.count_cache_entries) {
+            counts_ = metering::count_cache(entries);
+        }
+        runtime_ = std::move(rt);
+    });
 }
 
 void worker::invalidate(const store::invalidation& inv) {

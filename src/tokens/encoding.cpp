@@ -3,10 +3,13 @@
 #include "tollgate/tokens/byte_pair.hpp"
 #include "tollgate/tokens/utf8.hpp"
 
+#include <atomic>
 #include <utility>
 
 namespace tollgate::tokens {
 namespace {
+
+std::atomic<std::uint64_t> next_encoding_id{1};
 
 byte_pair_scratch& scratch() {
     thread_local byte_pair_scratch s;
@@ -25,6 +28,7 @@ encoding::encoding(std::string name,
                    pretokenizer splitter,
                    std::vector<special_token> specials)
     : name_(std::move(name)),
+      id_(next_encoding_id.fetch_add(1, std::memory_order_relaxed)),
       vocab_(std::move(vocab)),
       splitter_(std::move(splitter)),
       specials_(std::move(specials)) {}

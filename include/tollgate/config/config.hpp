@@ -174,6 +174,10 @@ struct tokenizer_config {
     // counted at the tokens-per-byte ratio of the part that was, so a huge body never holds
     // an io thread for long (1 MiB takes ~15 ms).
     std::size_t max_bytes = 1024 * 1024;
+    // Token counts of prompt texts each worker remembers (16 bytes each), so that a system
+    // prompt or a conversation resent every turn is hashed instead of tokenized again; 0
+    // turns the cache off.
+    unsigned count_cache_entries = 16384;
 };
 
 enum class log_format { text, json };

@@ -34,11 +34,18 @@ struct prompt_members {
     std::optional<tokens::json_member> functions;  // OpenAI's older name for tools
 };
 
-/// Counts text with one encoding, exactly up to a byte budget, by ratio beyond it.
+class count_cache;
+
+/// Counts text with one encoding, exactly up to a byte budget, by ratio beyond it. With a
+/// cache, a text tokenized whole is looked up there first (prompts repeat; produced text
+/// does not, so it is counted without one).
 class text_counter {
 public:
-    text_counter(const tokens::encoding& enc, tokens::special_tokens mode, std::size_t max_bytes)
-        : enc_(enc), mode_(mode), budget_(max_bytes) {}
+    text_counter(const tokens::encoding& enc,
+                 tokens::special_tokens mode,
+                 std::size_t max_bytes,
+                 count_cache* cache = nullptr)
+        : enc_(enc), mode_(mode), budget_(max_bytes), cache_(cache) {}
 
     /// Adds decoded text.
     void add_text(std::string_view text);
@@ -55,6 +62,7 @@ private:
     const tokens::encoding& enc_;
     tokens::special_tokens mode_;
     std::size_t budget_;
+    count_cache* cache_;
     std::int64_t tokens_ = 0;
     std::size_t exact_bytes_ = 0;
     std::int64_t exact_tokens_ = 0;

@@ -7,6 +7,7 @@
 #include "tollgate/auth/key_cache.hpp"
 #include "tollgate/core/stream.hpp"
 #include "tollgate/core/watchdog.hpp"
+#include "tollgate/metering/count_cache.hpp"
 #include "tollgate/proxy/client_watch.hpp"
 #include "tollgate/server/access_batch.hpp"
 #include "tollgate/server/charge_backlog.hpp"
@@ -65,6 +66,8 @@ public:
     void defer_charge(pending_charge c);
     const charge_backlog& backlog() const noexcept { return backlog_; }
     auth::key_cache& key_cache() noexcept { return keys_; }
+    /// Token counts of prompt texts this worker counted lately (worker thread only).
+    metering::count_cache& count_cache() noexcept { return counts_; }
     bool draining() const noexcept { return draining_; }
 
     /// Writes a fresh 32-hex-digit request id into `id` (its capacity is reused).
@@ -105,6 +108,7 @@ private:
     std::shared_ptr<store::store> fallback_;
     charge_backlog backlog_{ioc_};
     auth::key_cache keys_;
+    metering::count_cache counts_;
     std::unordered_set<session_entry*> sessions_;
     bool draining_ = false;
     net::steady_timer tick_timer_{ioc_};

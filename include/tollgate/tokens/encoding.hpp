@@ -8,6 +8,7 @@
 #include "tollgate/tokens/vocabulary.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,8 @@ public:
     std::size_t count(std::string_view text, special_tokens mode = special_tokens::text) const;
 
     const std::string& name() const noexcept { return name_; }
+    /// Unique in the process, never reused (unlike an address): what caches key counts by.
+    std::uint64_t id() const noexcept { return id_; }
     const vocabulary& vocab() const noexcept { return vocab_; }
     const std::vector<special_token>& specials() const noexcept { return specials_; }
 
@@ -47,6 +50,7 @@ private:
     void encode_ordinary(std::string_view valid_utf8, std::vector<rank_t>& out) const;
 
     std::string name_;
+    std::uint64_t id_;
     vocabulary vocab_;
     pretokenizer splitter_;
     std::vector<special_token> specials_;

@@ -31,6 +31,7 @@ TEST(TokenizerSection, DefaultsWithoutTheSection) {
     EXPECT_EQ(r.value.tokenizer.default_encoding, "o200k_base");
     EXPECT_EQ(r.value.tokenizer.special_tokens, special_tokens_mode::text);
     EXPECT_EQ(r.value.tokenizer.max_bytes, 1024U * 1024);
+    EXPECT_EQ(r.value.tokenizer.count_cache_entries, 16384U);
     EXPECT_TRUE(r.value.tokenizer.models.empty());
 }
 
@@ -40,6 +41,7 @@ tokenizer:
   default: estimate
   special_tokens: recognised
   max_bytes: 64KiB
+  count_cache_entries: 0
   encodings:
     llama3: { file: /etc/tollgate/llama3.tiktoken, pattern: cl100k_base }
   models:
@@ -51,6 +53,7 @@ tokenizer:
     EXPECT_EQ(t.default_encoding, "estimate");
     EXPECT_EQ(t.special_tokens, special_tokens_mode::recognised);
     EXPECT_EQ(t.max_bytes, 64U * 1024);
+    EXPECT_EQ(t.count_cache_entries, 0U);
     ASSERT_EQ(t.encodings.count("llama3"), 1U);
     EXPECT_EQ(t.encodings.at("llama3").file, "/etc/tollgate/llama3.tiktoken");
     EXPECT_EQ(t.encodings.at("llama3").pattern, "cl100k_base");
@@ -80,6 +83,7 @@ TEST(TokenizerSection, ReportsEncodingsThatDoNotExist) {
     const auto r = parse(R"(
 tokenizer:
   default: p50k_base
+  count_cache_entries: 100000000
   encodings:
     o200k_base: { file: x }
   models:
@@ -90,6 +94,8 @@ tokenizer:
     EXPECT_NE(text.find("tokenizer.encodings.o200k_base: is a built-in name"), std::string::npos)
         << text;
     EXPECT_NE(text.find("tokenizer.models[0].encoding: names no encoding"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("tokenizer.count_cache_entries: must be at most"), std::string::npos)
         << text;
 }
 
