@@ -9,6 +9,66 @@
 namespace tollgate::proxy {
 namespace {
 
+// The members the gateway reads; anything else is relayed untouched.
+enum class member_name {
+    other,
+    model,
+    stream,
+    stream_options,
+    n,
+    messages,
+    prompt,
+    input,
+    system,
+    instructions,
+    tools,
+    functions,
+    max_tokens,
+    max_completion_tokens,
+    max_output_tokens,
+};
+
+// One length switch and at most three compares per member, not a compare per known name.
+member_name name_of(std::string_view key) {
+    using enum member_name;
+    switch (key.size()) {
+        case 1:
+            return key == "n" ? n : other;
+        case 5:
+            return key == "model" ? model : key == "input" ? input : key == "tools" ? tools : other;
+        case 6:
+            return key == "stream"   ? stream
+                   : key == "prompt" ? prompt
+                   : key == "system" ? system
+                                     : other;
+        case 8:
+            return key == "messages" ? messages : other;
+        case 9:
+            return key == "functions" ? functions : other;
+        case 10:
+            return key == "max_tokens" ? max_tokens : other;
+        case 12:
+            return key == "instructions" ? instructions : other;
+        case 14:
+            return key == "stream_options" ? stream_options : other;
+        case 17:
+            return key == "max_output_tokens" ? max_output_tokens : other;
+        case 21:
+            return key == "max_completion_tokens" ? max_completion_tokens : other;
+        default:
+            return other;
+    }
+}
+
+// A raw (possibly escaped) JSON key's name.
+member_name classify(std::string_view raw) {
+    if (raw.find('\\') == std::string_view::npos) {
+        return name_of(raw);
+    }
+    const auto decoded = tokens::json_unescape(raw);
+    return decoded ? name_of(*decoded) : member_name::other;
+}
+
 // Compares a raw (possibly escaped) JSON key with a plain name.
 bool key_is(std::string_view raw, std::string_view name) {
     if (raw.find('\\') == std::string_view::npos) {
@@ -32,21 +92,25 @@ std::optional<std::int64_t> integer_of(const tokens::json_member& m) {
 }
 
 // The slot of a prompt-bearing member, or nullptr.
-std::optional<tokens::json_member>* prompt_slot(std::string_view raw, metering::prompt_members& p) {
-    const std::pair<std::string_view, std::optional<tokens::json_member>*> slots[] = {
-        {"messages", &p.messages},
-        {"prompt", &p.prompt},
-        {"input", &p.input},
-        {"system", &p.system},
-        {"instructions", &p.instructions},
-        {"tools", &p.tools},
-        {"functions", &p.functions}};
-    for (const auto& [name, slot] : slots) {
-        if (key_is(raw, name)) {
-            return slot;
-        }
+std::optional<tokens::json_member>* prompt_slot(member_name name, metering::prompt_members& p) {
+    switch (name) {
+        case member_name::messages:
+            return &p.messages;
+        case member_name::prompt:
+            return &p.prompt;
+        case member_name::input:
+            return &p.input;
+        case member_name::system:
+            return &p.system;
+        case member_name::instructions:
+            return &p.instructions;
+        case member_name::tools:
+            return &p.tools;
+        case member_name::functions:
+            return &p.functions;
+        default:
+            return nullptr;
     }
-    return nullptr;
 }
 
 // stream_options: whether it asks for usage, and where (for the gateway to ask instead).
@@ -74,34 +138,47 @@ result<request_fields> scan_request_body(std::string_view body, std::size_t max_
     bool has_model = false;
     while (const auto member = scanner.next()) {
         // The last occurrence of a duplicated key wins, as in most JSON parsers.
-        if (key_is(member->key, "model")) {
-            has_model = false;
-            if (member->kind == tokens::json_kind::string) {
-                if (auto model = tokens::json_unescape(member->value)) {
-                    out.model = std::move(*model);
-                    has_model = true;
+        const member_name name = classify(member->key);
+        switch (name) {
+            case member_name::other:
+                break;
+            case member_name::model:
+                has_model = false;
+                if (member->kind == tokens::json_kind::string) {
+                    if (auto model = tokens::json_unescape(member->value)) {
+                        out.model = std::move(*model);
+                        has_model = true;
+                    }
                 }
-            }
-        } else if (key_is(member->key, "stream")) {
-            out.stream = member->kind == tokens::json_kind::true_value;
-        } else if (key_is(member->key, "stream_options")) {
-            read_stream_options(*member, out);
-        } else if (key_is(member->key, "n")) {
-            out.n = std::max<std::int64_t>(1, integer_of(*member).value_or(1));
-        } else if (auto* slot = prompt_slot(member->key, out.prompt)) {
-            if (*slot) {
-                out.prompt_bytes -= (*slot)->value.size();  // a duplicate: the last one wins
-            }
-            *slot = *member;
-            out.prompt_bytes += member->value.size();
-        } else {
-            for (std::string_view field :
-                 {"max_tokens", "max_completion_tokens", "max_output_tokens"}) {
-                if (key_is(member->key, field)) {
-                    out.max_tokens = integer_of(*member);
-                    out.max_tokens_field = out.max_tokens ? field : std::string_view();
-                    out.max_tokens_raw = out.max_tokens ? member->value : std::string_view();
+                break;
+            case member_name::stream:
+                out.stream = member->kind == tokens::json_kind::true_value;
+                break;
+            case member_name::stream_options:
+                read_stream_options(*member, out);
+                break;
+            case member_name::n:
+                out.n = std::max<std::int64_t>(1, integer_of(*member).value_or(1));
+                break;
+            case member_name::max_tokens:
+            case member_name::max_completion_tokens:
+            case member_name::max_output_tokens:
+                out.max_tokens = integer_of(*member);
+                out.max_tokens_field = !out.max_tokens                   ? std::string_view()
+                                       : name == member_name::max_tokens ? "max_tokens"
+                                       : name == member_name::max_output_tokens
+                                           ? "max_output_tokens"
+                                           : "max_completion_tokens";
+                out.max_tokens_raw = out.max_tokens ? member->value : std::string_view();
+                break;
+            default: {
+                auto* slot = prompt_slot(name, out.prompt);
+                if (*slot) {
+                    out.prompt_bytes -= (*slot)->value.size();  // a duplicate: the last one wins
                 }
+                *slot = *member;
+                out.prompt_bytes += member->value.size();
+                break;
             }
         }
     }
