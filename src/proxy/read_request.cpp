@@ -75,6 +75,31 @@ task<error_code> read_chunked_body(stream& s,
     }
 }
 
+std::string_view bytes_of(const beast::flat_buffer& buf) {
+    return {static_cast<const char*>(buf.data().data()), buf.size()};
+}
+
+// The head, reading the socket until it is complete. Only called when what was buffered
+// did not finish it (a coroutine call of its own, kept off read_request's frame).
+task<error_code> read_head(stream& s, beast::flat_buffer& buf, request_head& head) {
+    for (;;) {
+        auto [ec, n] =
+            co_await s.async_read_some(buf.prepare(detail::read_room(buf)), use_nothrow_awaitable);
+        buf.commit(n);
+        if (ec) {
+            co_return detail::end_of(ec, head.got_some() || buf.size() > 0);
+        }
+        switch (head.feed(bytes_of(buf))) {
+            case request_head::state::done:
+                co_return error_code{};
+            case request_head::state::failed:
+                co_return head.error();
+            case request_head::state::need_more:
+                break;
+        }
+    }
+}
+
 bool expects_continue(const incoming_request& in) {
     for (const auto& f : in.fields) {
         if (iequals(f.name, "expect") && iequals(f.value, "100-continue")) {
@@ -86,26 +111,6 @@ bool expects_continue(const incoming_request& in) {
 
 }  // namespace
 
-std::string_view request_head_parser::keep(view text) {
-    if (text.empty()) {
-        return {};
-    }
-    auto* copy = static_cast<char*>(arena_.allocate(text.size(), 1));
-    std::memcpy(copy, text.data(), text.size());
-    return {copy, text.size()};
-}
-
-void request_head_parser::on_request_impl(
-    beast::http::verb, view method, view target, int version, error_code&) {
-    method_ = keep(method);
-    target_ = keep(target);
-    version_ = static_cast<unsigned>(version);
-}
-
-void request_head_parser::on_field_impl(beast::http::field, view name, view value, error_code&) {
-    fields_.push_back({keep(name), keep(value)});
-}
-
 task<error_code> read_request(stream& s,
                               beast::flat_buffer& buf,
                               const config::server_limits& limits,
@@ -113,17 +118,24 @@ task<error_code> read_request(stream& s,
                               std::pmr::memory_resource& arena,
                               incoming_request& in) {
     in.fields.clear();
-    in.parser.emplace(arena, in.fields);
-    in.parser->header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+    in.parser.emplace(arena, in.fields, limits.max_header_bytes);
     in.body.clear();
     timer.arm(limits.header_timeout);
     error_code hec;
-    if (!parse_buffered_header(buf, *in.parser, hec)) {
-        hec = co_await read_header(s, buf, *in.parser);
+    switch (in.parser->feed(bytes_of(buf))) {
+        case request_head::state::done:
+            break;
+        case request_head::state::failed:
+            hec = in.parser->error();
+            break;
+        case request_head::state::need_more:
+            hec = co_await read_head(s, buf, *in.parser);
+            break;
     }
     if (hec) {
         co_return client_error(hec, timer);
     }
+    buf.consume(in.parser->size());
     if (in.fields.size() > limits.max_header_count) {
         co_return error::headers_too_large;
     }

@@ -184,7 +184,7 @@ task<bool> connection::serve_one() {
     if (ec && ec.category() != error_category()) {
         co_return false;  // the client left or the socket failed: nothing to answer
     }
-    const bool has_head = r.in.parser->is_header_done();
+    const bool has_head = r.in.parser->done();
     request_id_of(has_head ? &r.in : nullptr, w_, request_id_);
     r.log.request_id = request_id_;
     if (has_head) {
