@@ -25,15 +25,59 @@ error_code upstream_error(const watchdog& timer) {
                        : error_code(error::upstream_unavailable);
 }
 
+// The buffers of `all` still to send after `sent` bytes of them went.
+std::span<const net::const_buffer> unsent(std::span<net::const_buffer> all, std::size_t sent) {
+    std::size_t i = 0;
+    while (i < all.size() && sent >= all[i].size()) {
+        sent -= all[i].size();
+        ++i;
+    }
+    if (i < all.size()) {
+        all[i] += sent;
+    }
+    return all.subspan(i);
+}
+
 // Writes the response to the client, framing body pieces as chunks when the mode says so.
-// write() hands back Asio's own awaitable (no coroutine frame of ours per piece); the buffer
-// list lives here until the write completes. Each write is bounded by send_timeout.
+// write_now() sends what the socket takes at once (usually all of it: no reactor, no
+// coroutine resumption); rest() and write() hand back Asio's own awaitable (no coroutine
+// frame of ours per piece), bounded by send_timeout. The buffer list lives here meanwhile.
 class chunk_writer {
 public:
     chunk_writer(stream& client, body_mode mode, std::chrono::milliseconds timeout, watchdog& timer)
         : client_(client), mode_(mode), timeout_(timeout), timer_(timer) {}
 
+    /// True when all of it went, or `ec` says why not; false when rest() is to be awaited.
+    bool write_now(std::string_view head, std::string_view data, error_code& ec) {
+        const std::size_t n = frame(head, data);
+        const std::span<net::const_buffer> all(out_.data(), n);
+        const std::size_t sent = client_.write_now(all, ec);
+        rest_ = unsent(all, sent);
+        return ec || rest_.empty();
+    }
+
+    /// What write_now() left unsent.
+    auto rest() {
+        timer_.arm(timeout_);
+        return net::async_write(client_, rest_, use_nothrow_awaitable);
+    }
+
     auto write(std::string_view head, std::string_view data) {
+        const std::size_t n = frame(head, data);
+        timer_.arm(timeout_);
+        return net::async_write(
+            client_, std::span<const net::const_buffer>(out_.data(), n), use_nothrow_awaitable);
+    }
+
+    /// The last chunk of a chunked body.
+    auto finish() {
+        timer_.arm(timeout_);
+        return net::async_write(client_, net::buffer("0\r\n\r\n", 5), use_nothrow_awaitable);
+    }
+
+private:
+    // Fills out_ with the head and the data (as a chunk in chunked mode); the buffer count.
+    std::size_t frame(std::string_view head, std::string_view data) {
         std::size_t n = 0;
         if (!head.empty()) {
             out_[n++] = net::buffer(head);
@@ -48,23 +92,15 @@ public:
         } else if (!data.empty()) {
             out_[n++] = net::buffer(data);
         }
-        timer_.arm(timeout_);
-        return net::async_write(
-            client_, std::span<const net::const_buffer>(out_.data(), n), use_nothrow_awaitable);
+        return n;
     }
 
-    /// The last chunk of a chunked body.
-    auto finish() {
-        timer_.arm(timeout_);
-        return net::async_write(client_, net::buffer("0\r\n\r\n", 5), use_nothrow_awaitable);
-    }
-
-private:
     stream& client_;
     body_mode mode_;
     std::chrono::milliseconds timeout_;
     watchdog& timer_;
     std::array<net::const_buffer, 4> out_{};
+    std::span<const net::const_buffer> rest_;
     char size_line_[20];
 };
 
@@ -109,8 +145,7 @@ task<error_code> open_exchange(server::worker& w,
                                server::session_entry& entry) {
     auto& current = entry.watcher->upstream();
     auto& timer = entry.upstream;
-    const std::array<net::const_buffer, 2> out{net::buffer(req.scratch->upstream_head),
-                                               net::buffer(req.body)};
+    std::array<net::const_buffer, 2> out{};
     for (int attempt = 0;; ++attempt) {
         conn = w.pool().take(up.pool_key);
         if (!conn) {
@@ -127,7 +162,14 @@ task<error_code> open_exchange(server::worker& w,
         parser->header_limit(static_cast<std::uint32_t>(up.cfg.max_header_bytes));
         parser->body_limit(boost::none);
         timer.arm(up.cfg.timeout);
-        auto [ec, written] = co_await net::async_write(conn->io, out, use_nothrow_awaitable);
+        // Sent at once when the socket takes it all (it almost always does).
+        out = {net::buffer(req.scratch->upstream_head), net::buffer(req.body)};
+        error_code ec;
+        const auto rest = unsent(out, conn->io.write_now(out, ec));
+        if (!ec && !rest.empty()) {
+            auto [wec, written] = co_await net::async_write(conn->io, rest, use_nothrow_awaitable);
+            ec = wec;
+        }
         // The response head, read here rather than through read_header(): one coroutine
         // frame less per request.
         while (!ec && !parse_buffered_header(conn->buffer, *parser, ec)) {
@@ -243,7 +285,11 @@ task<exchange_result> forward(stream& client,
             piece = filter->on_body(piece);
         }
         if (!pending_head.empty() || !piece.empty()) {
-            auto [cec, written] = co_await writer.write(pending_head, piece);
+            error_code cec;
+            if (!writer.write_now(pending_head, piece, cec)) {
+                auto [wec, written] = co_await writer.rest();
+                cec = wec;
+            }
             if (cec) {
                 out.ec = cec;  // the client went away
                 out.keep_alive = false;

@@ -141,6 +141,45 @@ TEST_F(Proxy, UpstreamDropMidStreamEndsTheClientStreamCleanly) {
     EXPECT_TRUE(c.closed_by_peer());
 }
 
+// A response larger than the socket buffers, to a client that does not read for a while:
+// the gateway's first send takes only part of it and the rest waits for the client (the
+// write_now / rest path). The client still gets every byte, identical to direct.
+TEST_F(Proxy, AResponseLargerThanTheSocketBuffersReachesASlowClientWhole) {
+    // ~6 MB of JSON; ~5 MB of events.
+    for (const bool stream : {false, true}) {
+        const std::string body = std::string(R"({"model":"gpt-4o-mini",)") +
+                                 (stream ? R"("stream":true,)" : "") +
+                                 R"("messages":[{"role":"user","content":"hello"}],"max_tokens":)" +
+                                 (stream ? "30000" : "1500000") + "}";
+        connection c(gw());
+        c.send(make_request("POST", "/v1/chat/completions", body, {}));
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));  // not reading meanwhile
+        const auto via = read_response(c, std::chrono::seconds(30));
+        const auto direct = request(mock(), "POST", "/v1/chat/completions", body);
+        ASSERT_TRUE(via && direct) << stream;
+        EXPECT_EQ(via->status, 200);
+        EXPECT_GT(via->body.size(), 4u << 20) << "not larger than the socket buffers";
+        EXPECT_EQ(via->body, direct->body) << stream;
+    }
+}
+
+// A request body larger than the socket's send buffer reaches the upstream whole, whether
+// the first send takes all of it (on loopback the reading mock usually makes room as fast)
+// or part, the rest being awaited.
+TEST_F(Proxy, ARequestLargerThanTheSocketBuffersReachesTheUpstreamWhole) {
+    std::string words;
+    while (words.size() < (6u << 20)) {
+        words += "lorem ipsum dolor sit amet ";
+    }
+    const std::string body = R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":")" +
+                             words + R"("}],"max_tokens":3})";
+    const auto via = request(gw(), "POST", "/v1/chat/completions", body);
+    const auto direct = request(mock(), "POST", "/v1/chat/completions", body);
+    ASSERT_TRUE(via && direct);
+    EXPECT_EQ(via->status, 200);
+    EXPECT_EQ(via->body, direct->body);  // the mock's usage counts the prompt it received
+}
+
 TEST_F(Proxy, UpstreamErrorStatusIsRelayedAsIs) {
     auto r = request(gw(), "POST", "/v1/chat/completions", chat, {"x-mock-status: 500"});
     ASSERT_TRUE(r);

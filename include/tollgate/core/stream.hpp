@@ -22,7 +22,11 @@ public:
     using executor_type = socket_type::executor_type;
     using tls_stream = net::ssl::stream<socket_type>;
 
-    explicit stream(socket_type s) : plain_(std::move(s)) {}
+    /// A plain socket is made non-blocking for write_now(); Asio's own operations do not care.
+    explicit stream(socket_type s) : plain_(std::move(s)) {
+        boost::system::error_code ignored;
+        plain_->non_blocking(true, ignored);
+    }
     stream(socket_type s, net::ssl::context& ctx)
         : tls_(std::make_unique<tls_stream>(std::move(s), ctx)) {}
 
@@ -51,6 +55,22 @@ public:
             return tls_->async_write_some(buffers, std::forward<Token>(token));
         }
         return plain_->async_write_some(buffers, std::forward<Token>(token));
+    }
+
+    /// Sends what the socket takes at once, without waiting: one non-blocking sendmsg on a
+    /// plain connection; nothing on a TLS one. Returns the bytes sent; `ec` is set by a failure
+    /// only, not by a full socket buffer. Most responses fit the socket buffer whole: sent
+    /// this way they skip the reactor, the completion queue and a coroutine resumption.
+    template <class ConstBuffers>
+    std::size_t write_now(const ConstBuffers& buffers, boost::system::error_code& ec) {
+        if (tls_) {
+            return 0;
+        }
+        const std::size_t n = plain_->send(buffers, 0, ec);
+        if (ec == net::error::would_block || ec == net::error::try_again) {
+            ec = {};
+        }
+        return n;
     }
 
     /// Cancels pending operations; they complete with operation_aborted.

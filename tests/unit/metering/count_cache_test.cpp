@@ -48,7 +48,7 @@ TEST(CountCache, GivesWhatTheEncodingCountsAndRemembersIt) {
     EXPECT_GT(cache.hits(), 0u);
     EXPECT_GT(cache.misses(), 0u);
 
-    count_cache big(4096);
+    count_cache big(1 << 16);  // 300 texts: ~0.7 pairs expected to share a slot
     for (const auto& t : texts) {
         big.count(*enc, tokens::special_tokens::text, t);
     }
@@ -56,7 +56,7 @@ TEST(CountCache, GivesWhatTheEncodingCountsAndRemembersIt) {
     for (const auto& t : texts) {
         big.count(*enc, tokens::special_tokens::text, t);
     }
-    EXPECT_LE(big.misses() - misses, 30u);  // a few texts share a slot; most are remembered
+    EXPECT_LE(big.misses() - misses, 10u);  // all remembered, but for a rare shared slot
 }
 
 TEST(CountCache, KeepsEncodingsAndModesApart) {
