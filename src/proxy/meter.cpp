@@ -104,17 +104,17 @@ bool plan_reservation(server::worker& w,
     return true;
 }
 
-// What the store is asked, built for each store asked (and moved into the call: its strings
-// are not copied again).
-store::reservation_request reservation_for(const server::worker& w,
-                                           const auth::key_facts& caller,
-                                           const request_fields& fields,
-                                           std::string_view request_id,
-                                           const meter& m) {
+// What the store is asked, written into `req` (assigned member by member, so that a reused
+// request keeps its strings' and vector's capacity).
+void fill_reservation(store::reservation_request& req,
+                      const server::worker& w,
+                      const auth::key_facts& caller,
+                      const request_fields& fields,
+                      std::string_view request_id,
+                      const meter& m) {
     const auto& cfg = w.rt().cfg;
-    store::reservation_request req;
     req.consumer = caller.consumer_id;
-    req.request_id = std::string(request_id);
+    req.request_id = request_id;
     req.model = fields.model;
     req.limits = m.limits;
     req.prompt_tokens = m.prompt_estimate;
@@ -126,7 +126,6 @@ store::reservation_request reservation_for(const server::worker& w,
     req.completion_cap = static_cast<std::int64_t>(cfg.quota.default_max_tokens);
     req.completion_tokens = m.asked_completion;
     req.clamp = m.clamp;
-    return req;
 }
 
 // The store's answer, on the request: 429 with Retry-After when it does not fit; otherwise
@@ -180,7 +179,8 @@ task<result<store::reservation_result>> ask(store::store& s,
                                             const request_fields& fields,
                                             std::string_view request_id,
                                             const meter& m) {
-    auto req = reservation_for(w, caller, fields, request_id, m);
+    store::reservation_request req;
+    fill_reservation(req, w, caller, fields, request_id, m);
     co_return co_await s.reserve(std::move(req));
 }
 
@@ -214,13 +214,35 @@ void meter::reset() {
     auto kept_limits = std::move(limits);
     auto kept_headers = std::move(headers);
     auto kept_views = std::move(header_views);
+    auto kept_request = std::move(request);  // overwritten member by member when used
     *this = meter();
+    request = std::move(kept_request);
     limits = std::move(kept_limits);
     limits.clear();
     headers = std::move(kept_headers);
     headers.clear();
     header_views = std::move(kept_views);
     header_views.clear();
+}
+
+std::optional<boost::system::error_code> reserve_quota_now(server::worker& w,
+                                                           const auth::key_facts& caller,
+                                                           const request_fields& fields,
+                                                           api kind,
+                                                           std::string_view request_id,
+                                                           std::string& body,
+                                                           meter& m) {
+    error_code refused;
+    if (!plan_reservation(w, caller, fields, kind, m, refused)) {
+        return refused;
+    }
+    // The request is built in the meter, whose strings and vector keep their capacity.
+    fill_reservation(m.request, w, caller, fields, request_id, m);
+    auto r = w.store().reserve_now(m.request);
+    if (!r || !*r) {
+        return std::nullopt;  // to be awaited (a failure too: reserve_quota handles it)
+    }
+    return admit(**r, fields, kind, body, m);
 }
 
 task<boost::system::error_code> reserve_quota(server::worker& w,
@@ -230,10 +252,6 @@ task<boost::system::error_code> reserve_quota(server::worker& w,
                                               std::string_view request_id,
                                               std::string& body,
                                               meter& m) {
-    error_code refused;
-    if (!plan_reservation(w, caller, fields, kind, m, refused)) {
-        co_return refused;
-    }
     auto r = co_await ask(w.store(), w, caller, fields, request_id, m);
     if (!r && store_failed(w, caller, request_id, m, r.error())) {
         r = co_await ask(*w.fallback_store(), w, caller, fields, request_id, m);
@@ -245,15 +263,10 @@ task<boost::system::error_code> reserve_quota(server::worker& w,
     co_return admit(*r, fields, kind, body, m);
 }
 
-task<void> settle_quota(server::worker& w,
-                        const auth::key_facts& caller,
-                        std::string_view request_id,
-                        unsigned upstream_status,
-                        meter& m) {
-    if (!m.active) {
-        co_return;
-    }
-    m.active = false;
+namespace {
+
+// What settling `m` charges, from the answer's usage (or the count of what was produced).
+quota::amounts settlement_of(server::worker& w, unsigned upstream_status, meter& m) {
     const auto& reported = m.usage.reported();
     std::int64_t prompt = 0;
     std::int64_t completion = 0;
@@ -271,31 +284,78 @@ task<void> settle_quota(server::worker& w,
             m.count_source = counted ? "local" : "estimate";
         }
     }  // else: the upstream refused or never answered; providers charge nothing for that
-    const auto actual = quota::charge_for(prompt, completion, m.price);
-    m.settled = actual;
-    // What the backlog would retry; built only when needed (its copies cost per request).
-    const auto pending = [&](bool settles) {
-        return server::pending_charge{
-            settles, caller.consumer_id, std::string(request_id), m.limits, m.reserved_at, actual};
-    };
-    if (m.local) {
-        std::string id(request_id);  // a named local: GCC 12 and temporaries in co_await calls
-        co_await w.fallback_store()->settle(
-            caller.consumer_id, std::move(id), m.limits, m.reserved_at, actual);
-        w.defer_charge(pending(false));  // no reservation in the store: a charge, once per id
-        co_return;
-    }
-    std::string id(request_id);
-    auto done = co_await w.store().settle(
-        caller.consumer_id, std::move(id), m.limits, m.reserved_at, actual);
+    return quota::charge_for(prompt, completion, m.price);
+}
+
+// What the backlog would retry; built only when needed (its copies cost per request).
+server::pending_charge pending(const auth::key_facts& caller,
+                               std::string_view request_id,
+                               const meter& m,
+                               bool settles) {
+    return server::pending_charge{
+        settles, caller.consumer_id, std::string(request_id), m.limits, m.reserved_at, m.settled};
+}
+
+// After the store answered a settlement: a failure is retried until the store takes it; if
+// it never does, the reservation expires charged in full. Never lost.
+void settled(server::worker& w,
+             const auth::key_facts& caller,
+             std::string_view request_id,
+             const meter& m,
+             const result<bool>& done) {
     if (!done) {
-        // Retried until the store takes it; if it never does, the reservation expires
-        // charged in full. Never lost.
         spdlog::warn("quota: settling request {} failed ({}); retrying in the background",
                      request_id,
                      done.error().message());
-        w.defer_charge(pending(true));
+        w.defer_charge(pending(caller, request_id, m, true));
     }
+}
+
+}  // namespace
+
+bool settle_quota_now(server::worker& w,
+                      const auth::key_facts& caller,
+                      std::string_view request_id,
+                      unsigned upstream_status,
+                      meter& m) {
+    if (!m.active) {
+        return true;
+    }
+    m.active = false;
+    m.settling = true;
+    m.settled = settlement_of(w, upstream_status, m);
+    store::store& s = m.local ? *w.fallback_store() : w.store();
+    const auto done = s.settle_now(caller.consumer_id, request_id, m.reserved_at, m.settled);
+    if (!done) {
+        return false;
+    }
+    m.settling = false;
+    if (m.local) {
+        w.defer_charge(pending(caller, request_id, m, false));  // a charge, once per id
+    } else {
+        settled(w, caller, request_id, m, *done);
+    }
+    return true;
+}
+
+task<void> settle_quota(server::worker& w,
+                        const auth::key_facts& caller,
+                        std::string_view request_id,
+                        meter& m) {
+    if (!m.settling) {
+        co_return;
+    }
+    m.settling = false;
+    std::string id(request_id);  // a named local: GCC 12 and temporaries in co_await calls
+    if (m.local) {
+        co_await w.fallback_store()->settle(
+            caller.consumer_id, std::move(id), m.limits, m.reserved_at, m.settled);
+        w.defer_charge(pending(caller, request_id, m, false));  // no reservation in the store
+        co_return;
+    }
+    auto done = co_await w.store().settle(
+        caller.consumer_id, std::move(id), m.limits, m.reserved_at, m.settled);
+    settled(w, caller, request_id, m, done);
 }
 
 }  // namespace tollgate::proxy

@@ -316,15 +316,16 @@ task<bool> connection::proxy(request& r) {
         m->reset();
         w_.next_request_id(reservation_id_);  // unique, unlike a client's X-Request-ID
         const auto kind = classify(r.in.head().method_string(), r.in.head().target());
-        if (const auto refused = co_await reserve_quota(w_,
-                                                        *r.caller,
-                                                        fields_,
-                                                        kind.value_or(api::chat_completions),
-                                                        reservation_id_,
-                                                        r.in.body,
-                                                        *m)) {
-            r.log.error = refused.message();
-            co_return !co_await reply_error(r, refused, m->header_views) && r.keep_alive;
+        const api k = kind.value_or(api::chat_completions);
+        // The memory store answers at once; Redis is awaited.
+        auto refused = reserve_quota_now(w_, *r.caller, fields_, k, reservation_id_, r.in.body, *m);
+        if (!refused) {
+            refused =
+                co_await reserve_quota(w_, *r.caller, fields_, k, reservation_id_, r.in.body, *m);
+        }
+        if (*refused) {
+            r.log.error = refused->message();
+            co_return !co_await reply_error(r, *refused, m->header_views) && r.keep_alive;
         }
     }
     body_tap* const tap = prepare_exchange(r, m);
@@ -332,8 +333,10 @@ task<bool> connection::proxy(request& r) {
     const auto result = co_await forward(io_, w_, up, exchange_, tap, entry_);
     entry_.watch.disarm();
     if (m && m->active) {  // exactly once, whatever happened to the client or upstream
-        co_await settle_quota(
-            w_, *r.caller, reservation_id_, result.head_sent ? result.status : 0, *m);
+        if (!settle_quota_now(
+                w_, *r.caller, reservation_id_, result.head_sent ? result.status : 0, *m)) {
+            co_await settle_quota(w_, *r.caller, reservation_id_, *m);
+        }
         r.log.prompt_tokens = m->settled.prompt_tokens;
         r.log.completion_tokens = m->settled.completion_tokens;
         r.log.reserved_tokens = m->prompt_estimate + m->granted_completion;

@@ -72,8 +72,8 @@ ledger::stored_bucket& ledger::bucket_at(std::string& key,
 }
 
 const std::string& ledger::reservation_key(owner_state& o,
-                                           const std::string& consumer,
-                                           const std::string& request_id) {
+                                           std::string_view consumer,
+                                           std::string_view request_id) {
     o.key.clear();
     o.key.append(consumer).append("\n").append(request_id);
     return o.key;
@@ -158,8 +158,8 @@ void ledger::charge(const reservation& r, const amounts* actual) {
     }
 }
 
-bool ledger::settle(const std::string& consumer,
-                    const std::string& request_id,
+bool ledger::settle(std::string_view consumer,
+                    std::string_view request_id,
                     const amounts& actual,
                     owner_id owner) {
     owner_state& o = *owners_.at(owner);

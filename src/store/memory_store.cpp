@@ -303,14 +303,14 @@ public:
 
     task<result<void>> ping() override { co_return result<void>(); }
 
-    task<result<reservation_result>> reserve(reservation_request r) override {
+    std::optional<result<reservation_result>> reserve_now(reservation_request& r) override {
         std::erase_if(r.limits, [&r](const auto& l) { return !quota::applies(l, r.model); });
         if (r.limits.empty()) {  // nothing limits this model: nothing to hold or settle
             reservation_result free;
             free.fits = true;
             free.now = unix_now();
             free.completion_tokens = r.completion_tokens.value_or(r.completion_cap);
-            co_return free;
+            return free;
         }
         std::lock_guard lock(s_->quota_lock);
         auto& ledger = s_->ledger_;
@@ -351,17 +351,28 @@ public:
         for (const auto& l : r.limits) {
             out.resets_at.push_back(quota::window_at(l.per, out.now).end);
         }
-        co_return out;
+        return out;
+    }
+
+    task<result<reservation_result>> reserve(reservation_request r) override {
+        co_return *reserve_now(r);
+    }
+
+    std::optional<result<bool>> settle_now(std::string_view consumer,
+                                           std::string_view request_id,
+                                           std::int64_t,
+                                           const quota::amounts& actual) override {
+        std::lock_guard lock(s_->quota_lock);
+        s_->ledger_.expire(unix_now());  // past its deadline: charged in full, not settled
+        return s_->ledger_.settle(consumer, request_id, actual, owner_);
     }
 
     task<result<bool>> settle(std::string consumer,
                               std::string request_id,
                               std::vector<config::limit>,
-                              std::int64_t,
+                              std::int64_t reserved_at,
                               quota::amounts actual) override {
-        std::lock_guard lock(s_->quota_lock);
-        s_->ledger_.expire(unix_now());  // past its deadline: charged in full, not settled
-        co_return s_->ledger_.settle(consumer, request_id, actual, owner_);
+        co_return *settle_now(consumer, request_id, reserved_at, actual);
     }
 
     task<result<bool>> charge(std::string consumer,

@@ -13,6 +13,7 @@
 #include "tollgate/proxy/request_body.hpp"
 #include "tollgate/proxy/route.hpp"
 #include "tollgate/server/worker.hpp"
+#include "tollgate/store/store.hpp"
 
 #include <optional>
 #include <string>
@@ -28,9 +29,10 @@ struct meter {
     /// Back to a fresh meter's state, keeping the vectors' capacity.
     void reset();
 
-    bool active = false;  // a reservation is held and must be settled
-    bool local = false;   // held in the fail_open fallback (the store was down): settled there
-                          // and charged to the store later
+    bool active = false;    // a reservation is held and must be settled
+    bool local = false;     // held in the fail_open fallback (the store was down): settled there
+                            // and charged to the store later
+    bool settling = false;  // settle_quota_now() left the store's answer to settle_quota()
     std::vector<config::limit> limits;  // the consumer's limits for the request's model
     std::int64_t reserved_at = 0;
     std::int64_t prompt_estimate = 0;
@@ -48,13 +50,25 @@ struct meter {
     metering::usage_tap usage;
     bool asked_for_usage = false;  // the gateway added include_usage: its chunk is removed
     metering::usage_chunk_filter usage_chunk;
-    quota::amounts settled;  // what settle_quota charged (for the access log)
+    quota::amounts settled;              // what settle_quota charged (for the access log)
+    store::reservation_request request;  // what the store is asked, reused
 };
 
 /// Reserves for the request (rewriting `body`'s completion limit when clamped, and asking an
-/// OpenAI stream for its usage when the client did not). Returns
-/// rate_limit_exceeded, max_tokens_required or store_unavailable to refuse; `m.headers` then
-/// carry what the refusal should say.
+/// OpenAI stream for its usage when the client did not), when the store answers at once (the
+/// memory store): no coroutine. Returns the outcome: {} admitted; rate_limit_exceeded or
+/// max_tokens_required to refuse (`m.headers` then carry what the refusal should say); or
+/// nullopt when reserve_quota() is to be awaited for it.
+std::optional<boost::system::error_code> reserve_quota_now(server::worker& w,
+                                                           const auth::key_facts& caller,
+                                                           const request_fields& fields,
+                                                           api kind,
+                                                           std::string_view request_id,
+                                                           std::string& body,
+                                                           meter& m);
+
+/// The reservation reserve_quota_now() left to the store's answer (Redis, or a failure):
+/// awaits it, with the fail_open fallback. Also store_unavailable to refuse.
 task<boost::system::error_code> reserve_quota(server::worker& w,
                                               const auth::key_facts& caller,
                                               const request_fields& fields,
@@ -64,11 +78,18 @@ task<boost::system::error_code> reserve_quota(server::worker& w,
                                               meter& m);
 
 /// Replaces the reservation by the usage read from the answer (or, without reported usage,
-/// the estimate of what was produced). `upstream_status` 0: no answer came.
+/// the estimate of what was produced), when the store answers at once. `upstream_status` 0:
+/// no answer came. False when settle_quota() is to be awaited for it.
+bool settle_quota_now(server::worker& w,
+                      const auth::key_facts& caller,
+                      std::string_view request_id,
+                      unsigned upstream_status,
+                      meter& m);
+
+/// The settlement settle_quota_now() left to the store's answer.
 task<void> settle_quota(server::worker& w,
                         const auth::key_facts& caller,
                         std::string_view request_id,
-                        unsigned upstream_status,
                         meter& m);
 
 }  // namespace tollgate::proxy

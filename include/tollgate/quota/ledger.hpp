@@ -96,8 +96,8 @@ public:
 
     /// Replaces `owner`'s reservation by `actual`. False when there is none (settled already,
     /// or expired and charged).
-    bool settle(const std::string& consumer,
-                const std::string& request_id,
+    bool settle(std::string_view consumer,
+                std::string_view request_id,
                 const amounts& actual,
                 owner_id owner = 0);
 
@@ -164,8 +164,8 @@ private:
                              std::int64_t window_end);
     // "consumer\nrequest-id" in o.key.
     static const std::string& reservation_key(owner_state& o,
-                                              const std::string& consumer,
-                                              const std::string& request_id);
+                                              std::string_view consumer,
+                                              std::string_view request_id);
     void charge(const reservation& r, const amounts* actual);
 
     std::unordered_map<std::string, stored_bucket> buckets_;

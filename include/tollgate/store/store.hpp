@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tollgate::store {
@@ -117,6 +118,18 @@ public:
                                       std::vector<config::limit> limits,
                                       std::int64_t reserved_at,
                                       quota::amounts actual) = 0;
+    /// reserve() and settle() answered at once, without a coroutine, by a store that can (the
+    /// memory store: a lock, no I/O); nullopt from a store that must be awaited. The request
+    /// passed to reserve_now may be changed.
+    virtual std::optional<result<reservation_result>> reserve_now(reservation_request&) {
+        return std::nullopt;
+    }
+    virtual std::optional<result<bool>> settle_now(std::string_view /*consumer*/,
+                                                   std::string_view /*request_id*/,
+                                                   std::int64_t /*reserved_at*/,
+                                                   const quota::amounts& /*actual*/) {
+        return std::nullopt;
+    }
     /// Charges `actual` for a request served without a reservation (fail_open while the store
     /// was down) to the windows current at `at` (Unix seconds), once per request id: a
     /// replay finds it charged and changes nothing (false). `limits`: those for its model.
