@@ -98,22 +98,31 @@ void read_openai_usage(const member& u, usage& out) {
     }
     member prompt, completion, input, output, prompt_details, completion_details, input_details,
         output_details;
-    const std::pair<std::string_view, member*> wanted[] = {
-        {"prompt_tokens", &prompt},
-        {"completion_tokens", &completion},
-        {"input_tokens", &input},
-        {"output_tokens", &output},
-        {"prompt_tokens_details", &prompt_details},
-        {"completion_tokens_details", &completion_details},
-        {"input_tokens_details", &input_details},
-        {"output_tokens_details", &output_details}};
+    // The slot of a key: one length switch, at most two compares.
+    const auto slot_of = [&](std::string_view k) -> member* {
+        switch (k.size()) {
+            case 12:
+                return k == "input_tokens" ? &input : nullptr;
+            case 13:
+                return k == "prompt_tokens" ? &prompt : k == "output_tokens" ? &output : nullptr;
+            case 17:
+                return k == "completion_tokens" ? &completion : nullptr;
+            case 20:
+                return k == "input_tokens_details" ? &input_details : nullptr;
+            case 21:
+                return k == "prompt_tokens_details"   ? &prompt_details
+                       : k == "output_tokens_details" ? &output_details
+                                                      : nullptr;
+            case 25:
+                return k == "completion_tokens_details" ? &completion_details : nullptr;
+            default:
+                return nullptr;
+        }
+    };
     tokens::json_children fields(u->value);
     while (const auto f = fields.next()) {
-        for (const auto& [key, slot] : wanted) {
-            if (f->key == key) {
-                *slot = f;  // the last of duplicated keys, as parsers do
-                break;
-            }
+        if (member* slot = slot_of(f->key)) {
+            *slot = f;  // the last of duplicated keys, as parsers do
         }
     }
     const bool responses_api = input.has_value();
