@@ -146,6 +146,7 @@ decision ledger::reserve(const std::string& consumer,
     }
     o.earliest_deadline =
         o.reservations.empty() ? r.deadline : std::min(o.earliest_deadline, r.deadline);
+    earliest_deadline_ = std::min(earliest_deadline_, r.deadline);
     o.reservations.emplace(o.key, std::move(r));  // o.key: still the reservation's key
     return d;
 }
@@ -198,8 +199,15 @@ std::size_t ledger::expire(std::int64_t now) {
         next_sweep_ = now + sweep_every_seconds;
     }
     std::size_t n = 0;
+    if (now < earliest_deadline_) {
+        return n;  // nothing can be due
+    }
+    earliest_deadline_ = std::numeric_limits<std::int64_t>::max();
     for (const auto& owner : owners_) {
         owner_state& o = *owner;
+        if (!o.reservations.empty() && now < o.earliest_deadline) {
+            earliest_deadline_ = std::min(earliest_deadline_, o.earliest_deadline);
+        }
         if (o.reservations.empty() || now < o.earliest_deadline) {
             continue;  // nothing can be due: no scan on the request path
         }
@@ -215,6 +223,9 @@ std::size_t ledger::expire(std::int64_t now) {
             }
         }
         o.earliest_deadline = next;
+        if (!o.reservations.empty()) {
+            earliest_deadline_ = std::min(earliest_deadline_, next);
+        }
     }
     return n;
 }

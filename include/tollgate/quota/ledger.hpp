@@ -27,6 +27,7 @@
 #include "tollgate/quota/limits.hpp"
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <span>
@@ -172,6 +173,9 @@ private:
     std::unordered_map<std::string, std::int64_t> added_;  // request ids add()ed -> window end
     std::vector<std::unique_ptr<owner_state>> owners_;     // apart: each in its own lines
     std::int64_t next_sweep_ = 0;                          // when expire() next forgets windows
+    // No owner's reservation has a deadline before this: expire() reads no owner's state
+    // (written by another worker's core, so a cache miss each) until one may be due.
+    std::int64_t earliest_deadline_ = std::numeric_limits<std::int64_t>::max();
 };
 
 }  // namespace tollgate::quota

@@ -62,6 +62,25 @@ TEST(Ledger, EachOwnerHoldsAndSettlesItsOwnReservationsAgainstSharedBuckets) {
     EXPECT_EQ(l.reservations(), 0u);
 }
 
+// expire() skips every owner until the earliest deadline any of them holds: a reservation
+// due sooner than all before it, by any owner, must still lower that bound.
+TEST(Ledger, ExpiryNoticesTheEarliestDeadlineOfAnyOwner) {
+    ledger l;
+    const auto second = l.add_owner();
+    const std::vector<config::limit> minute{limits[0]};
+    ASSERT_TRUE(l.reserve("c", "late", minute, charge_for(1, 1, {}), "m", t0, t0 + 100).fits);
+    EXPECT_EQ(l.expire(t0 + 50), 0u);
+    ASSERT_TRUE(
+        l.reserve("c", "soon", minute, charge_for(5, 5, {}), "m", t0, t0 + 60, second).fits);
+    ASSERT_TRUE(l.reserve("c", "sooner", minute, charge_for(7, 7, {}), "m", t0, t0 + 55).fits);
+    EXPECT_EQ(l.expire(t0 + 56), 1u) << "owner 0's 'sooner'";
+    EXPECT_EQ(l.expire(t0 + 61), 1u) << "the second owner's 'soon'";
+    EXPECT_EQ(l.expire(t0 + 99), 0u);
+    EXPECT_TRUE(l.settle("c", "late", charge_for(1, 1, {})));
+    EXPECT_EQ(l.state("c", minute[0], t0), (bucket{26, 0}));  // 14 + 10 charged in full, 2
+    EXPECT_EQ(l.expire(t0 + 1000), 0u);
+}
+
 TEST(Ledger, SettleReplacesTheReservationExactlyOnce) {
     ledger l;
     ASSERT_TRUE(l.reserve("c", "r1", limits, charge_for(100, 400, {}), "gpt-4o", t0, t0 + 60).fits);
