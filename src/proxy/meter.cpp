@@ -215,8 +215,10 @@ void meter::reset() {
     auto kept_headers = std::move(headers);
     auto kept_views = std::move(header_views);
     auto kept_request = std::move(request);  // overwritten member by member when used
+    auto kept_answer = std::move(answer);    // the same
     *this = meter();
     request = std::move(kept_request);
+    answer = std::move(kept_answer);
     limits = std::move(kept_limits);
     limits.clear();
     headers = std::move(kept_headers);
@@ -238,11 +240,10 @@ std::optional<boost::system::error_code> reserve_quota_now(server::worker& w,
     }
     // The request is built in the meter, whose strings and vector keep their capacity.
     fill_reservation(m.request, w, caller, fields, request_id, m);
-    auto r = w.store().reserve_now(m.request);
-    if (!r || !*r) {
-        return std::nullopt;  // to be awaited (a failure too: reserve_quota handles it)
+    if (!w.store().reserve_now(m.request, m.answer)) {
+        return std::nullopt;  // to be awaited
     }
-    return admit(**r, fields, kind, body, m);
+    return admit(m.answer, fields, kind, body, m);
 }
 
 task<boost::system::error_code> reserve_quota(server::worker& w,

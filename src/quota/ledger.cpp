@@ -147,7 +147,13 @@ decision ledger::reserve(const std::string& consumer,
     o.earliest_deadline =
         o.reservations.empty() ? r.deadline : std::min(o.earliest_deadline, r.deadline);
     earliest_deadline_ = std::min(earliest_deadline_, r.deadline);
-    o.reservations.emplace(o.key, std::move(r));  // o.key: still the reservation's key
+    if (o.spare) {
+        o.spare.key() = o.key;  // o.key: still the reservation's key
+        o.spare.mapped() = std::move(r);
+        o.reservations.insert(std::move(o.spare));
+    } else {
+        o.reservations.emplace(o.key, std::move(r));
+    }
     return d;
 }
 
@@ -169,7 +175,7 @@ bool ledger::settle(std::string_view consumer,
         return false;
     }
     charge(it->second, &actual);
-    o.reservations.erase(it);
+    o.spare = o.reservations.extract(it);
     return true;
 }
 

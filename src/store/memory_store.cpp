@@ -303,18 +303,24 @@ public:
 
     task<result<void>> ping() override { co_return result<void>(); }
 
-    std::optional<result<reservation_result>> reserve_now(reservation_request& r) override {
+    bool reserve_now(reservation_request& r, reservation_result& out) override {
+        // A fresh answer, but for the vectors' capacity.
+        auto after = std::move(out.after);
+        auto resets_at = std::move(out.resets_at);
+        out = reservation_result{};
+        out.after = std::move(after);
+        out.after.clear();
+        out.resets_at = std::move(resets_at);
+        out.resets_at.clear();
         std::erase_if(r.limits, [&r](const auto& l) { return !quota::applies(l, r.model); });
         if (r.limits.empty()) {  // nothing limits this model: nothing to hold or settle
-            reservation_result free;
-            free.fits = true;
-            free.now = unix_now();
-            free.completion_tokens = r.completion_tokens.value_or(r.completion_cap);
-            return free;
+            out.fits = true;
+            out.now = unix_now();
+            out.completion_tokens = r.completion_tokens.value_or(r.completion_cap);
+            return true;
         }
         std::lock_guard lock(s_->quota_lock);
         auto& ledger = s_->ledger_;
-        reservation_result out;
         out.now = unix_now();
         ledger.expire(out.now);
         const auto at = ledger.buckets_at(r.consumer, r.limits, out.now, owner_);
@@ -351,11 +357,13 @@ public:
         for (const auto& l : r.limits) {
             out.resets_at.push_back(quota::window_at(l.per, out.now).end);
         }
-        return out;
+        return true;
     }
 
     task<result<reservation_result>> reserve(reservation_request r) override {
-        co_return *reserve_now(r);
+        reservation_result out;
+        reserve_now(r, out);
+        co_return out;
     }
 
     std::optional<result<bool>> settle_now(std::string_view consumer,

@@ -52,6 +52,7 @@ struct meter {
     metering::usage_chunk_filter usage_chunk;
     quota::amounts settled;              // what settle_quota charged (for the access log)
     store::reservation_request request;  // what the store is asked, reused
+    store::reservation_result answer;    // what a store answering at once said, reused
 };
 
 /// Reserves for the request (rewriting `body`'s completion limit when clamped, and asking an

@@ -154,6 +154,9 @@ private:
         // No reservation's deadline is before this: expire() scans only once one may be due.
         std::int64_t earliest_deadline = 0;
         std::string key;  // reused for lookups: a lookup allocates nothing
+        // The node of the last reservation settled, reused by the next one: a reservation
+        // then allocates neither a node nor its key.
+        std::unordered_map<std::string, reservation>::node_type spare;
     };
 
     // The bucket of `l` whose window starts at `window_start`, made empty when new; its key

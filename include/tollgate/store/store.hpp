@@ -119,10 +119,11 @@ public:
                                       std::int64_t reserved_at,
                                       quota::amounts actual) = 0;
     /// reserve() and settle() answered at once, without a coroutine, by a store that can (the
-    /// memory store: a lock, no I/O); nullopt from a store that must be awaited. The request
-    /// passed to reserve_now may be changed.
-    virtual std::optional<result<reservation_result>> reserve_now(reservation_request&) {
-        return std::nullopt;
+    /// memory store: a lock, no I/O). reserve_now() writes its answer into `out`, reusing its
+    /// vectors, and may change the request; false (and nullopt) from a store that must be
+    /// awaited.
+    virtual bool reserve_now(reservation_request& /*r*/, reservation_result& /*out*/) {
+        return false;
     }
     virtual std::optional<result<bool>> settle_now(std::string_view /*consumer*/,
                                                    std::string_view /*request_id*/,
