@@ -5,11 +5,14 @@ dir=$(mktemp -d)
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT
-# A free loopback port: probe random high ports until one refuses a connection.
+# A free loopback port: probe random ports until one refuses a connection. Below the
+# kernel's ephemeral range, so that no outgoing connection (gateway or nginx to the mock,
+# wrk) takes it between the probe and the bind.
+ephemeral_low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
 port() {
   local p
   while :; do
-    p=$((20000 + RANDOM % 40000))
+    p=$((10000 + RANDOM % (ephemeral_low - 10000)))
     (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
   done
 }
