@@ -170,8 +170,8 @@ task<error_code> open_exchange(server::worker& w,
             auto [wec, written] = co_await net::async_write(conn->io, rest, use_nothrow_awaitable);
             ec = wec;
         }
-        // The response head, read here rather than through read_header(): one coroutine
-        // frame less per request.
+        // The response head, read here rather than in a coroutine of its own: one frame less
+        // per request.
         while (!ec && !parse_buffered_header(conn->buffer, *parser, ec)) {
             const bool got_some = parser->got_some();
             auto [rec, n] = co_await conn->io.async_read_some(

@@ -1,7 +1,8 @@
-// Reading an HTTP message with a Beast parser, parsing what is already buffered in place and
-// awaiting the socket only when the parser needs more bytes. A small request or response
-// usually arrives whole with the first read: the parse_buffered_* functions then finish it
-// without I/O and without a coroutine call (a frame each). Included by the I/O sources only.
+// Reading an upstream response with a Beast parser, parsing what is already buffered in place
+// and awaiting the socket only when the parser needs more bytes. A small response usually
+// arrives whole with the first read: the parse_buffered_* functions then finish it without
+// I/O and without a coroutine call (a frame each). The read sizing and end-of-stream mapping
+// (detail::) serve client request heads too. Included by the I/O sources only.
 #pragma once
 
 #include "tollgate/core/stream.hpp"
@@ -43,24 +44,6 @@ bool parse_buffered_header(beast::flat_buffer& buf, Parser& p, boost::system::er
         }
     }
     return ec || p.is_header_done();
-}
-
-/// Parses until the header is complete, reading the socket as needed.
-template <class Parser>
-task<boost::system::error_code> read_header(stream& s, beast::flat_buffer& buf, Parser& p) {
-    for (;;) {
-        boost::system::error_code ec;
-        if (parse_buffered_header(buf, p, ec)) {
-            co_return ec;
-        }
-        const bool got_some = p.got_some();
-        const std::size_t room = detail::read_room(buf);
-        auto [rec, n] = co_await s.async_read_some(buf.prepare(room), use_nothrow_awaitable);
-        buf.commit(n);
-        if (rec) {
-            co_return detail::end_of(rec, got_some);
-        }
-    }
 }
 
 /// Parses buffered body bytes into the parser's buffer_body window (of `window` bytes),
