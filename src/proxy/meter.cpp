@@ -208,6 +208,52 @@ bool store_failed(server::worker& w,
     return true;
 }
 
+// What settling `m` charges, from the answer's usage (or the count of what was produced).
+quota::amounts settlement_of(server::worker& w, unsigned upstream_status, meter& m) {
+    const auto& reported = m.usage.reported();
+    std::int64_t prompt = 0;
+    std::int64_t completion = 0;
+    m.count_source = "upstream";
+    if (upstream_status >= 200 && upstream_status < 300) {
+        prompt = reported.prompt_tokens.value_or(m.prompt_estimate);
+        if (reported.completion_tokens) {
+            completion = *reported.completion_tokens;
+        } else {
+            completion = count_produced(m.usage, m.encoding, *w.rt().tokenizers);
+        }
+        if (!reported.completion_tokens || !reported.prompt_tokens) {
+            const bool counted =
+                m.encoding != nullptr && (reported.prompt_tokens || m.prompt_counted);
+            m.count_source = counted ? "local" : "estimate";
+        }
+    }  // else: the upstream refused or never answered; providers charge nothing for that
+    return quota::charge_for(prompt, completion, m.price);
+}
+
+// What the backlog would retry; built only when needed (its copies cost per request).
+server::pending_charge pending(const auth::key_facts& caller,
+                               std::string_view request_id,
+                               const meter& m,
+                               bool settles) {
+    return server::pending_charge{
+        settles, caller.consumer_id, std::string(request_id), m.limits, m.reserved_at, m.settled};
+}
+
+// After the store answered a settlement: a failure is retried until the store takes it; if
+// it never does, the reservation expires charged in full. Never lost.
+void settled(server::worker& w,
+             const auth::key_facts& caller,
+             std::string_view request_id,
+             const meter& m,
+             const result<bool>& done) {
+    if (!done) {
+        spdlog::warn("quota: settling request {} failed ({}); retrying in the background",
+                     request_id,
+                     done.error().message());
+        w.defer_charge(pending(caller, request_id, m, true));
+    }
+}
+
 }  // namespace
 
 void meter::reset() {
@@ -264,56 +310,6 @@ task<boost::system::error_code> reserve_quota(server::worker& w,
     co_return admit(*r, fields, kind, body, m);
 }
 
-namespace {
-
-// What settling `m` charges, from the answer's usage (or the count of what was produced).
-quota::amounts settlement_of(server::worker& w, unsigned upstream_status, meter& m) {
-    const auto& reported = m.usage.reported();
-    std::int64_t prompt = 0;
-    std::int64_t completion = 0;
-    m.count_source = "upstream";
-    if (upstream_status >= 200 && upstream_status < 300) {
-        prompt = reported.prompt_tokens.value_or(m.prompt_estimate);
-        if (reported.completion_tokens) {
-            completion = *reported.completion_tokens;
-        } else {
-            completion = count_produced(m.usage, m.encoding, *w.rt().tokenizers);
-        }
-        if (!reported.completion_tokens || !reported.prompt_tokens) {
-            const bool counted =
-                m.encoding != nullptr && (reported.prompt_tokens || m.prompt_counted);
-            m.count_source = counted ? "local" : "estimate";
-        }
-    }  // else: the upstream refused or never answered; providers charge nothing for that
-    return quota::charge_for(prompt, completion, m.price);
-}
-
-// What the backlog would retry; built only when needed (its copies cost per request).
-server::pending_charge pending(const auth::key_facts& caller,
-                               std::string_view request_id,
-                               const meter& m,
-                               bool settles) {
-    return server::pending_charge{
-        settles, caller.consumer_id, std::string(request_id), m.limits, m.reserved_at, m.settled};
-}
-
-// After the store answered a settlement: a failure is retried until the store takes it; if
-// it never does, the reservation expires charged in full. Never lost.
-void settled(server::worker& w,
-             const auth::key_facts& caller,
-             std::string_view request_id,
-             const meter& m,
-             const result<bool>& done) {
-    if (!done) {
-        spdlog::warn("quota: settling request {} failed ({}); retrying in the background",
-                     request_id,
-                     done.error().message());
-        w.defer_charge(pending(caller, request_id, m, true));
-    }
-}
-
-}  // namespace
-
 bool settle_quota_now(server::worker& w,
                       const auth::key_facts& caller,
                       std::string_view request_id,
@@ -347,16 +343,15 @@ task<void> settle_quota(server::worker& w,
         co_return;
     }
     m.settling = false;
+    store::store& s = m.local ? *w.fallback_store() : w.store();
     std::string id(request_id);  // a named local: GCC 12 and temporaries in co_await calls
+    auto done =
+        co_await s.settle(caller.consumer_id, std::move(id), m.limits, m.reserved_at, m.settled);
     if (m.local) {
-        co_await w.fallback_store()->settle(
-            caller.consumer_id, std::move(id), m.limits, m.reserved_at, m.settled);
-        w.defer_charge(pending(caller, request_id, m, false));  // no reservation in the store
-        co_return;
+        w.defer_charge(pending(caller, request_id, m, false));  // a charge, once per id
+    } else {
+        settled(w, caller, request_id, m, done);
     }
-    auto done = co_await w.store().settle(
-        caller.consumer_id, std::move(id), m.limits, m.reserved_at, m.settled);
-    settled(w, caller, request_id, m, done);
 }
 
 }  // namespace tollgate::proxy

@@ -211,11 +211,12 @@ std::size_t ledger::expire(std::int64_t now) {
     earliest_deadline_ = std::numeric_limits<std::int64_t>::max();
     for (const auto& owner : owners_) {
         owner_state& o = *owner;
-        if (!o.reservations.empty() && now < o.earliest_deadline) {
-            earliest_deadline_ = std::min(earliest_deadline_, o.earliest_deadline);
+        if (o.reservations.empty()) {
+            continue;
         }
-        if (o.reservations.empty() || now < o.earliest_deadline) {
-            continue;  // nothing can be due: no scan on the request path
+        if (now < o.earliest_deadline) {
+            earliest_deadline_ = std::min(earliest_deadline_, o.earliest_deadline);
+            continue;  // nothing of this owner's can be due: no scan
         }
         std::int64_t next = std::numeric_limits<std::int64_t>::max();
         for (auto it = o.reservations.begin(); it != o.reservations.end();) {

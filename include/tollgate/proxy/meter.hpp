@@ -68,8 +68,8 @@ std::optional<boost::system::error_code> reserve_quota_now(server::worker& w,
                                                            std::string& body,
                                                            meter& m);
 
-/// The reservation reserve_quota_now() left to the store's answer (Redis, or a failure):
-/// awaits it, with the fail_open fallback. Also store_unavailable to refuse.
+/// The reservation reserve_quota_now() left to the store's answer (Redis): awaits it, with
+/// the fail_open fallback. Also store_unavailable to refuse.
 task<boost::system::error_code> reserve_quota(server::worker& w,
                                               const auth::key_facts& caller,
                                               const request_fields& fields,

@@ -120,8 +120,8 @@ public:
                                       quota::amounts actual) = 0;
     /// reserve() and settle() answered at once, without a coroutine, by a store that can (the
     /// memory store: a lock, no I/O). reserve_now() writes its answer into `out`, reusing its
-    /// vectors, and may change the request; false (and nullopt) from a store that must be
-    /// awaited.
+    /// vectors, and may change the request. A store that must be awaited returns false from
+    /// reserve_now() and nullopt from settle_now().
     virtual bool reserve_now(reservation_request& /*r*/, reservation_result& /*out*/) {
         return false;
     }
