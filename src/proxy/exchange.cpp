@@ -1,6 +1,7 @@
 #include "tollgate/proxy/exchange.hpp"
 
 #include "tollgate/core/error.hpp"
+#include "tollgate/core/read_hint.hpp"
 #include "tollgate/proxy/buffered_read.hpp"
 #include "tollgate/proxy/http_head.hpp"
 
@@ -327,6 +328,9 @@ task<exchange_result> forward(stream& client,
             out.keep_alive = out.keep_alive && !fec;
         }
         if (parser->keep_alive() && conn->buffer.size() == 0) {
+            // The upstream owes nothing more: the next read (of the next response) waits for
+            // it without a recv that would fail first.
+            expect_nothing_to_read(conn->io.socket());
             w.pool().put(up.pool_key, std::move(conn), up.cfg.max_idle_connections);
         }
     } else if (!out.ec) {

@@ -1,8 +1,13 @@
 // The data plane end to end: the real gateway in front of the real mock backend.
 #include "harness.hpp"
 
+#include <arpa/inet.h>
+#include <atomic>
+#include <netinet/in.h>
 #include <sstream>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -295,6 +300,92 @@ TEST(ProxyJsonLog, EveryAccessLineIsOneJsonObject) {
         ++access_lines;
     }
     EXPECT_EQ(access_lines, 3);
+}
+
+// An upstream that answers each connection's first request as keep-alive (no Connection:
+// close), then closes at once: its close arrives with or right after the answer. The gateway
+// pools such connections; the next request finds one dead and must be retried on a fresh one.
+class closing_upstream {
+public:
+    closing_upstream() {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+        socklen_t len = sizeof a;
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+        port_ = ntohs(a.sin_port);
+        ::listen(fd_, 64);
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~closing_upstream() {
+        ::shutdown(fd_, SHUT_RDWR);
+        thread_.join();
+        ::close(fd_);
+    }
+    std::uint16_t port() const { return port_; }
+    int answered() const { return answered_; }
+
+private:
+    void serve() {
+        for (;;) {
+            const int c = ::accept(fd_, nullptr, nullptr);
+            if (c < 0) {
+                return;
+            }
+            std::string in;
+            char buf[4096];
+            std::size_t need = std::string::npos;
+            while (need == std::string::npos || in.size() < need) {
+                const auto n = ::recv(c, buf, sizeof buf, 0);
+                if (n <= 0) {
+                    break;
+                }
+                in.append(buf, static_cast<std::size_t>(n));
+                const auto end = in.find("\r\n\r\n");
+                if (need == std::string::npos && end != std::string::npos) {
+                    const auto cl = in.find("Content-Length: ");
+                    need = end + 4 + (cl == std::string::npos ? 0 : std::stoul(in.substr(cl + 16)));
+                }
+            }
+            const std::string body =
+                R"({"id":"x","object":"chat.completion","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}})";
+            const std::string out =
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                "Content-Length: " +
+                std::to_string(body.size()) + "\r\n\r\n" + body;
+            ::send(c, out.data(), out.size(), MSG_NOSIGNAL);
+            ++answered_;
+            ::close(c);
+        }
+    }
+
+    int fd_ = -1;
+    std::uint16_t port_ = 0;
+    std::atomic<int> answered_{0};
+    std::thread thread_;
+};
+
+TEST(ProxyPool, AnUpstreamThatClosesAfterEachAnswerIsRetriedOnAFreshConnection) {
+    closing_upstream up;
+    stack s("",
+            "",
+            "  - name: closer\n    url: http://127.0.0.1:" + std::to_string(up.port()) +
+                "\n    models: [\"closer-*\"]\n");
+    connection c(s.gateway_port());
+    const std::string body = R"({"model":"closer-1","messages":[],"max_tokens":2})";
+    for (int i = 0; i < 20; ++i) {
+        c.send(make_request("POST", "/v1/chat/completions", body));
+        auto r = read_response(c);
+        ASSERT_TRUE(r) << "request " << i;
+        EXPECT_EQ(r->status, 200) << "request " << i << ": " << r->body;
+        // Sometimes right away, sometimes after the close has been seen.
+        if (i % 2 == 1) {
+            std::this_thread::sleep_for(5ms);
+        }
+    }
+    EXPECT_EQ(up.answered(), 20);
 }
 
 }  // namespace
