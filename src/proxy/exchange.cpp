@@ -4,6 +4,7 @@
 #include "tollgate/core/read_hint.hpp"
 #include "tollgate/proxy/buffered_read.hpp"
 #include "tollgate/proxy/http_head.hpp"
+#include "tollgate/proxy/response_body.hpp"
 
 #include <array>
 #include <charconv>
@@ -11,14 +12,10 @@
 #include <vector>
 
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/parser.hpp>
 
 namespace tollgate::proxy {
 namespace {
 
-namespace http = beast::http;
-using parser_type = http::response_parser<http::buffer_body, std::pmr::polymorphic_allocator<char>>;
 using error_code = boost::system::error_code;
 
 error_code upstream_error(const watchdog& timer) {
@@ -105,15 +102,30 @@ private:
     char size_line_[20];
 };
 
-body_mode choose_mode(const parser_type& p, const exchange_request& req) {
-    const unsigned status = p.get().result_int();
-    if (req.method == "HEAD" || status / 100 == 1 || status == 204 || status == 304) {
-        return body_mode::none;
+// How the body goes to the client: as it came when it has a length; else chunked to an
+// HTTP/1.1 client, until the close to an HTTP/1.0 one.
+body_mode choose_mode(const response_framing& f, const exchange_request& req) {
+    switch (f.body) {
+        case response_framing::kind::none:
+            return body_mode::none;
+        case response_framing::kind::length:
+            return body_mode::content_length;
+        default:
+            return req.client_http11 ? body_mode::chunked : body_mode::until_close;
     }
-    if (!p.chunked() && p.content_length()) {
-        return body_mode::content_length;
+}
+
+std::string_view bytes_of(const beast::flat_buffer& b) {
+    return {static_cast<const char*>(b.data().data()), b.size()};
+}
+
+std::string_view content_type_of(std::span<const header_view> fields) {
+    for (const auto& f : fields) {
+        if (f.name.size() == 12 && iequals(f.name, "content-type")) {
+            return f.value;
+        }
     }
-    return req.client_http11 ? body_mode::chunked : body_mode::until_close;
+    return {};
 }
 
 bool is_event_stream(std::string_view content_type) {
@@ -122,11 +134,11 @@ bool is_event_stream(std::string_view content_type) {
 
 // An upstream that broke off mid-stream: an SSE client gets a final error event and a clean
 // end of the chunked body, so SDKs raise instead of hanging; others see the connection close.
-task<void> end_broken_stream(chunk_writer& out, body_mode mode, std::string_view ctype) {
+task<void> end_broken_stream(chunk_writer& out, body_mode mode, bool event_stream) {
     if (mode != body_mode::chunked) {
         co_return;
     }
-    if (is_event_stream(ctype)) {
+    if (event_stream) {
         static constexpr std::string_view event =
             "event: error\ndata: {\"error\":{\"message\":\"upstream connection lost mid-stream\","
             "\"type\":\"api_error\",\"code\":\"upstream_error\"}}\n\n";
@@ -136,16 +148,17 @@ task<void> end_broken_stream(chunk_writer& out, body_mode mode, std::string_view
 }
 
 // Acquires a connection (pooled or new), sends the request and reads the response head
-// within cfg.timeout. A pooled connection that fails before answering is retried once on a
-// fresh one.
+// within cfg.timeout, skipping interim (1xx) responses. A pooled connection that fails before
+// answering is retried once on a fresh one. The head's fields are views into conn->buffer.
 task<error_code> open_exchange(server::worker& w,
                                const server::upstream_runtime& up,
                                const exchange_request& req,
                                upstream::connection_ptr& conn,
-                               std::optional<parser_type>& parser,
                                server::session_entry& entry) {
     auto& current = entry.watcher->upstream();
     auto& timer = entry.upstream;
+    auto& scratch = *req.scratch;
+    auto& head = scratch.response;
     std::array<net::const_buffer, 2> out{};
     for (int attempt = 0;; ++attempt) {
         conn = w.pool().take(up.pool_key);
@@ -157,14 +170,9 @@ task<error_code> open_exchange(server::worker& w,
             conn = std::move(*fresh);
         }
         current = &conn->io.socket();
-        parser.emplace(std::piecewise_construct,
-                       std::make_tuple(),
-                       std::make_tuple(std::pmr::polymorphic_allocator<char>(req.arena)));
-        parser->header_limit(static_cast<std::uint32_t>(up.cfg.max_header_bytes));
-        parser->body_limit(boost::none);
         timer.arm(up.cfg.timeout);
         // Sent at once when the socket takes it all (it almost always does).
-        out = {net::buffer(req.scratch->upstream_head), net::buffer(req.body)};
+        out = {net::buffer(scratch.upstream_head), net::buffer(req.body)};
         error_code ec;
         const auto rest = unsent(out, conn->io.write_now(out, ec));
         if (!ec && !rest.empty()) {
@@ -173,34 +181,36 @@ task<error_code> open_exchange(server::worker& w,
         }
         // The response head, read here rather than in a coroutine of its own: one frame less
         // per request.
-        while (!ec && !parse_buffered_header(conn->buffer, *parser, ec)) {
-            const bool got_some = parser->got_some();
-            auto [rec, n] = co_await conn->io.async_read_some(
-                conn->buffer.prepare(detail::read_room(conn->buffer)), use_nothrow_awaitable);
-            conn->buffer.commit(n);
-            ec = rec ? detail::end_of(rec, got_some) : error_code{};
+        bool got_some = false;
+        for (bool fresh_head = true; !ec;) {
+            if (fresh_head) {
+                scratch.response_fields.clear();
+                head.emplace(scratch.response_fields, up.cfg.max_header_bytes);
+                fresh_head = false;
+            }
+            const auto state = head->feed(bytes_of(conn->buffer));
+            got_some = got_some || head->got_some();
+            if (state == head_parser::state::failed) {
+                ec = head->error();
+            } else if (state == head_parser::state::done && head->interim()) {
+                conn->buffer.consume(head->size());  // 100 Continue, 103 Early Hints: not ours
+                fresh_head = true;
+            } else if (state == head_parser::state::done) {
+                co_return error_code{};
+            } else {
+                auto [rec, n] = co_await conn->io.async_read_some(
+                    conn->buffer.prepare(detail::read_room(conn->buffer)), use_nothrow_awaitable);
+                conn->buffer.commit(n);
+                ec = rec ? detail::end_of(rec, got_some) : error_code{};
+            }
         }
-        if (!ec) {
-            co_return error_code{};
-        }
-        if (!conn->reused || attempt > 0 || parser->got_some() || timer.fired) {
+        if (!conn->reused || attempt > 0 || got_some || timer.fired) {
             co_return upstream_error(timer);
         }
     }
 }
 
 }  // namespace
-
-struct exchange_scratch::response_parser {
-    std::optional<parser_type> slot;
-};
-
-exchange_scratch::exchange_scratch() : parser(std::make_unique<response_parser>()) {}
-exchange_scratch::~exchange_scratch() = default;
-
-void exchange_scratch::forget_response() {
-    parser->slot.reset();
-}
 
 task<exchange_result> forward(stream& client,
                               server::worker& w,
@@ -221,67 +231,87 @@ task<exchange_result> forward(stream& client,
                         up.to,
                         up.cfg);
     upstream::connection_ptr conn;
-    auto& parser = scratch.parser->slot;  // emplaced by open_exchange, once per attempt
-    out.ec = co_await open_exchange(w, up, req, conn, parser, entry);
+    out.ec = co_await open_exchange(w, up, req, conn, entry);
     if (out.ec) {
         entry.upstream.disarm();
         entry.watcher->upstream() = nullptr;
         co_return out;
     }
 
-    auto& res = parser->get();
-    auto& fields = scratch.response_fields;
-    fields.clear();
-    for (const auto& f : res) {
-        fields.push_back({f.name_string(), f.value()});
+    const response_head& head = *scratch.response;
+    const auto fields = std::span<const header_view>(scratch.response_fields);
+    const auto framing = frame_response(head.status(), req.method == "HEAD", fields);
+    if (!framing) {
+        entry.upstream.disarm();
+        entry.watcher->upstream() = nullptr;
+        out.ec = error::upstream_unavailable;  // a response nobody can delimit: not relayed
+        co_return out;
     }
-    const body_mode mode = choose_mode(*parser, req);
-    out.status = res.result_int();
+    const body_mode mode = choose_mode(*framing, req);
+    out.status = head.status();
     out.keep_alive = req.client_keep_alive && mode != body_mode::until_close && !w.draining();
-    const std::string_view ctype = res[http::field::content_type];
+    const std::string_view ctype = content_type_of(fields);
+    const bool event_stream = is_event_stream(ctype);
     build_client_head(scratch.client_head,
                       {out.status,
                        fields,
                        req.request_id,
                        mode,
-                       parser->content_length().value_or(0),
+                       framing->length,
                        out.keep_alive,
                        req.extra_headers});
     if (tap) {
         tap->on_head(out.status, ctype);
     }
+    // The head's views die here: the buffer is consumed and may be moved by the next read.
+    conn->buffer.consume(head.size());
+    const bool reusable = head.keep_alive() && framing->reusable;
     // A filter may drop bytes, so never under Content-Length framing.
     body_filter* const filter =
-        out.status / 100 == 2 && mode != body_mode::content_length && is_event_stream(ctype)
-            ? req.filter
-            : nullptr;
+        out.status / 100 == 2 && mode != body_mode::content_length && event_stream ? req.filter
+                                                                                   : nullptr;
 
-    const std::span<char> window(conn->relay.get(), upstream::connection::relay_bytes);
-    auto& body = parser->get().body();
+    response_body body(*framing);
     chunk_writer writer(client, mode, req.send_timeout, entry.client);
     std::string_view pending_head = scratch.client_head;
     error_code uec;
     for (;;) {
-        // Read the next piece, unless the head should go out alone first: nothing of the body
+        // Take the next piece, unless the head should go out alone first: nothing of the body
         // is here yet (a stream's first event may take long; the client gets the head now).
-        std::size_t got = 0;
-        if (pending_head.empty() || conn->buffer.size() > 0 || parser->is_done()) {
-            body.data = window.data();
-            body.size = window.size();
+        // A piece is a view of conn->buffer (or of the decoded chunk), consumed once sent.
+        std::string_view piece;
+        std::size_t used = 0;
+        if (pending_head.empty() || conn->buffer.size() > 0 || body.done()) {
             entry.upstream.arm(up.cfg.idle_timeout);
-            if (parse_buffered_body(conn->buffer, *parser, window.size(), uec)) {
-                got = window.size() - body.size;
-            } else {
-                std::tie(uec, got) = co_await read_body_piece(conn->io, conn->buffer, *parser);
-            }
-            if (uec) {
-                uec = upstream_error(entry.upstream);
+            for (;;) {
+                auto next = body.next(bytes_of(conn->buffer), scratch.decoded, used);
+                if (!next) {
+                    uec = error::upstream_unavailable;  // malformed chunked framing
+                    break;
+                }
+                piece = *next;
+                if (!piece.empty() || body.done()) {
+                    break;
+                }
+                conn->buffer.consume(used);  // chunk framing only: nothing of it is kept
+                used = 0;
+                auto [rec, n] = co_await conn->io.async_read_some(
+                    conn->buffer.prepare(detail::read_room(conn->buffer)), use_nothrow_awaitable);
+                conn->buffer.commit(n);
+                if (rec == net::error::eof && body.ends_at_close()) {
+                    body.closed();  // a body delimited by the end of the connection is complete
+                } else if (rec) {
+                    uec = upstream_error(entry.upstream);
+                }
+                if (rec) {
+                    break;
+                }
             }
         }
-        std::string_view piece(window.data(), got);
-        if (tap && got) {
+        if (tap && !piece.empty()) {
             tap->on_body(piece);
         }
+        const std::size_t got = piece.size();
         if (filter && got) {
             piece = filter->on_body(piece);
         }
@@ -300,13 +330,14 @@ task<exchange_result> forward(stream& client,
             pending_head = {};
             out.bytes_out += piece.size();
         }
-        if (uec || parser->is_done()) {
+        conn->buffer.consume(used);
+        if (uec || body.done()) {
             break;
         }
     }
     entry.upstream.disarm();
     entry.watcher->upstream() = nullptr;  // from here on the client watch has nothing to abort
-    bool complete = !out.ec && !uec && parser->is_done();
+    bool complete = !out.ec && !uec && body.done();
     if (tap) {
         tap->on_end(complete);
     }
@@ -327,7 +358,7 @@ task<exchange_result> forward(stream& client,
             auto [fec, n] = co_await writer.finish();
             out.keep_alive = out.keep_alive && !fec;
         }
-        if (parser->keep_alive() && conn->buffer.size() == 0) {
+        if (reusable && conn->buffer.size() == 0) {
             // The upstream owes nothing more: the next read (of the next response) waits for
             // it without a recv that would fail first.
             expect_nothing_to_read(conn->io.socket());
@@ -336,7 +367,7 @@ task<exchange_result> forward(stream& client,
     } else if (!out.ec) {
         out.ec = uec;
         out.keep_alive = false;
-        co_await end_broken_stream(writer, mode, ctype);
+        co_await end_broken_stream(writer, mode, event_stream);
     }
     entry.client.disarm();
     co_return out;

@@ -91,11 +91,9 @@ private:
         milliseconds send_timeout{};
     };
 
-    // The parsers' header fields live in arena_: they go before it is released or destroyed.
-    void forget_parsers() {
-        in_.parser.reset();
-        scratch_.forget_response();
-    }
+    // The request parser's header fields live in arena_: it goes before the arena is
+    // released or destroyed.
+    void forget_parsers() { in_.parser.reset(); }
     task<bool> await_request(milliseconds timeout);
     task<bool> serve_one();
     // Records an authentication outcome on the request; false when it is a refusal.
@@ -176,7 +174,7 @@ task<bool> connection::serve_one() {
     const auto started = std::chrono::steady_clock::now();
     const auto limits = w_.rt().cfg.server.limits;
     forget_parsers();
-    arena_.release();  // the previous request's headers went with its parsers
+    arena_.release();  // the previous request's headers went with its parser
     request& r = current_.emplace(in_);
     r.send_timeout = limits.send_timeout;
     const error_code ec = co_await read_request(io_, buf_, limits, entry_.client, arena_, r.in);
@@ -286,7 +284,6 @@ body_tap* connection::prepare_exchange(request& r, meter* m) {
         head.version() >= 11,
         r.keep_alive,
         r.send_timeout,
-        &arena_,
         &scratch_,
         r.caller ? std::string_view(r.caller->consumer_id) : "",
         r.caller ? std::string_view(r.caller->key_id) : "",

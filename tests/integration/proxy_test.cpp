@@ -302,12 +302,20 @@ TEST(ProxyJsonLog, EveryAccessLineIsOneJsonObject) {
     EXPECT_EQ(access_lines, 3);
 }
 
-// An upstream that answers each connection's first request as keep-alive (no Connection:
-// close), then closes at once: its close arrives with or right after the answer. The gateway
-// pools such connections; the next request finds one dead and must be retried on a fresh one.
+const std::string small_answer =
+    R"({"id":"x","object":"chat.completion","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}})";
+
+// An upstream that answers each connection's first request with the bytes given, then closes
+// at once: its close arrives with or right after the answer. By default the answer is a
+// keep-alive one (no Connection: close): the gateway pools such connections, and the next
+// request finds one dead and must be retried on a fresh one.
 class closing_upstream {
 public:
-    closing_upstream() {
+    explicit closing_upstream(std::string answer =
+                                  "HTTP/1.1 200 OK\r\nContent-Type: "
+                                  "application/json\r\nContent-Length: " +
+                                  std::to_string(small_answer.size()) + "\r\n\r\n" + small_answer)
+        : answer_(std::move(answer)) {
         fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in a{};
         a.sin_family = AF_INET;
@@ -349,18 +357,13 @@ private:
                     need = end + 4 + (cl == std::string::npos ? 0 : std::stoul(in.substr(cl + 16)));
                 }
             }
-            const std::string body =
-                R"({"id":"x","object":"chat.completion","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}})";
-            const std::string out =
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                "Content-Length: " +
-                std::to_string(body.size()) + "\r\n\r\n" + body;
-            ::send(c, out.data(), out.size(), MSG_NOSIGNAL);
+            ::send(c, answer_.data(), answer_.size(), MSG_NOSIGNAL);
             ++answered_;
             ::close(c);
         }
     }
 
+    std::string answer_;
     int fd_ = -1;
     std::uint16_t port_ = 0;
     std::atomic<int> answered_{0};
@@ -386,6 +389,64 @@ TEST(ProxyPool, AnUpstreamThatClosesAfterEachAnswerIsRetriedOnAFreshConnection) 
         }
     }
     EXPECT_EQ(up.answered(), 20);
+}
+
+// One request through the gateway to an upstream that answers with `answer`.
+std::optional<response> through(const std::string& answer) {
+    closing_upstream up(answer);
+    stack s("",
+            "",
+            "  - name: closer\n    url: http://127.0.0.1:" + std::to_string(up.port()) +
+                "\n    models: [\"closer-*\"]\n");
+    return request(s.gateway_port(),
+                   "POST",
+                   "/v1/chat/completions",
+                   R"({"model":"closer-1","messages":[],"max_tokens":2})");
+}
+
+TEST(ProxyResponses, InterimResponsesAreSkipped) {
+    auto r = through(
+        "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+        "HTTP/1.1 200 OK\r\nContent-Length: " +
+        std::to_string(small_answer.size()) + "\r\n\r\n" + small_answer);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body, small_answer);
+}
+
+TEST(ProxyResponses, ABodyEndedByTheCloseArrivesWholeAndChunked) {
+    auto r = through("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + small_answer);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_TRUE(r->chunked);
+    EXPECT_EQ(r->body, small_answer);
+}
+
+TEST(ProxyResponses, AChunkedBodyWithExtensionsAndTrailersArrivesDecodedAndRechunked) {
+    auto r = through(
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x=1\r\nhello\r\n"
+        "6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body, "hello world");
+}
+
+TEST(ProxyResponses, AnAnswerNobodyCanDelimitIsABadGateway) {
+    for (const std::string answer :
+         {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+          "HTTP/1.1 200 OK\nContent-Length: 5\n\nhello",
+          "HTTP/1.1 2x0 OK\r\nContent-Length: 5\r\n\r\nhello"}) {
+        auto r = through(answer);
+        ASSERT_TRUE(r) << answer;
+        EXPECT_EQ(r->status, 502) << answer;
+    }
+}
+
+TEST(ProxyResponses, ABrokenChunkedBodyEndsTheStreamCleanly) {
+    auto r = through("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n");
+    ASSERT_TRUE(r);  // the head went out; the body ends with the last chunk, cut short
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body, "hello");
 }
 
 }  // namespace

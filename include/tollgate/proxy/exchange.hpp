@@ -4,6 +4,7 @@
 
 #include "tollgate/core/stream.hpp"
 #include "tollgate/proxy/framing.hpp"
+#include "tollgate/proxy/response_head.hpp"
 #include "tollgate/proxy/tap.hpp"
 #include "tollgate/server/worker.hpp"
 
@@ -11,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <memory_resource>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -23,20 +25,15 @@ namespace tollgate::proxy {
 /// Buffers an exchange writes into, owned by the client connection so that their capacity
 /// is reused by its next requests.
 struct exchange_scratch {
-    exchange_scratch();
-    ~exchange_scratch();
-    exchange_scratch(const exchange_scratch&) = delete;
-    exchange_scratch& operator=(const exchange_scratch&) = delete;
-
     std::string upstream_head;
     std::string client_head;
+    // The response head's fields: views into the upstream connection's buffer, valid only
+    // until the head has been turned into the client's.
     std::vector<header_view> response_fields;
-    // The response parser (Beast's, defined in exchange.cpp): here rather than in forward()'s
-    // coroutine frame, which Asio recycles only up to 1,020 bytes. Its header fields live in
-    // the exchange's arena: forget_response() before that arena is released.
-    struct response_parser;
-    std::unique_ptr<response_parser> parser;
-    void forget_response();
+    // Here rather than in forward()'s coroutine frame, which Asio recycles only up to 1,020
+    // bytes.
+    std::optional<response_head> response;
+    std::string decoded;  // a chunked response's payload, piece by piece
 };
 
 struct exchange_request {
@@ -47,9 +44,8 @@ struct exchange_request {
     std::string_view body;
     bool client_http11 = true;
     bool client_keep_alive = true;
-    std::chrono::milliseconds send_timeout{60'000};                      // each write to the client
-    std::pmr::memory_resource* arena = std::pmr::new_delete_resource();  // response head fields
-    exchange_scratch* scratch = nullptr;                                 // required
+    std::chrono::milliseconds send_timeout{60'000};   // each write to the client
+    exchange_scratch* scratch = nullptr;              // required
     std::string_view consumer_id;                     // the authenticated caller, for X-Consumer-ID
     std::string_view key_id;                          // and X-Key-ID
     std::span<const header_view> extra_headers = {};  // the gateway's own, for the client

@@ -1,5 +1,5 @@
 // body_tap: sees every byte of an upstream response body as it is relayed, without a copy
-// (views into the relay buffer, valid only during the call). Metering hangs off this seam.
+// (views into the received bytes, valid only during the call). Metering hangs off this seam.
 #pragma once
 
 #include <string_view>

@@ -17,15 +17,10 @@
 namespace tollgate::upstream {
 
 struct connection {
-    static constexpr std::size_t relay_bytes = 16 * 1024;
-
     explicit connection(stream s) : io(std::move(s)) {}
     stream io;
     beast::flat_buffer buffer;  // bytes read past the last response (normally none)
     bool reused = false;        // came from the pool: may have been closed while idle
-    // Where response bodies land on their way to the client; lives as long as the
-    // connection, so a request allocates no relay buffer.
-    std::unique_ptr<char[]> relay = std::make_unique_for_overwrite<char[]>(relay_bytes);
 };
 
 using connection_ptr = std::unique_ptr<connection>;
