@@ -9,19 +9,9 @@ char lower(char c) noexcept {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-std::string_view trim(std::string_view s) noexcept {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
 // 1*DIGIT only: no sign, no list ("5, 5"), no spaces inside, at most 19 digits.
 std::optional<std::uint64_t> parse_content_length(std::string_view v) noexcept {
-    v = trim(v);
+    v = trim_ows(v);
     if (v.empty() || v.size() > 19) {
         return std::nullopt;
     }
@@ -36,6 +26,16 @@ std::optional<std::uint64_t> parse_content_length(std::string_view v) noexcept {
 }
 
 }  // namespace
+
+std::string_view trim_ows(std::string_view s) noexcept {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
     if (a.size() != b.size()) {
@@ -65,7 +65,7 @@ result<body_framing> check_framing(unsigned version, std::span<const header_view
             ++transfer_encodings;
             // We decode only chunked; anything else ("gzip, chunked", "chunked, chunked",
             // "identity") is refused rather than guessed at.
-            if (!iequals(trim(f.value), "chunked")) {
+            if (!iequals(trim_ows(f.value), "chunked")) {
                 return error::bad_framing;
             }
             out.chunked = true;

@@ -8,26 +8,16 @@
 namespace tollgate::proxy {
 namespace {
 
-std::string_view trim(std::string_view s) noexcept {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
 // The last coding of a Transfer-Encoding list is chunked.
 bool ends_in_chunked(std::string_view list) noexcept {
     const std::size_t comma = list.rfind(',');
-    return iequals(trim(comma == std::string_view::npos ? list : list.substr(comma + 1)),
+    return iequals(trim_ows(comma == std::string_view::npos ? list : list.substr(comma + 1)),
                    "chunked");
 }
 
 // 1*DIGIT, at most 19 digits.
 bool parse_length(std::string_view v, std::uint64_t& n) noexcept {
-    v = trim(v);
+    v = trim_ows(v);
     if (v.empty() || v.size() > 19 ||
         !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
         return false;

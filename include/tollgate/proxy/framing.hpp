@@ -27,6 +27,9 @@ struct body_framing {
 /// `version` is 10 or 11. error::bad_framing on any ambiguity.
 result<body_framing> check_framing(unsigned version, std::span<const header_view> fields);
 
+/// `s` without leading and trailing spaces and tabs (optional white space, RFC 9110 5.6.3).
+std::string_view trim_ows(std::string_view s) noexcept;
+
 /// Case-insensitive ASCII comparison, for header names and tokens.
 bool iequals(std::string_view a, std::string_view b) noexcept;
 
