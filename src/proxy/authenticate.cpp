@@ -28,16 +28,6 @@ std::shared_ptr<const auth::key_facts> facts_of(const store::key_grant& g) {
     return f;
 }
 
-std::string_view trim(std::string_view v) noexcept {
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) {
-        v.remove_prefix(1);
-    }
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) {
-        v.remove_suffix(1);
-    }
-    return v;
-}
-
 // The verdict on known facts: admitted, or why not.
 error_code verdict(const auth::key_facts& f) {
     if (!f.known || (f.expires_at && unix_now() >= *f.expires_at)) {
@@ -54,12 +44,12 @@ error_code verdict(const auth::key_facts& f) {
 std::string_view presented_key(std::span<const header_view> fields) noexcept {
     for (const auto& f : fields) {
         if (f.name.size() == 13 && iequals(f.name, "authorization")) {
-            const auto v = trim(f.value);
+            const auto v = trim_ows(f.value);
             if (v.size() > 7 && iequals(v.substr(0, 7), "bearer ")) {
-                return trim(v.substr(7));
+                return trim_ows(v.substr(7));
             }
         } else if (f.name.size() == 9 && iequals(f.name, "x-api-key")) {
-            return trim(f.value);
+            return trim_ows(f.value);
         }
     }
     return {};

@@ -71,10 +71,6 @@ bool all_field_chars(std::string_view s) noexcept {
     return all_of_class(s.substr(i), field_char);
 }
 
-bool is_ows(char c) noexcept {
-    return c == ' ' || c == '\t';
-}
-
 char lower(char c) noexcept {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
@@ -200,12 +196,7 @@ bool head_parser::field_line(std::string_view line) {
     if (!all_field_chars(value)) {
         return false;  // a control character (CR, NUL, DEL...)
     }
-    while (!value.empty() && is_ows(value.front())) {
-        value.remove_prefix(1);
-    }
-    while (!value.empty() && is_ows(value.back())) {
-        value.remove_suffix(1);
-    }
+    value = trim_ows(value);
     if (name.size() == 10 && lower(name[0]) == 'c' && iequals(name, "connection")) {
         connection_tokens(value);
     }
@@ -217,13 +208,7 @@ bool head_parser::field_line(std::string_view line) {
 void head_parser::connection_tokens(std::string_view value) {
     while (!value.empty()) {
         const std::size_t comma = value.find(',');
-        std::string_view token = value.substr(0, comma);
-        while (!token.empty() && is_ows(token.front())) {
-            token.remove_prefix(1);
-        }
-        while (!token.empty() && is_ows(token.back())) {
-            token.remove_suffix(1);
-        }
+        const std::string_view token = trim_ows(value.substr(0, comma));
         if (iequals(token, "close")) {
             connection_close_ = true;
         } else if (iequals(token, "keep-alive")) {
