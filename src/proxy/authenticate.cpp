@@ -55,7 +55,9 @@ std::string_view presented_key(std::span<const header_view> fields) noexcept {
     return {};
 }
 
-auth_attempt authenticate_cached(server::worker& w, std::span<const header_view> fields) {
+auth_attempt authenticate_cached(server::worker& w,
+                                 std::span<const header_view> fields,
+                                 auth::key_memo& memo) {
     auth_attempt a;
     const std::string_view key = presented_key(fields);
     a.outcome.key_prefix = auth::display_prefix(key);
@@ -64,7 +66,7 @@ auth_attempt authenticate_cached(server::worker& w, std::span<const header_view>
         return a;
     }
     const auto& cfg = w.rt().cfg;
-    a.digest = auth::digest_of(key);
+    a.digest = memo.digest_of(key);
     // Only a well-formed key is ever cached, so a hit needs no checksum check: the check
     // (a CRC-32, a serial chain of ~50 table loads) is paid on a miss only.
     const auto hit = w.key_cache().find(a.digest);

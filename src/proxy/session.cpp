@@ -119,6 +119,7 @@ private:
     std::string reply_head_;
     std::string request_id_;      // of the request in flight
     std::string reservation_id_;  // its quota reservation's (metered requests)
+    auth::key_memo key_memo_;     // the last key presented here, hashed once
     // The request in flight's state, here rather than in coroutine frames and reused: Asio
     // recycles a frame only up to 1,020 bytes (larger ones cost an aligned malloc each), and
     // the meter's vectors keep their capacity.
@@ -205,7 +206,7 @@ task<bool> connection::serve_one() {
             refused = error::no_route;
             r.log.error = "no route";
         } else if (w_.rt().cfg.auth.enabled) {
-            auto attempt = authenticate_cached(w_, r.in.fields);
+            auto attempt = authenticate_cached(w_, r.in.fields, key_memo_);
             auth_outcome outcome;
             if (attempt.needs_store) {
                 outcome = co_await authenticate_with_store(w_, std::move(attempt));

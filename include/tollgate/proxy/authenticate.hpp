@@ -4,6 +4,7 @@
 #pragma once
 
 #include "tollgate/auth/key_cache.hpp"
+#include "tollgate/auth/key_memo.hpp"
 #include "tollgate/core/net.hpp"
 #include "tollgate/proxy/framing.hpp"
 #include "tollgate/server/worker.hpp"
@@ -28,14 +29,17 @@ std::string_view presented_key(std::span<const header_view> fields) noexcept;
 
 /// The first, synchronous step: the key's format, then the worker's cache. Most requests
 /// (a warm key) end here without a coroutine frame; `needs_store` says the cache could not
-/// decide (a miss or a stale entry) and authenticate_with_store() must finish.
+/// decide (a miss or a stale entry) and authenticate_with_store() must finish. `memo` is the
+/// connection's: a key it presented before is not hashed again.
 struct auth_attempt {
     auth_outcome outcome;
     bool needs_store = false;
     auth::key_digest digest{};
     std::shared_ptr<const auth::key_facts> stale;  // a cached entry past its TTL, if any
 };
-auth_attempt authenticate_cached(server::worker& w, std::span<const header_view> fields);
+auth_attempt authenticate_cached(server::worker& w,
+                                 std::span<const header_view> fields,
+                                 auth::key_memo& memo);
 
 /// The second step on a miss: ask the store (co_await; never blocks the worker), cache the
 /// answer, decide.
