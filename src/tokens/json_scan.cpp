@@ -2,9 +2,14 @@
 
 #include "tollgate/tokens/json_string.hpp"
 
+#include <array>
 #include <bit>
 #include <cstdint>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace tollgate::tokens {
 namespace {
@@ -22,6 +27,43 @@ constexpr std::uint64_t attention_mask(std::uint64_t v) noexcept {
     const std::uint64_t below_space = (v - ones * 0x20) & ~v & highs;
     return below_space | zero_in(v ^ (ones * '"')) | zero_in(v ^ (ones * '\\')) | (v & highs);
 }
+
+// Skimming looks at six bytes only: '"', '\\', '{', '}', '[' and ']'. skim_stops() marks
+// them in a block of 64 bytes, one bit per byte, so that the skim visits those bytes and no
+// others: an answer's long strings and numbers cost about one instruction per 16 bytes.
+constexpr std::size_t skim_block = 64;
+
+#if defined(__SSE2__)
+std::uint64_t skim_stops(const char* p) noexcept {
+    // '[' and ']' are '{' and '}' without bit 5: setting it folds each pair into one compare.
+    const __m128i fold = _mm_set1_epi8(0x20);
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i open = _mm_set1_epi8('{');
+    const __m128i close = _mm_set1_epi8('}');
+    std::uint64_t bits = 0;
+    for (std::size_t i = 0; i < skim_block; i += 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+        const __m128i folded = _mm_or_si128(v, fold);
+        const __m128i hit =
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                         _mm_or_si128(_mm_cmpeq_epi8(folded, open), _mm_cmpeq_epi8(folded, close)));
+        bits |= static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(hit))) << i;
+    }
+    return bits;
+}
+#else
+std::uint64_t skim_stops(const char* p) noexcept {
+    std::uint64_t bits = 0;
+    for (std::size_t i = 0; i < skim_block; ++i) {
+        const char c = p[i];
+        if (c == '"' || c == '\\' || c == '{' || c == '}' || c == '[' || c == ']') {
+            bits |= std::uint64_t{1} << i;
+        }
+    }
+    return bits;
+}
+#endif
 
 }  // namespace
 
@@ -258,29 +300,54 @@ bool json_object_scanner::scan_nested() noexcept {
     }
 }
 
+// Finds the end of the container at pos_ by its brackets alone: strings are stepped over
+// (a backslash escapes the next byte) but not validated, nor is anything between them.
 bool json_object_scanner::skim_nested() noexcept {
     std::size_t depth = 1;  // the top-level object
+    bool in_string = false;
+    bool escaped = false;  // the block's first byte is escaped (a backslash ended the last)
     const char* const data = text_.data();
     const std::size_t n = text_.size();
-    while (pos_ < n) {
-        const char c = data[pos_];
-        if (c == '"') {
-            if (!scan_string()) {
-                return false;
-            }
-            continue;
+    std::array<char, skim_block> tail;
+    for (std::size_t base = pos_; base < n; base += skim_block) {
+        const char* block = data + base;
+        if (n - base < skim_block) {  // the last bytes, padded with a byte that is no stop
+            tail.fill(' ');
+            std::memcpy(tail.data(), block, n - base);
+            block = tail.data();
         }
-        ++pos_;
-        if (c == '{' || c == '[') {
-            if (++depth > max_depth_) {
-                return fail(json_status::too_deep);
-            }
-        } else if (c == '}' || c == ']') {
-            if (--depth == 1) {
+        std::uint64_t stops = skim_stops(block);
+        if (escaped) {
+            stops &= ~std::uint64_t{1};
+            escaped = false;
+        }
+        while (stops != 0) {
+            const auto i = static_cast<std::size_t>(std::countr_zero(stops));
+            stops &= stops - 1;
+            const char c = block[i];
+            if (c == '\\') {
+                // Escapes the next byte (a quote, or another backslash).
+                if (i + 1 < skim_block) {
+                    stops &= ~(std::uint64_t{1} << (i + 1));
+                } else {
+                    escaped = true;
+                }
+            } else if (c == '"') {
+                in_string = !in_string;
+            } else if (in_string) {
+                continue;  // a bracket inside a string
+            } else if (c == '{' || c == '[') {
+                if (++depth > max_depth_) {
+                    pos_ = base + i + 1;
+                    return fail(json_status::too_deep);
+                }
+            } else if (--depth == 1) {
+                pos_ = base + i + 1;
                 return true;
             }
         }
     }
+    pos_ = n;
     return fail(json_status::invalid);
 }
 

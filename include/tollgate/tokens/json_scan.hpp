@@ -25,9 +25,10 @@ struct json_member {
 enum class json_status { ok, invalid, too_deep };
 
 /// How the scanner treats a member's object or array value: `validate` checks its grammar
-/// (requests); `skim` only finds where it ends (its strings, brackets and depth; nested
-/// grammar unchecked), for upstream answers that are relayed as they are and read only for
-/// a top-level member such as `usage`. For valid JSON both give the same members.
+/// (requests); `skim` only finds where it ends (its brackets and depth, stepping over strings
+/// and their escapes; nested grammar and text unchecked), for upstream answers that are relayed as
+/// they are and read only for a top-level member such as `usage`. For valid JSON both give the same
+/// members.
 enum class json_nested { validate, skim };
 
 class json_object_scanner {
@@ -53,7 +54,7 @@ private:
     bool scan_number() noexcept;
     bool scan_literal(std::string_view word) noexcept;
     bool scan_nested() noexcept;
-    bool skim_nested() noexcept;         // at '{' or '[': to after its match, strings scanned
+    bool skim_nested() noexcept;         // at '{' or '[': to after its match, by brackets
     bool scan_key_and_colon() noexcept;  // at '{' or '[' of a member's value
 
     std::string_view text_;

@@ -200,7 +200,24 @@ TEST(JsonScan, SkimmingGivesTheSameMembersForEveryDocumentValidationAccepts) {
     }
 }
 
-TEST(JsonScan, SkimmingChecksStringsBracketsAndDepthButNotNestedGrammar) {
+TEST(JsonScan, SkimmingFollowsEscapesAndBracketsAcrossItsBlocks) {
+    // The skim reads 64-byte blocks: put an escaped quote, an escaped backslash and a bracket
+    // inside a string at every offset around the first two block edges.
+    for (std::size_t pad = 0; pad < 140; ++pad) {
+        for (const std::string inner : {R"(\"])", R"(\\)", "}]", R"(\\\"[)"}) {
+            const std::string text =
+                R"({"a":[")" + std::string(pad, 'x') + inner + R"("],"usage":{"n":1}})";
+            json_status st = json_status::ok;
+            const auto got = members(text, json_nested::skim, st);
+            ASSERT_EQ(st, json_status::ok) << text;
+            ASSERT_EQ(got.size(), 2u) << text;
+            EXPECT_EQ(got[1].key, "usage") << text;
+            EXPECT_EQ(got[1].value, R"({"n":1})") << text;
+        }
+    }
+}
+
+TEST(JsonScan, SkimmingChecksBracketsAndDepthButNotNestedGrammarOrText) {
     json_status st = json_status::ok;
     const auto got = members(R"({"a":[1,,2 x],"usage":{"n":1}})", json_nested::skim, st);
     EXPECT_EQ(st, json_status::ok);
@@ -212,8 +229,16 @@ TEST(JsonScan, SkimmingChecksStringsBracketsAndDepthButNotNestedGrammar) {
     EXPECT_EQ(st, json_status::invalid) << "unclosed";
     members(R"({"a":["]"})", json_nested::skim, st);
     EXPECT_EQ(st, json_status::invalid) << "a bracket inside a string does not close";
-    members("{\"a\":[\"\x01\"]}", json_nested::skim, st);
-    EXPECT_EQ(st, json_status::invalid) << "strings are still checked";
+    members(R"({"a":["\"]"]})", json_nested::skim, st);
+    EXPECT_EQ(st, json_status::ok) << "an escaped quote does not end the string";
+    members(R"({"a":["\\"]})", json_nested::skim, st);
+    EXPECT_EQ(st, json_status::ok) << "an escaped backslash does not escape the quote";
+    members(R"({"a":["\"]})", json_nested::skim, st);
+    EXPECT_EQ(st, json_status::invalid) << "the string never ends";
+    members("{\"a\":[\"\x01\"],\"b\":{\"c\":[]}}", json_nested::skim, st);
+    EXPECT_EQ(st, json_status::ok) << "nested text is not checked";
+    members("{\"a\":[\"\x01\"],\"b\":{\"c\":[]}}", json_nested::validate, st);
+    EXPECT_EQ(st, json_status::invalid) << "but validated when asked";
     json_object_scanner deep(R"({"a":[[[1]]]})", 3, json_nested::skim);
     while (deep.next()) {
     }
