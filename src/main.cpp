@@ -59,11 +59,11 @@ int main(int argc, char** argv) {
         }
         tollgate::server::setup_logging(loaded.value.log);
         const int code = tollgate::server::run_server(path, std::move(rt));
-        spdlog::shutdown();
+        tollgate::server::shutdown_logging();
         return code;
     } catch (const std::exception& e) {
         std::cerr << "tollgate: " << e.what() << "\n";
-        spdlog::shutdown();
+        tollgate::server::shutdown_logging();
         return 1;
     }
 }

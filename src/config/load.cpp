@@ -304,7 +304,7 @@ void parse_quota(yaml_reader& r, const node& n, quota_config& out) {
 }
 
 void parse_log(yaml_reader& r, const node& n, log_config& out) {
-    if (!r.expect_map(n, "log", {"level", "format", "access_log"})) {
+    if (!r.expect_map(n, "log", {"level", "format", "access_log", "access_buffer_bytes"})) {
         return;
     }
     r.get_enum(n,
@@ -320,6 +320,7 @@ void parse_log(yaml_reader& r, const node& n, log_config& out) {
     r.get_enum(
         n, "log", "format", out.format, {{"text", log_format::text}, {"json", log_format::json}});
     r.get(n, "log", "access_log", out.access_log);
+    r.get_size(n, "log", "access_buffer_bytes", out.access_buffer_bytes);
 }
 
 void parse_root(yaml_reader& r, const node& root, config& c) {

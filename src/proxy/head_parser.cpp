@@ -1,6 +1,7 @@
 #include "tollgate/proxy/head_parser.hpp"
 
 #include "tollgate/core/error.hpp"
+#include "tollgate/core/swar.hpp"
 
 #include <array>
 #include <cstdint>
@@ -50,19 +51,11 @@ bool all_of_class(std::string_view s, std::uint8_t cls) noexcept {
 
 // Eight bytes at a time (values are most of a head's bytes): a word with no byte below 0x20
 // and no DEL is all field characters; any other word is checked byte by byte (a tab).
-constexpr std::uint64_t ones = 0x0101010101010101ULL;
-constexpr std::uint64_t highs = 0x8080808080808080ULL;
-
-bool has_byte_below(std::uint64_t x, std::uint8_t n) noexcept {
-    return ((x - ones * n) & ~x & highs) != 0;
-}
-
 bool all_field_chars(std::string_view s) noexcept {
     std::size_t i = 0;
     for (; i + 8 <= s.size(); i += 8) {
-        std::uint64_t x;
-        std::memcpy(&x, s.data() + i, 8);
-        if (has_byte_below(x, 0x20) || has_byte_below(x ^ (ones * 0x7f), 1)) {
+        const std::uint64_t x = swar::load(s.data() + i);
+        if ((swar::bytes_below(x, 0x20) | swar::bytes_equal(x, 0x7f)) != 0) {
             if (!all_of_class(s.substr(i, 8), field_char)) {
                 return false;
             }

@@ -25,9 +25,6 @@ void access_batch::append_time(std::chrono::system_clock::time_point now) {
 void access_batch::add(const access_record& r,
                        config::log_format format,
                        std::chrono::system_clock::time_point now) {
-    if (!text_.empty()) {
-        text_ += '\n';
-    }
     if (format == config::log_format::json) {
         const std::string line = format_access_line(r, format);
         text_ += R"({"time":")";
@@ -39,11 +36,13 @@ void access_batch::add(const access_record& r,
         text_ += " access ";
         append_access_line(text_, r, format);
     }
+    text_ += '\n';
 }
 
 std::string access_batch::take() {
     std::string out;
     out.swap(text_);
+    text_.reserve(out.size());  // the next batch is likely as long: no growth copies
     return out;
 }
 

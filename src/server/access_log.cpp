@@ -1,5 +1,6 @@
 #include "tollgate/server/access_log.hpp"
 
+#include "tollgate/core/swar.hpp"
 #include "tollgate/proxy/responses.hpp"
 
 #include <algorithm>
@@ -20,6 +21,12 @@ public:
     void put(std::string_view s) noexcept {
         std::memcpy(at_, s.data(), s.size());
         at_ += s.size();
+    }
+    // A literal: its length is known here, so the copy is a few moves instead of a call.
+    template <std::size_t N>
+    void put_literal(const char (&s)[N]) noexcept {
+        std::memcpy(at_, s, N - 1);
+        at_ += N - 1;
     }
     void put(char c) noexcept { *at_++ = c; }
     void put_number(std::uint64_t n) noexcept {
@@ -48,10 +55,19 @@ public:
     void close() { out_.resize(static_cast<std::size_t>(at_ - out_.data())); }
 
 private:
-    // A loop, not find_first_of: that calls memchr once per character of the value.
+    // Eight bytes at a time (the values are ids, paths and names: mostly plain), then the
+    // rest one by one; find_first_of would call memchr once per character of the value.
     static bool plain(std::string_view v) noexcept {
-        for (const char c : v) {
-            if (c == ' ' || c == '"' || c == '=') {
+        std::size_t i = 0;
+        for (; i + 8 <= v.size(); i += 8) {
+            const std::uint64_t w = swar::load(v.data() + i);
+            if ((swar::bytes_equal(w, ' ') | swar::bytes_equal(w, '"') |
+                 swar::bytes_equal(w, '=')) != 0) {
+                return false;
+            }
+        }
+        for (; i < v.size(); ++i) {
+            if (v[i] == ' ' || v[i] == '"' || v[i] == '=') {
                 return false;
             }
         }
@@ -110,12 +126,12 @@ void append_access_line(std::string& out, const access_record& r, config::log_fo
         most += t.size() + 1;
     }
     line_writer w(out, most);
-    const auto text = [&](std::string_view key, std::string_view value) {
-        w.put(key);
+    const auto text = [&]<std::size_t N>(const char(&key)[N], std::string_view value) {
+        w.put_literal(key);
         w.put_text(value, most);
     };
-    const auto number = [&](std::string_view key, std::uint64_t n) {
-        w.put(key);
+    const auto number = [&]<std::size_t N>(const char(&key)[N], std::uint64_t n) {
+        w.put_literal(key);
         w.put_number(n);
     };
     text("rid=", r.request_id);

@@ -1,6 +1,9 @@
 #include "tollgate/server/logging.hpp"
 
 #include "tollgate/proxy/responses.hpp"
+#include "tollgate/server/access_writer.hpp"
+
+#include <unistd.h>
 
 #include <spdlog/async.h>
 #include <spdlog/pattern_formatter.h>
@@ -10,9 +13,14 @@
 namespace tollgate::server {
 namespace {
 
-// The async queue holds this many lines; when full, io threads wait (an access line is an
-// audit record: we would rather slow down than drop it).
+// The async queue holds this many diagnostic lines; when full, io threads wait.
 constexpr std::size_t queue_lines = 32 * 1024;
+
+// Access lines bypass spdlog (see access_writer); set up by setup_logging.
+std::unique_ptr<access_writer>& the_access_writer() {
+    static std::unique_ptr<access_writer> writer;
+    return writer;
+}
 
 std::shared_ptr<spdlog::logger> make_async(const std::string& name, spdlog::sink_ptr sink) {
     auto logger = std::make_shared<spdlog::async_logger>(
@@ -49,11 +57,8 @@ void setup_logging(const config::log_config& cfg) {
     spdlog::drop_all();
     spdlog::init_thread_pool(queue_lines, 1);
     auto main = make_async("tollgate", std::make_shared<spdlog::sinks::stderr_sink_mt>());
-    auto access = make_async("access", std::make_shared<spdlog::sinks::stdout_sink_mt>());
     main->set_level(spdlog::level::from_str(cfg.level));
-    access->set_level(spdlog::level::info);
-    // Access lines carry their own time, in either format (access_batch): the sink adds nothing.
-    access->set_pattern("%v");
+    the_access_writer() = std::make_unique<access_writer>(STDOUT_FILENO, cfg.access_buffer_bytes);
     if (cfg.format == config::log_format::json) {
         main->set_formatter(make_json_formatter());
     } else {
@@ -63,11 +68,15 @@ void setup_logging(const config::log_config& cfg) {
     spdlog::flush_every(std::chrono::seconds(1));
 }
 
-void write_access_batch(const std::string& lines) {
-    static const auto logger = spdlog::get("access");
-    if (logger && !lines.empty()) {
-        logger->info(lines);
+void write_access_batch(std::string lines) {
+    if (const auto& writer = the_access_writer()) {
+        writer->submit(std::move(lines));
     }
+}
+
+void shutdown_logging() {
+    the_access_writer().reset();  // writes what is pending
+    spdlog::shutdown();
 }
 
 }  // namespace tollgate::server

@@ -1,5 +1,6 @@
 #include "tollgate/tokens/json_scan.hpp"
 
+#include "tollgate/core/swar.hpp"
 #include "tollgate/tokens/json_string.hpp"
 
 #include <array>
@@ -14,18 +15,10 @@
 namespace tollgate::tokens {
 namespace {
 
-constexpr std::uint64_t ones = 0x0101010101010101ull;
-constexpr std::uint64_t highs = 0x8080808080808080ull;
-
-// The bytes of `v` that are 0, < 0x20, '"', '\\' or >= 0x80 (a string needs a closer look
-// there), as their high bits. Bits above the lowest may be false alarms (a borrow carries
-// on), but the lowest set bit is always the first such byte.
+// The bytes of `v` that are < 0x20, '"', '\\' or >= 0x80: a string needs a closer look there.
 constexpr std::uint64_t attention_mask(std::uint64_t v) noexcept {
-    const auto zero_in = [](std::uint64_t x) {
-        return (x - ones) & ~x & highs;
-    };
-    const std::uint64_t below_space = (v - ones * 0x20) & ~v & highs;
-    return below_space | zero_in(v ^ (ones * '"')) | zero_in(v ^ (ones * '\\')) | (v & highs);
+    return swar::bytes_below(v, 0x20) | swar::bytes_equal(v, '"') | swar::bytes_equal(v, '\\') |
+           swar::bytes_high(v);
 }
 
 // Skimming looks at six bytes only: '"', '\\', '{', '}', '[' and ']'. skim_stops() marks
@@ -103,8 +96,7 @@ bool json_object_scanner::scan_string() noexcept {
         // Eight plain ASCII bytes at a time (the common case in prompts), then straight to
         // the first byte that is not (little-endian: the lowest flagged byte comes first).
         while (at + 8 <= n) {
-            std::uint64_t v;
-            std::memcpy(&v, data + at, 8);
+            const std::uint64_t v = swar::load(data + at);
             if constexpr (std::endian::native == std::endian::little) {
                 if (const std::uint64_t m = attention_mask(v); m != 0) {
                     at += static_cast<std::size_t>(std::countr_zero(m)) / 8;

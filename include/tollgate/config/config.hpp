@@ -186,6 +186,8 @@ struct log_config {
     std::string level = "info";
     log_format format = log_format::text;
     bool access_log = true;
+    // Access lines waiting for standard output before io threads wait for it (none dropped).
+    std::size_t access_buffer_bytes = 16 * 1024 * 1024;
 };
 
 struct config {

@@ -21,7 +21,7 @@ public:
     bool empty() const noexcept { return text_.empty(); }
     std::size_t bytes() const noexcept { return text_.size(); }
 
-    /// The pending lines, newline-separated without a final newline; leaves the batch empty.
+    /// The pending lines, each ending in a newline; leaves the batch empty.
     std::string take();
 
 private:

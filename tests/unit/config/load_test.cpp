@@ -83,6 +83,18 @@ upstreams:
     EXPECT_EQ(u.anthropic_version, "2024-01-01");
 }
 
+TEST(LoadConfig, ReadsEveryLogKey) {
+    auto r = parse(std::string(minimal) + R"(
+log: { level: warn, format: json, access_log: false, access_buffer_bytes: 1MiB }
+)");
+    ASSERT_TRUE(r.problems.empty()) << to_string(r.problems.front());
+    EXPECT_EQ(r.value.log.level, "warn");
+    EXPECT_EQ(r.value.log.format, log_format::json);
+    EXPECT_FALSE(r.value.log.access_log);
+    EXPECT_EQ(r.value.log.access_buffer_bytes, 1024u * 1024);
+    EXPECT_EQ(parse(minimal).value.log.access_buffer_bytes, 16u * 1024 * 1024);
+}
+
 TEST(LoadConfig, UnknownKeyIsReportedWithLineAndPath) {
     auto r = parse(std::string("server:\n  listen: 0.0.0.0:1\n  thraeds: 2\n") + minimal);
     ASSERT_EQ(r.problems.size(), 1u);

@@ -28,7 +28,7 @@ TEST(AccessBatch, TextLinesCarryTheirUtcTime) {
     EXPECT_EQ(text.find("2026-11-24T10:22:34.000789Z access rid=a "), 0u) << text;
     EXPECT_NE(text.find("\n2026-11-24T10:22:35.000789Z access rid=b "), std::string::npos) << text;
     EXPECT_NE(text.find(" ms=2.042 "), std::string::npos) << text;
-    EXPECT_NE(text.back(), '\n');
+    EXPECT_EQ(text.back(), '\n');
 }
 
 TEST(AccessBatch, JsonLinesAreObjectsWithTime) {
