@@ -94,6 +94,16 @@ bool is_usage_chunk(std::string_view event) noexcept {
     return scanner.status() == tokens::json_status::ok && no_choices && usage;
 }
 
+// Member by member, keeping the buffers: a session reuses one filter for each request.
+void usage_chunk_filter::reset() {
+    held_.clear();
+    out_.clear();
+    boundaries_ = {};
+    passing_ = false;
+    removed_ = false;
+    last_removed_ = false;
+}
+
 std::string_view usage_chunk_filter::on_body(std::string_view bytes) {
     // While `direct`, what is sent is a prefix of `bytes` (no copy); the first removal or use
     // of held bytes switches to building out_.

@@ -256,21 +256,29 @@ void settled(server::worker& w,
 
 }  // namespace
 
+// Member by member: a new meter assigned over this one cost ~2k instructions (its tap, filter
+// and store request built, moved and destroyed) and dropped the buffers.
 void meter::reset() {
-    auto kept_limits = std::move(limits);
-    auto kept_headers = std::move(headers);
-    auto kept_views = std::move(header_views);
-    auto kept_request = std::move(request);  // overwritten member by member when used
-    auto kept_answer = std::move(answer);    // the same
-    *this = meter();
-    request = std::move(kept_request);
-    answer = std::move(kept_answer);
-    limits = std::move(kept_limits);
+    active = false;
+    local = false;
+    settling = false;
     limits.clear();
-    headers = std::move(kept_headers);
+    reserved_at = 0;
+    prompt_estimate = 0;
+    encoding = nullptr;
+    prompt_counted = false;
+    count_source = {};
+    asked_completion.reset();
+    clamp = false;
+    granted_completion = 0;
+    price = {};
     headers.clear();
-    header_views = std::move(kept_views);
     header_views.clear();
+    usage.reset();
+    asked_for_usage = false;
+    usage_chunk.reset();
+    settled = {};
+    // request and answer: overwritten member by member when used.
 }
 
 std::optional<boost::system::error_code> reserve_quota_now(server::worker& w,

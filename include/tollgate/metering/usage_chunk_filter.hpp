@@ -33,6 +33,9 @@ public:
     /// a few hundred bytes; content events can be long).
     explicit usage_chunk_filter(std::size_t max_held = 64 * 1024) : max_held_(max_held) {}
 
+    /// Back to a new filter's state (same max_held), keeping its buffers' capacity.
+    void reset();
+
     std::string_view on_body(std::string_view bytes) override;
     std::string_view flush() override;
 

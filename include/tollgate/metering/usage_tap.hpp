@@ -38,6 +38,9 @@ public:
     explicit usage_tap(std::size_t max_json_bytes = 8 * 1024 * 1024)
         : max_json_bytes_(max_json_bytes) {}
 
+    /// Back to a new tap's state (same max_json_bytes), keeping its buffers' capacity.
+    void reset();
+
     void on_head(unsigned status, std::string_view content_type) override;
     void on_body(std::string_view bytes) override;
     void on_end(bool complete) override;

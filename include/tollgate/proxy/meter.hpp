@@ -26,7 +26,8 @@ namespace tollgate::proxy {
 /// One request's metering. A connection keeps one and reset()s it per request, so its vectors
 /// keep their capacity (a metered request allocates less).
 struct meter {
-    /// Back to a fresh meter's state, keeping the vectors' capacity.
+    /// Back to a fresh meter's state, keeping the vectors' capacity. Member by member: a new
+    /// member must be reset there too (tests/integration/meter_reset_test.cpp).
     void reset();
 
     bool active = false;    // a reservation is held and must be settled

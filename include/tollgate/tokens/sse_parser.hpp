@@ -21,6 +21,16 @@ public:
     /// Appends each event completed by `bytes` to `out`.
     void feed(std::string_view bytes, std::vector<sse_event>& out);
 
+    /// Back to a new parser's state, keeping its buffers' capacity.
+    void reset() noexcept {
+        line_.clear();
+        current_.type.clear();
+        current_.data.clear();
+        current_.id.clear();
+        has_data_ = false;
+        after_cr_ = false;
+    }
+
     /// Bytes held for an unfinished line or event (bounded by the caller's stream limits).
     std::size_t buffered_bytes() const noexcept { return line_.size() + current_.data.size(); }
 

@@ -32,6 +32,16 @@ TEST(UsageChunkFilter, RemovesTheUsageChunkWhereverThePiecesSplit) {
     }
 }
 
+TEST(UsageChunkFilter, AResetFilterIsANewOne) {
+    usage_chunk_filter f;
+    // Left mid-event and with the usage chunk removed, as a client that hung up leaves it.
+    through(content + usage + content.substr(0, 10), 7, f);
+    ASSERT_TRUE(f.removed());
+    f.reset();
+    EXPECT_FALSE(f.removed());
+    EXPECT_EQ(through(content + done, 3, f), content + done) << "nothing held over";
+}
+
 TEST(UsageChunkFilter, PassesWholeEventsWithoutACopy) {
     usage_chunk_filter f;
     const std::string piece = content + content;

@@ -69,6 +69,31 @@ TEST(UsageTap, ReadsEveryMockEndpointJsonAndStreamed) {
     EXPECT_EQ(*embed.reported().completion_tokens, 0);
 }
 
+TEST(UsageTap, AResetTapReadsTheNextAnswerAsANewOneWould) {
+    const auto stream_plan = mock_reply(
+        "/v1/chat/completions", R"({"model":"m","stream":true,"messages":[],"max_tokens":5})");
+    const auto json_plan =
+        mock_reply("/v1/chat/completions", R"({"model":"m","messages":[],"max_tokens":9})");
+    usage_tap tap;
+    tap.keep_text(1024);
+    // A stream cut off midway (no usage yet), then a JSON answer on the same tap.
+    tap.on_head(stream_plan.status, stream_plan.content_type);
+    tap.on_body(stream_plan.pieces.front());
+    tap.reset();
+    tap.on_head(json_plan.status, json_plan.content_type);
+    for (const auto& piece : json_plan.pieces) {
+        tap.on_body(piece);
+    }
+    tap.on_end(true);
+    const auto fresh = play(json_plan, false);
+    ASSERT_TRUE(tap.reported().complete());
+    EXPECT_EQ(*tap.reported().completion_tokens, *fresh.reported().completion_tokens);
+    EXPECT_EQ(*tap.reported().prompt_tokens, *fresh.reported().prompt_tokens);
+    EXPECT_EQ(tap.produced_text_bytes(), fresh.produced_text_bytes());
+    EXPECT_TRUE(tap.produced_text().empty()) << "keep_text is per answer, like a new tap's";
+    EXPECT_TRUE(tap.ended_complete());
+}
+
 TEST(UsageTap, AStreamWithoutUsageStillCountsItsText) {
     const auto plan = mock_reply(
         "/v1/chat/completions",
