@@ -1,5 +1,7 @@
 #include "tollgate/proxy/framing.hpp"
 
+#include "tollgate/core/swar.hpp"
+
 #include <charconv>
 
 namespace tollgate::proxy {
@@ -41,7 +43,16 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
     if (a.size() != b.size()) {
         return false;
     }
-    for (std::size_t i = 0; i < a.size(); ++i) {
+    // Eight bytes at a time: header names are compared on every request, most of them
+    // longer than eight bytes.
+    std::size_t i = 0;
+    for (; i + 8 <= a.size(); i += 8) {
+        if (swar::to_lower_ascii(swar::load(a.data() + i)) !=
+            swar::to_lower_ascii(swar::load(b.data() + i))) {
+            return false;
+        }
+    }
+    for (; i < a.size(); ++i) {
         if (lower(a[i]) != lower(b[i])) {
             return false;
         }

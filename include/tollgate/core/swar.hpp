@@ -28,6 +28,18 @@ constexpr std::uint64_t bytes_high(std::uint64_t v) noexcept {
     return v & highs;
 }
 
+/// `v` with each byte 'A'..'Z' made lower case and every other byte as it was.
+constexpr std::uint64_t to_lower_ascii(std::uint64_t v) noexcept {
+    // For each byte's low seven bits h: h + (0x80 - 'A') sets bit 7 when h >= 'A', and
+    // h + (0x7f - 'Z') sets it when h > 'Z'; neither sum carries into the next byte. A byte
+    // is upper case where exactly the first is set and the byte itself is ASCII.
+    const std::uint64_t low7 = v & ~highs;
+    const std::uint64_t at_least_a = low7 + ones * (0x80 - 'A');
+    const std::uint64_t above_z = low7 + ones * (0x7f - 'Z');
+    const std::uint64_t upper = (at_least_a ^ above_z) & ~v & highs;
+    return v | (upper >> 2);  // bit 7 moved to bit 5: +0x20
+}
+
 /// The eight bytes at `p`, any alignment, in memory order from the lowest byte up on a
 /// little-endian machine.
 inline std::uint64_t load(const char* p) noexcept {

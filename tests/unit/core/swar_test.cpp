@@ -49,5 +49,31 @@ TEST(Swar, TheLowestFlaggedByteIsAlwaysTheFirstMatch) {
     }
 }
 
+TEST(Swar, LowersExactlyTheAsciiCapitals) {
+    std::mt19937 rng(5);
+    for (int round = 0; round < 100000; ++round) {
+        std::array<char, 8> bytes;
+        for (auto& b : bytes) {
+            b = static_cast<char>(rng() % 256);  // every byte value, '@', '[' and 0xc1 included
+        }
+        std::array<char, 8> want = bytes;
+        for (auto& c : want) {
+            if (c >= 'A' && c <= 'Z') {
+                c = static_cast<char>(c + 0x20);
+            }
+        }
+        ASSERT_EQ(to_lower_ascii(load(bytes.data())), load(want.data()));
+    }
+    for (int c = 0; c < 256; ++c) {  // each value once, in every lane
+        std::array<char, 8> bytes;
+        bytes.fill(static_cast<char>(c));
+        const char want =
+            (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 0x20) : static_cast<char>(c);
+        std::array<char, 8> lowered;
+        lowered.fill(want);
+        ASSERT_EQ(to_lower_ascii(load(bytes.data())), load(lowered.data())) << c;
+    }
+}
+
 }  // namespace
 }  // namespace tollgate::swar
