@@ -3,7 +3,6 @@
 #include "tollgate/quota/window.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <limits>
 
 namespace tollgate::quota {
@@ -20,15 +19,11 @@ void append_limit_id(std::string& out, const config::limit& l) {
 // How often expire() forgets the buckets of ended windows: they cost memory, not correctness.
 constexpr std::int64_t sweep_every_seconds = 60;
 
-void append_bucket_key(std::string& out,
-                       const std::string& consumer,
-                       const config::limit& l,
-                       std::int64_t window_start) {
-    char digits[24];
-    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, window_start);
-    out.append(consumer).append("\n");
-    append_limit_id(out, l);
-    out.append("\n").append(digits, end);
+// The same limit (as limit_id() names it) in the same window.
+template <typename Bucket>
+bool is_bucket_of(const Bucket& b, const config::limit& l, std::int64_t window_start) {
+    return b.window_start == window_start && b.per == l.per && b.what == l.what &&
+           b.models == l.models;
 }
 
 }  // namespace
@@ -56,19 +51,42 @@ std::size_t ledger::reservations() const noexcept {
     return n;
 }
 
-ledger::stored_bucket& ledger::bucket_at(std::string& key,
-                                         const std::string& consumer,
+std::size_t ledger::buckets() const noexcept {
+    std::size_t n = 0;
+    for (const auto& [consumer, a] : accounts_) {
+        n += a.size();
+    }
+    return n;
+}
+
+ledger::stored_bucket& ledger::bucket_in(account& a,
                                          const config::limit& l,
                                          std::int64_t window_start,
                                          std::int64_t window_end) {
-    key.clear();
-    append_bucket_key(key, consumer, l, window_start);
-    auto it = buckets_.find(key);
-    if (it == buckets_.end()) {
-        it = buckets_.emplace(key, stored_bucket{}).first;
+    for (auto& b : a) {
+        if (is_bucket_of(b, l, window_start)) {
+            b.at->window_end = window_end;
+            return *b.at;
+        }
     }
-    it->second.window_end = window_end;
-    return it->second;
+    a.push_back({l.per, l.what, l.models, window_start, std::make_unique<stored_bucket>()});
+    a.back().at->window_end = window_end;
+    return *a.back().at;
+}
+
+const ledger::stored_bucket* ledger::find_bucket(const std::string& consumer,
+                                                 const config::limit& l,
+                                                 std::int64_t window_start) const {
+    const auto it = accounts_.find(consumer);
+    if (it == accounts_.end()) {
+        return nullptr;
+    }
+    for (const auto& b : it->second) {
+        if (is_bucket_of(b, l, window_start)) {
+            return b.at.get();
+        }
+    }
+    return nullptr;
 }
 
 const std::string& ledger::reservation_key(owner_state& o,
@@ -89,13 +107,12 @@ void ledger::window_buckets::states(std::vector<bucket>& out) const {
 
 ledger::window_buckets ledger::buckets_at(const std::string& consumer,
                                           std::span<const config::limit> limits,
-                                          std::int64_t now,
-                                          owner_id owner) {
+                                          std::int64_t now) {
     window_buckets out;
-    std::string& key = owners_.at(owner)->key;
+    account& a = accounts_[consumer];
     for (const auto& l : limits) {
         const span w = window_at(l.per, now);
-        out.at_.push_back(&bucket_at(key, consumer, l, w.start, w.end));
+        out.at_.push_back(&bucket_in(a, l, w.start, w.end));
     }
     return out;
 }
@@ -109,7 +126,7 @@ decision ledger::reserve(const std::string& consumer,
                          std::int64_t deadline,
                          owner_id owner) {
     // A duplicate id is refused by the overload below (before anything is held).
-    const auto at = buckets_at(consumer, limits, now, owner);
+    const auto at = buckets_at(consumer, limits, now);
     std::vector<bucket> current;
     at.states(current);
     return reserve(consumer, request_id, limits, at, current, want, model, now, deadline, owner);
@@ -192,9 +209,10 @@ bool ledger::add(const std::string& consumer,
     if (!added_.emplace(reservation_key(o, consumer, request_id), last_end).second) {
         return false;
     }
+    account& a = accounts_[consumer];
     for (const auto& l : limits) {
         const span w = window_at(l.per, at);
-        bucket_at(o.key, consumer, l, w.start, w.end).b.used += amount_of(actual, l.what);
+        bucket_in(a, l, w.start, w.end).b.used += amount_of(actual, l.what);
     }
     return true;
 }
@@ -238,10 +256,8 @@ std::size_t ledger::expire(std::int64_t now) {
 }
 
 bucket ledger::state(const std::string& consumer, const config::limit& l, std::int64_t now) const {
-    std::string key;
-    append_bucket_key(key, consumer, l, window_at(l.per, now).start);
-    const auto it = buckets_.find(key);
-    return it == buckets_.end() ? bucket{} : it->second.b;
+    const stored_bucket* b = find_bucket(consumer, l, window_at(l.per, now).start);
+    return b == nullptr ? bucket{} : b->b;
 }
 
 std::vector<bucket> ledger::states(const std::string& consumer,
@@ -256,9 +272,12 @@ std::vector<bucket> ledger::states(const std::string& consumer,
 }
 
 void ledger::forget_windows_before(std::int64_t before) {
-    std::erase_if(buckets_, [before](const auto& kv) {
-        return kv.second.window_end <= before && kv.second.holders == 0;
-    });
+    for (auto it = accounts_.begin(); it != accounts_.end();) {
+        std::erase_if(it->second, [before](const account_bucket& b) {
+            return b.at->window_end <= before && b.at->holders == 0;
+        });
+        it = it->second.empty() ? accounts_.erase(it) : std::next(it);
+    }
     std::erase_if(added_, [before](const auto& kv) { return kv.second <= before; });
 }
 

@@ -323,7 +323,7 @@ public:
         auto& ledger = s_->ledger_;
         out.now = unix_now();
         ledger.expire(out.now);
-        const auto at = ledger.buckets_at(r.consumer, r.limits, out.now, owner_);
+        const auto at = ledger.buckets_at(r.consumer, r.limits, out.now);
         auto& before = out.after;  // the same vector, read again once reserved
         at.states(before);
         out.completion_tokens = quota::completion_grant(r.limits,

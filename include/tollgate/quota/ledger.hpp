@@ -79,8 +79,7 @@ public:
     };
     window_buckets buckets_at(const std::string& consumer,
                               std::span<const config::limit> limits,
-                              std::int64_t now,
-                              owner_id owner = 0);
+                              std::int64_t now);
 
     /// The same as the first reserve(), for a caller that already holds `limits`' buckets at
     /// `now` and their amounts (`current`, what it decided the completion grant on).
@@ -129,7 +128,7 @@ public:
     void forget_windows_before(std::int64_t before);
 
     std::size_t reservations() const noexcept;
-    std::size_t buckets() const noexcept { return buckets_.size(); }
+    std::size_t buckets() const noexcept;
 
     struct stored_bucket {
         bucket b;
@@ -159,20 +158,34 @@ private:
         std::unordered_map<std::string, reservation>::node_type spare;
     };
 
-    // The bucket of `l` whose window starts at `window_start`, made empty when new; its key
-    // built in `key`.
-    stored_bucket& bucket_at(std::string& key,
-                             const std::string& consumer,
-                             const config::limit& l,
-                             std::int64_t window_start,
-                             std::int64_t window_end);
+    // A consumer's buckets. A plan holds a few limits, each with its current window's bucket
+    // and perhaps the last one's until the sweep: a short list, scanned. Looked up by the
+    // consumer once per request; no key is built (a string key per limit and window cost
+    // ~500 instructions each to build and hash).
+    struct account_bucket {
+        config::window per;
+        config::metric what;
+        std::vector<std::string> models;  // the limit's identity: see limit_id()
+        std::int64_t window_start;
+        std::unique_ptr<stored_bucket> at;  // a reservation points at it: it must not move
+    };
+    using account = std::vector<account_bucket>;
+
+    // The bucket of `l` whose window starts at `window_start` in `a`, made empty when new.
+    static stored_bucket& bucket_in(account& a,
+                                    const config::limit& l,
+                                    std::int64_t window_start,
+                                    std::int64_t window_end);
+    const stored_bucket* find_bucket(const std::string& consumer,
+                                     const config::limit& l,
+                                     std::int64_t window_start) const;
     // "consumer\nrequest-id" in o.key.
     static const std::string& reservation_key(owner_state& o,
                                               std::string_view consumer,
                                               std::string_view request_id);
     void charge(const reservation& r, const amounts* actual);
 
-    std::unordered_map<std::string, stored_bucket> buckets_;
+    std::unordered_map<std::string, account> accounts_;    // by consumer id
     std::unordered_map<std::string, std::int64_t> added_;  // request ids add()ed -> window end
     std::vector<std::unique_ptr<owner_state>> owners_;     // apart: each in its own lines
     std::int64_t next_sweep_ = 0;                          // when expire() next forgets windows

@@ -21,6 +21,28 @@ TEST(Ledger, LimitIdsAreStableNames) {
               "day:cost_usd:gpt-4o*,o1*");
 }
 
+TEST(Ledger, ABucketBelongsToAConsumerAndALimitsIdentityNotItsAmount) {
+    ledger l;
+    const config::limit any{config::window::minute, config::metric::tokens, 1000, {}};
+    const config::limit gpt{config::window::minute, config::metric::tokens, 1000, {"gpt-*"}};
+    const config::limit hourly{config::window::hour, config::metric::tokens, 1000, {}};
+    const config::limit requests{config::window::minute, config::metric::requests, 10, {}};
+    const std::vector<config::limit> all{any, gpt, hourly, requests};
+    ASSERT_TRUE(l.reserve("a", "r1", all, charge_for(10, 20, {}), "gpt-4o", t0, t0 + 60).fits);
+    EXPECT_EQ(l.buckets(), 4u) << "models, window and metric each make a limit of its own";
+    EXPECT_EQ(l.state("b", any, t0).reserved, 0) << "another consumer's";
+    // A reload that raises the amount keeps the limit (and what it counted); a copy of the
+    // limit, as a reload makes, finds it.
+    config::limit raised = any;
+    raised.amount = 5000;
+    EXPECT_EQ(l.state("a", raised, t0).reserved, 30);
+    EXPECT_EQ(l.state("a", requests, t0).reserved, 1);
+    config::limit other_models = gpt;
+    other_models.models = {"gpt-4*"};
+    EXPECT_EQ(l.state("a", other_models, t0).reserved, 0) << "a changed filter starts fresh";
+    EXPECT_EQ(l.state("a", any, t0 + 60).reserved, 0) << "the next minute's bucket";
+}
+
 TEST(Ledger, ReserveIsAllOrNothing) {
     ledger l;
     // Fits the tokens minute (900) but not the gpt completion day (600 > 500): nothing held.
