@@ -1,6 +1,7 @@
 // tollgate-mock: the project's own mock LLM backend (OpenAI and Anthropic shapes, JSON and
 // SSE, usage, test behaviours). Used by the demo, the tests and the benchmarks.
 #include "replies.hpp"
+#include "request_parser.hpp"
 #include "tollgate/config/units.hpp"
 #include "tollgate/core/net.hpp"
 
@@ -20,7 +21,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <nlohmann/json.hpp>
 
 namespace {
@@ -28,7 +28,6 @@ namespace {
 using namespace tollgate;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
-using request = http::request<http::string_body>;
 // The mock runs one io_context on several threads with the default (type-erased) executor.
 constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
 
@@ -41,10 +40,11 @@ struct stats {
     std::atomic<long> billed_prompt_tokens{0};
     std::atomic<long> billed_completion_tokens{0};
     std::mutex m;
-    // The last request's fields, moved here whole: turned into JSON only when the stats are
+    // The last request's fields, swapped in whole: turned into JSON only when the stats are
     // asked for, so that recording costs the same however many headers a proxy forwards
     // (the load benchmark runs the mock on the same cores as the proxy it measures).
-    http::fields last_headers;
+    std::vector<std::pair<std::string, std::string>> last_headers;
+    std::size_t last_header_count = 0;
 };
 stats counters;
 
@@ -58,18 +58,19 @@ std::string head_of(const mock::reply_plan& p, std::size_t content_length, bool 
     return h + "\r\n";
 }
 
-// Takes the request's fields (the request is not read after this).
-void record(request& req) {
+// Swaps the request's fields with the last recorded ones: the request gets the older strings
+// back, to reuse their capacity (its fields are not read after this).
+void record(mock::parsed_request& req) {
     ++counters.requests;
-    http::fields taken = std::move(static_cast<http::fields&>(req.base()));
     std::lock_guard lock(counters.m);
-    std::swap(counters.last_headers, taken);
-}  // the previous request's fields are freed here, outside the lock
+    std::swap(counters.last_headers, req.fields);
+    std::swap(counters.last_header_count, req.field_count);
+}
 
-nlohmann::json headers_json(const http::fields& fields) {
+nlohmann::json headers_json() {
     nlohmann::json h = nlohmann::json::object();
-    for (const auto& f : fields) {
-        h[std::string(f.name_string())] = std::string(f.value());
+    for (std::size_t i = 0; i < counters.last_header_count; ++i) {
+        h[counters.last_headers[i].first] = counters.last_headers[i].second;
     }
     return h;
 }
@@ -81,7 +82,7 @@ std::string stats_json() {
                           {"streams_aborted", counters.streams_aborted.load()},
                           {"billed_prompt_tokens", counters.billed_prompt_tokens.load()},
                           {"billed_completion_tokens", counters.billed_completion_tokens.load()},
-                          {"last_headers", headers_json(counters.last_headers)}}
+                          {"last_headers", headers_json()}}
         .dump();
 }
 
@@ -171,26 +172,25 @@ net::awaitable<void> session(tcp::socket socket) {
     socket.set_option(tcp::no_delay(true));
     beast::tcp_stream s(std::move(socket));
     beast::flat_buffer buf;
+    mock::parsed_request req;  // reused: its strings keep their capacity
     for (;;) {
-        http::request_parser<http::string_body> parser;
+        mock::request_parser parser(req);
         parser.body_limit(64 * 1024 * 1024);
         auto [ec, n] = co_await http::async_read(s, buf, parser, use_nothrow);
         if (ec) {
             break;
         }
-        request& req = parser.get();
         mock::reply_plan plan;
-        const bool probe = req.target() == "/mock/stats" || req.target() == "/healthz";
+        const bool probe = req.target == "/mock/stats" || req.target == "/healthz";
         if (probe) {
-            plan.pieces.push_back(req.target() == "/healthz" ? R"({"status":"ok"})" : stats_json());
+            plan.pieces.push_back(req.target == "/healthz" ? R"({"status":"ok"})" : stats_json());
         } else {
-            plan = mock::plan_reply(
-                req.method_string(), req.target(), req.body(), [&req](std::string_view name) {
-                    auto it = req.find(name);
-                    return it == req.end() ? std::string_view{} : std::string_view(it->value());
+            plan =
+                mock::plan_reply(req.method, req.target, req.body, [&req](std::string_view name) {
+                    return req.field(name);
                 });
         }
-        const bool keep_alive = req.keep_alive();
+        const bool keep_alive = parser.keep_alive();
         if (!probe) {
             record(req);  // last: it takes the fields, which hold the target and method too
         }
