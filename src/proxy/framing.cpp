@@ -29,20 +29,7 @@ std::optional<std::uint64_t> parse_content_length(std::string_view v) noexcept {
 
 }  // namespace
 
-std::string_view trim_ows(std::string_view s) noexcept {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) {
-        return false;
-    }
+bool iequals_same_size(std::string_view a, std::string_view b) noexcept {
     // Eight bytes at a time: header names are compared on every request, most of them
     // longer than eight bytes.
     std::size_t i = 0;

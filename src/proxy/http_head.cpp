@@ -2,30 +2,65 @@
 
 #include <charconv>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 
 namespace tollgate::proxy {
 namespace {
 
-// One resize and two copies, not four appends: a head takes a dozen of these per request.
-void add(std::string& out, std::string_view name, std::string_view value) {
-    const std::size_t at = out.size();
-    out.resize(at + name.size() + value.size() + 4);
-    char* p = out.data() + at;
-    std::memcpy(p, name.data(), name.size());
-    p += name.size();
-    *p++ = ':';
-    *p++ = ' ';
-    std::memcpy(p, value.data(), value.size());
-    p += value.size();
-    *p++ = '\r';
-    *p = '\n';
-}
+// Writes a head straight into a string's bytes: one resize for the longest the head can be
+// (`most`), plain copies, and the string cut to what was written by finish(). A head takes a
+// dozen fields per request; an append or a resize per field cost a capacity check, a fill
+// and calls each.
+class head_writer {
+public:
+    head_writer(std::string& out, std::size_t most) : out_(out) {
+        out_.resize(most);
+        at_ = out_.data();
+    }
+    void put(std::string_view s) noexcept {
+        std::memcpy(at_, s.data(), s.size());
+        at_ += s.size();
+    }
+    void field(std::string_view name, std::string_view value) noexcept {
+        put(name);
+        *at_++ = ':';
+        *at_++ = ' ';
+        put(value);
+        *at_++ = '\r';
+        *at_++ = '\n';
+    }
+    void number_field(std::string_view name, std::uint64_t n) noexcept {
+        char digits[24];
+        const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
+        field(name, std::string_view(digits, static_cast<std::size_t>(end - digits)));
+    }
+    void finish() {
+        // `most` is a sum of what each piece can take, checked here all the same: a wrong
+        // bound must stop the process, not go on past a string's end.
+        if (at_ > out_.data() + out_.size()) {
+            std::abort();
+        }
+        out_.resize(static_cast<std::size_t>(at_ - out_.data()));
+    }
 
-void add_number(std::string& out, std::string_view name, std::uint64_t n) {
-    char digits[24];
-    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
-    add(out, name, std::string_view(digits, static_cast<std::size_t>(end - digits)));
+    // What field(name, value) writes at most.
+    static constexpr std::size_t size_of(std::string_view name, std::string_view value) noexcept {
+        return name.size() + value.size() + 4;
+    }
+    static constexpr std::size_t number_size = 24;  // any uint64 and the separators
+
+private:
+    std::string& out_;
+    char* at_;
+};
+
+std::size_t size_of(std::span<const header_view> fields) noexcept {
+    std::size_t n = 0;
+    for (const auto& f : fields) {
+        n += head_writer::size_of(f.name, f.value);
+    }
+    return n;
 }
 
 // Headers a client may not choose for the upstream: credentials (the gateway sends its own),
@@ -146,10 +181,20 @@ void build_upstream_head(std::string& out,
                          const upstream::target& to,
                          const config::upstream_config& cfg) {
     out.clear();
-    out.reserve(512);
-    out.append(req.method).append(" ").append(to.base_path).append(req.target);
-    out.append(" HTTP/1.1\r\n");
-    add(out, "Host", to.host_header);
+    // The longest the head can be: the request line (method, path, " HTTP/1.1\r\n" within
+    // the 16), the values the gateway adds, 256 for the names and separators of its own fields
+    // (180 at most), and the client's fields as they came.
+    const std::size_t most =
+        req.method.size() + to.base_path.size() + req.target.size() + 16 + to.host_header.size() +
+        cfg.api_key.size() + cfg.anthropic_version.size() + req.request_id.size() +
+        req.consumer_id.size() + req.key_id.size() + 256 + size_of(req.client_fields);
+    head_writer w(out, most);
+    w.put(req.method);
+    w.put(" ");
+    w.put(to.base_path);
+    w.put(req.target);
+    w.put(" HTTP/1.1\r\n");
+    w.field("Host", to.host_header);
     std::string_view anthropic_version = cfg.anthropic_version;
     const bool has_connection = has_field(req.client_fields, "connection");
     for (const auto& f : req.client_fields) {
@@ -160,38 +205,45 @@ void build_upstream_head(std::string& out,
             (has_connection && listed_in_connection(req.client_fields, f.name))) {
             continue;
         }
-        add(out, f.name, f.value);
+        w.field(f.name, f.value);
     }
     if (cfg.format == config::api_format::anthropic) {
         if (!cfg.api_key.empty()) {
-            add(out, "x-api-key", cfg.api_key);
+            w.field("x-api-key", cfg.api_key);
         }
-        add(out, "anthropic-version", anthropic_version);
+        // The client's version, if it sent one (counted in `most` with its field).
+        w.field("anthropic-version", anthropic_version);
     } else if (!cfg.api_key.empty()) {
-        out.append("Authorization: Bearer ").append(cfg.api_key).append("\r\n");
+        w.put("Authorization: Bearer ");
+        w.put(cfg.api_key);
+        w.put("\r\n");
     }
-    add(out, "X-Request-ID", req.request_id);
+    w.field("X-Request-ID", req.request_id);
     if (!req.consumer_id.empty()) {
-        add(out, "X-Consumer-ID", req.consumer_id);
-        add(out, "X-Key-ID", req.key_id);
+        w.field("X-Consumer-ID", req.consumer_id);
+        w.field("X-Key-ID", req.key_id);
     }
-    add(out, "Accept-Encoding", "identity");
+    w.field("Accept-Encoding", "identity");
     if (req.method != "GET" || req.body_bytes != 0) {
-        add_number(out, "Content-Length", req.body_bytes);
+        w.number_field("Content-Length", req.body_bytes);
     }
-    out.append("\r\n");
+    w.put("\r\n");
+    w.finish();
 }
 
 void build_client_head(std::string& out, const client_response& res) {
     out.clear();
-    out.reserve(256);
+    const std::string_view reason = reason_phrase(res.status);
+    const std::size_t most =
+        32 + reason.size() + size_of(res.fields) + size_of(res.extra) + res.request_id.size() + 128;
+    head_writer w(out, most);
     char status[8];
     auto [end, ec] = std::to_chars(status, status + sizeof status, res.status);
-    out.append("HTTP/1.1 ")
-        .append(status, static_cast<std::size_t>(end - status))
-        .append(" ")
-        .append(reason_phrase(res.status))
-        .append("\r\n");
+    w.put("HTTP/1.1 ");
+    w.put(std::string_view(status, static_cast<std::size_t>(end - status)));
+    w.put(" ");
+    w.put(reason);
+    w.put("\r\n");
     const bool has_connection = has_field(res.fields, "connection");
     const bool own_limits = !res.extra.empty();
     for (const auto& f : res.fields) {
@@ -200,29 +252,30 @@ void build_client_head(std::string& out, const client_response& res) {
             (own_limits && f.name.size() > 12 && iequals(f.name.substr(0, 12), "x-ratelimit-"))) {
             continue;
         }
-        add(out, f.name, f.value);
+        w.field(f.name, f.value);
     }
     for (const auto& f : res.extra) {
-        add(out, f.name, f.value);
+        w.field(f.name, f.value);
     }
-    add(out, "X-Request-ID", res.request_id);
+    w.field("X-Request-ID", res.request_id);
     switch (res.mode) {
         case body_mode::none:
-            add(out, "Content-Length", "0");
+            w.field("Content-Length", "0");
             break;
         case body_mode::content_length:
-            add_number(out, "Content-Length", res.content_length);
+            w.number_field("Content-Length", res.content_length);
             break;
         case body_mode::chunked:
-            add(out, "Transfer-Encoding", "chunked");
+            w.field("Transfer-Encoding", "chunked");
             break;
         case body_mode::until_close:
             break;
     }
     if (!res.keep_alive) {
-        add(out, "Connection", "close");
+        w.field("Connection", "close");
     }
-    out.append("\r\n");
+    w.put("\r\n");
+    w.finish();
 }
 
 std::string_view reason_phrase(unsigned status) noexcept {

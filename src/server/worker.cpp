@@ -3,6 +3,8 @@
 #include "tollgate/server/logging.hpp"
 #include "tollgate/store/store.hpp"
 
+#include <cstring>
+
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
@@ -25,11 +27,13 @@ void worker::next_request_id(std::string& id) {
             id_prefix_ += hex[(r >> (60 - 4 * i)) & 15];
         }
     }
-    id.reserve(2 * id_prefix_.size());  // once: a connection's id strings are reused
-    id.assign(id_prefix_);
-    const std::uint64_t n = ++counter_;
-    for (int i = 0; i < 16; ++i) {
-        id += hex[(n >> (60 - 4 * i)) & 15];
+    // Written in place: a connection's id strings are reused, so after the first request the
+    // resize neither allocates nor fills.
+    id.resize(32);
+    std::memcpy(id.data(), id_prefix_.data(), 16);
+    std::uint64_t n = ++counter_;
+    for (int i = 31; i >= 16; --i, n >>= 4) {
+        id[static_cast<std::size_t>(i)] = hex[n & 15];
     }
 }
 

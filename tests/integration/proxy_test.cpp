@@ -215,7 +215,14 @@ TEST_F(Proxy, UpstreamGetsItsOwnCredentialAndCleanHeaders) {
     EXPECT_FALSE(seen.contains("Proxy-Authorization"));
     EXPECT_EQ(seen["X-Custom"], "kept");
     EXPECT_EQ(seen["X-Request-ID"], r->header("x-request-id"));
-    EXPECT_EQ(r->header("x-request-id").size(), 32u);
+    const std::string id = r->header("x-request-id");
+    EXPECT_EQ(id.size(), 32u);
+    EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos) << id;
+    // The next one differs only in the counter half: the same worker's prefix, or another's.
+    auto again = request(gw(), "POST", "/v1/chat/completions", chat);
+    ASSERT_TRUE(again);
+    EXPECT_NE(again->header("x-request-id"), id);
+    EXPECT_EQ(again->header("x-request-id").size(), 32u);
 
     auto a = request(gw(),
                      "POST",

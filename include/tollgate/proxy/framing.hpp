@@ -28,9 +28,24 @@ struct body_framing {
 result<body_framing> check_framing(unsigned version, std::span<const header_view> fields);
 
 /// `s` without leading and trailing spaces and tabs (optional white space, RFC 9110 5.6.3).
-std::string_view trim_ows(std::string_view s) noexcept;
+/// Inline: called for every header value, which rarely has any.
+inline std::string_view trim_ows(std::string_view s) noexcept {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
 
-/// Case-insensitive ASCII comparison, for header names and tokens.
-bool iequals(std::string_view a, std::string_view b) noexcept;
+/// iequals() for strings of the same length.
+bool iequals_same_size(std::string_view a, std::string_view b) noexcept;
+
+/// Case-insensitive ASCII comparison, for header names and tokens. The length test is inline:
+/// most comparisons of header names end there.
+inline bool iequals(std::string_view a, std::string_view b) noexcept {
+    return a.size() == b.size() && iequals_same_size(a, b);
+}
 
 }  // namespace tollgate::proxy
