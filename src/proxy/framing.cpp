@@ -31,15 +31,22 @@ std::optional<std::uint64_t> parse_content_length(std::string_view v) noexcept {
 
 bool iequals_same_size(std::string_view a, std::string_view b) noexcept {
     // Eight bytes at a time: header names are compared on every request, most of them
-    // longer than eight bytes.
-    std::size_t i = 0;
-    for (; i + 8 <= a.size(); i += 8) {
-        if (swar::to_lower_ascii(swar::load(a.data() + i)) !=
-            swar::to_lower_ascii(swar::load(b.data() + i))) {
-            return false;
+    // longer than eight bytes. The last word overlaps the one before it rather than leaving
+    // a tail of single bytes.
+    const std::size_t n = a.size();
+    if (n >= 8) {
+        const auto same_at = [&](std::size_t i) {
+            return swar::to_lower_ascii(swar::load(a.data() + i)) ==
+                   swar::to_lower_ascii(swar::load(b.data() + i));
+        };
+        for (std::size_t i = 0; i + 8 < n; i += 8) {
+            if (!same_at(i)) {
+                return false;
+            }
         }
+        return same_at(n - 8);
     }
-    for (; i < a.size(); ++i) {
+    for (std::size_t i = 0; i < n; ++i) {
         if (lower(a[i]) != lower(b[i])) {
             return false;
         }

@@ -57,5 +57,42 @@ TEST(CheckFraming, RefusesTransferEncodingOnHttp10) {
     EXPECT_TRUE(check(10, {{"Content-Length", "3"}}));
 }
 
+
+TEST(Iequals, MatchesAByteByByteComparisonAtEveryLengthAndPosition) {
+    const auto reference = [](std::string_view a, std::string_view b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            const auto low = [](char c) {
+                return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+            };
+            if (low(a[i]) != low(b[i])) {
+                return false;
+            }
+        }
+        return true;
+    };
+    const std::string base = "x-ratelimit-remaining-tokens: Content-Length[]@`{~";
+    for (std::size_t len = 0; len <= base.size(); ++len) {
+        const std::string a = base.substr(0, len);
+        std::string upper = a;
+        for (auto& c : upper) {
+            c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
+        }
+        EXPECT_TRUE(iequals(a, upper)) << a;
+        for (std::size_t at = 0; at < len; ++at) {
+            // One byte changed: to its other case (equal), or to a neighbour (different, also
+            // across the '@'/'`' and '['/'{' pairs that differ by 0x20 but are not letters).
+            for (const char c : {static_cast<char>(a[at] ^ 0x20), static_cast<char>(a[at] + 1)}) {
+                std::string b = a;
+                b[at] = c;
+                EXPECT_EQ(iequals(a, b), reference(a, b)) << a << " vs " << b;
+            }
+        }
+    }
+    EXPECT_FALSE(iequals("content-length", "content-lengt"));
+}
+
 }  // namespace
 }  // namespace tollgate::proxy
