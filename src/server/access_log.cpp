@@ -55,19 +55,26 @@ public:
     void close() { out_.resize(static_cast<std::size_t>(at_ - out_.data())); }
 
 private:
-    // Eight bytes at a time (the values are ids, paths and names: mostly plain), then the
-    // rest one by one; find_first_of would call memchr once per character of the value.
+    // Eight bytes at a time (the values are ids, paths and names: mostly plain); the last
+    // word overlaps the one before it rather than leaving single bytes. find_first_of would
+    // call memchr once per character of the value.
     static bool plain(std::string_view v) noexcept {
-        std::size_t i = 0;
-        for (; i + 8 <= v.size(); i += 8) {
+        const auto plain_at = [&v](std::size_t i) {
             const std::uint64_t w = swar::load(v.data() + i);
-            if ((swar::bytes_equal(w, ' ') | swar::bytes_equal(w, '"') |
-                 swar::bytes_equal(w, '=')) != 0) {
-                return false;
+            return (swar::bytes_equal(w, ' ') | swar::bytes_equal(w, '"') |
+                    swar::bytes_equal(w, '=')) == 0;
+        };
+        const std::size_t n = v.size();
+        if (n >= 8) {
+            for (std::size_t i = 0; i + 8 < n; i += 8) {
+                if (!plain_at(i)) {
+                    return false;
+                }
             }
+            return plain_at(n - 8);
         }
-        for (; i < v.size(); ++i) {
-            if (v[i] == ' ' || v[i] == '"' || v[i] == '=') {
+        for (const char c : v) {
+            if (c == ' ' || c == '"' || c == '=') {
                 return false;
             }
         }

@@ -31,6 +31,30 @@ TEST(AccessLine, TextIsKeyValueWithQuotedSpaces) {
         "error=-");
 }
 
+TEST(AccessLine, AValueIsQuotedWhereverItsSpaceQuoteOrEqualsSignIs) {
+    // The check reads eight bytes at a time, the last word overlapping: every length and
+    // position, so that no byte falls between words.
+    for (std::size_t len = 1; len <= 24; ++len) {
+        for (std::size_t at = 0; at < len; ++at) {
+            for (const char c : {' ', '"', '='}) {
+                std::string model(len, 'm');
+                model[at] = c;
+                auto r = sample();
+                r.model = model;
+                const auto line = format_access_line(r, config::log_format::text);
+                EXPECT_EQ(line.find(" model=" + model + " "), std::string::npos) << line;
+                EXPECT_NE(line.find(" model=\""), std::string::npos) << line;
+            }
+        }
+        auto r = sample();
+        r.model = std::string(len, 'm');
+        EXPECT_NE(format_access_line(r, config::log_format::text)
+                      .find(" model=" + std::string(len, 'm') + " "),
+                  std::string::npos)
+            << "plain text is not quoted";
+    }
+}
+
 TEST(AccessLine, MeteredRequestsShowTokensReservedAndCost) {
     auto r = sample();
     r.prompt_tokens = 22;
