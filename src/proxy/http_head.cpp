@@ -1,58 +1,36 @@
 #include "tollgate/proxy/http_head.hpp"
 
+#include "tollgate/core/direct_writer.hpp"
+
 #include <charconv>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 
 namespace tollgate::proxy {
 namespace {
 
-// Writes a head straight into a string's bytes: one resize for the longest the head can be
-// (`most`), plain copies, and the string cut to what was written by finish(). A head takes a
-// dozen fields per request; an append or a resize per field cost a capacity check, a fill
-// and calls each.
-class head_writer {
+// A head, written straight into the string (direct_writer).
+class head_writer : public direct_writer {
 public:
-    head_writer(std::string& out, std::size_t most) : out_(out) {
-        out_.resize(most);
-        at_ = out_.data();
-    }
-    void put(std::string_view s) noexcept {
-        std::memcpy(at_, s.data(), s.size());
-        at_ += s.size();
-    }
+    using direct_writer::direct_writer;
+
     void field(std::string_view name, std::string_view value) noexcept {
         put(name);
-        *at_++ = ':';
-        *at_++ = ' ';
+        put_literal(": ");
         put(value);
-        *at_++ = '\r';
-        *at_++ = '\n';
+        put_literal("\r\n");
     }
     void number_field(std::string_view name, std::uint64_t n) noexcept {
-        char digits[24];
-        const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
-        field(name, std::string_view(digits, static_cast<std::size_t>(end - digits)));
-    }
-    void finish() {
-        // `most` is a sum of what each piece can take, checked here all the same: a wrong
-        // bound must stop the process, not go on past a string's end.
-        if (at_ > out_.data() + out_.size()) {
-            std::abort();
-        }
-        out_.resize(static_cast<std::size_t>(at_ - out_.data()));
+        put(name);
+        put_literal(": ");
+        put_number(n);
+        put_literal("\r\n");
     }
 
     // What field(name, value) writes at most.
     static constexpr std::size_t size_of(std::string_view name, std::string_view value) noexcept {
         return name.size() + value.size() + 4;
     }
-    static constexpr std::size_t number_size = 24;  // any uint64 and the separators
-
-private:
-    std::string& out_;
-    char* at_;
 };
 
 std::size_t size_of(std::span<const header_view> fields) noexcept {
@@ -228,7 +206,7 @@ void build_upstream_head(std::string& out,
         w.number_field("Content-Length", req.body_bytes);
     }
     w.put("\r\n");
-    w.finish();
+    w.close();
 }
 
 void build_client_head(std::string& out, const client_response& res) {
@@ -275,7 +253,7 @@ void build_client_head(std::string& out, const client_response& res) {
         w.field("Connection", "close");
     }
     w.put("\r\n");
-    w.finish();
+    w.close();
 }
 
 std::string_view reason_phrase(unsigned status) noexcept {

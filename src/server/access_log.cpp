@@ -1,45 +1,22 @@
 #include "tollgate/server/access_log.hpp"
 
+#include "tollgate/core/direct_writer.hpp"
 #include "tollgate/core/swar.hpp"
 #include "tollgate/proxy/responses.hpp"
 
 #include <algorithm>
-#include <charconv>
-#include <cstring>
 
 #include <nlohmann/json.hpp>
 
 namespace tollgate::server {
 namespace {
 
-// Writes a text line straight into the end of `out`: one resize for the whole line instead
-// of an append (capacity check, call) per piece. This runs once per request on an io thread.
-class line_writer {
+// An access line, written straight into the batch (direct_writer). This runs once per request
+// on an io thread.
+class line_writer : public direct_writer {
 public:
-    line_writer(std::string& out, std::size_t most) : out_(out) { open(most); }
+    using direct_writer::direct_writer;
 
-    void put(std::string_view s) noexcept {
-        std::memcpy(at_, s.data(), s.size());
-        at_ += s.size();
-    }
-    // A literal: its length is known here, so the copy is a few moves instead of a call.
-    template <std::size_t N>
-    void put_literal(const char (&s)[N]) noexcept {
-        std::memcpy(at_, s, N - 1);
-        at_ += N - 1;
-    }
-    void put(char c) noexcept { *at_++ = c; }
-    void put_number(std::uint64_t n) noexcept {
-        at_ = std::to_chars(at_, at_ + 20, n).ptr;  // 20 digits: any uint64
-    }
-    // n, zero-padded to `width` digits (n < 10^width).
-    void put_padded(std::uint64_t n, int width) noexcept {
-        for (int i = width - 1; i >= 0; --i) {
-            at_[i] = static_cast<char>('0' + n % 10);
-            n /= 10;
-        }
-        at_ += width;
-    }
     // Text values are quoted only when they could break the key=value form (rarely).
     void put_text(std::string_view v, std::size_t still_most) {
         if (v.empty()) {
@@ -52,7 +29,6 @@ public:
             open(still_most);
         }
     }
-    void close() { out_.resize(static_cast<std::size_t>(at_ - out_.data())); }
 
 private:
     // Eight bytes at a time (the values are ids, paths and names: mostly plain); the last
@@ -80,15 +56,6 @@ private:
         }
         return true;
     }
-
-    void open(std::size_t most) {
-        const std::size_t used = out_.size();
-        out_.resize(used + most);
-        at_ = out_.data() + used;
-    }
-
-    std::string& out_;
-    char* at_ = nullptr;
 };
 
 }  // namespace
