@@ -2,7 +2,6 @@
 
 #include "reader.hpp"
 #include "sections.hpp"
-#include "tollgate/upstream/target.hpp"
 
 #include <fstream>
 #include <set>
@@ -126,56 +125,6 @@ void parse_store(yaml_reader& r, const node& n, store_config& out) {
     r.get_duration(n, "store", "reconnect_max", out.reconnect_max);
     r.get(n, "store", "verify_tls", out.verify_tls);
     r.get(n, "store", "ca_file", out.ca_file);
-}
-
-upstream_config parse_upstream(yaml_reader& r, const node& n, const std::string& path) {
-    upstream_config u;
-    if (!r.expect_map(n,
-                      path,
-                      {"name",
-                       "url",
-                       "api_key",
-                       "format",
-                       "models",
-                       "timeout",
-                       "connect_timeout",
-                       "idle_timeout",
-                       "max_idle_connections",
-                       "max_header_bytes",
-                       "verify_tls",
-                       "ca_file",
-                       "anthropic_version"})) {
-        return u;
-    }
-    r.get(n, path, "name", u.name);
-    r.get(n, path, "url", u.url);
-    r.get(n, path, "api_key", u.api_key);
-    r.get_enum(n,
-               path,
-               "format",
-               u.format,
-               {{"openai", api_format::openai}, {"anthropic", api_format::anthropic}});
-    r.get_strings(n, path, "models", u.models);
-    r.get_duration(n, path, "timeout", u.timeout);
-    r.get_duration(n, path, "connect_timeout", u.connect_timeout);
-    r.get_duration(n, path, "idle_timeout", u.idle_timeout);
-    r.get_size(n, path, "max_idle_connections", u.max_idle_connections);
-    r.get_size(n, path, "max_header_bytes", u.max_header_bytes);
-    r.get(n, path, "verify_tls", u.verify_tls);
-    r.get(n, path, "ca_file", u.ca_file);
-    r.get(n, path, "anthropic_version", u.anthropic_version);
-    if (u.name.empty()) {
-        r.report(n, path + ".name", "is required");
-    }
-    if (!n["url"].IsDefined()) {
-        r.report(n, path + ".url", "is required");
-    } else if (!upstream::parse_target(u.url)) {
-        r.report(n["url"], path + ".url", "must be http://host[:port][/path] or https://...");
-    }
-    if (u.models.empty()) {
-        r.report(n, path + ".models", "needs at least one model glob");
-    }
-    return u;
 }
 
 void parse_pricing(yaml_reader& r, const node& n, std::map<std::string, price>& out) {

@@ -8,4 +8,7 @@ namespace tollgate::config {
 
 void parse_tokenizer(yaml_reader& r, const YAML::Node& n, tokenizer_config& out);
 
+/// One entry of `upstreams` at `path` ("upstreams[2]").
+upstream_config parse_upstream(yaml_reader& r, const YAML::Node& n, const std::string& path);
+
 }  // namespace tollgate::config

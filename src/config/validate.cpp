@@ -29,6 +29,17 @@ std::vector<problem> validate(const config& c, const std::string& file) {
                 "duplicate upstream name '" + c.upstreams[i].name + "'");
         }
     }
+    for (std::size_t i = 0; i < c.upstreams.size(); ++i) {
+        const auto& fallbacks = c.upstreams[i].fallbacks;
+        for (std::size_t j = 0; j < fallbacks.size(); ++j) {
+            const std::string key = index(index("upstreams", i) + ".fallbacks", j) + ".upstream";
+            if (fallbacks[j].upstream == c.upstreams[i].name) {
+                add(key, "names this upstream itself; retries cover that");
+            } else if (!names.contains(fallbacks[j].upstream)) {
+                add(key, "names no upstream ('" + fallbacks[j].upstream + "')");
+            }
+        }
+    }
     if (!c.default_plan.empty() && !c.plans.contains(c.default_plan)) {
         add("default_plan", "names no plan in 'plans'");
     }

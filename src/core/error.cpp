@@ -38,6 +38,10 @@ public:
                 return "upstream unreachable or reset";
             case error::upstream_timeout:
                 return "upstream timed out";
+            case error::upstream_overloaded:
+                return "upstream at capacity; retry later";
+            case error::upstream_failed:
+                return "upstream failed and no fallback could serve the request";
             case error::shutting_down:
                 return "gateway is shutting down";
             case error::invalid_api_key:

@@ -14,6 +14,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -30,8 +31,32 @@ namespace http = beast::http;
 using tcp = net::ip::tcp;
 // The mock runs one io_context on several threads with the default (type-erased) executor.
 constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
+using namespace net::experimental::awaitable_operators;
+
+// How the mock treats a keep-alive connection that waits for its next request, as servers
+// do: uvicorn (vLLM) and Node close it after 5 s, llama.cpp too; some reset it instead.
+struct keep_alive_policy {
+    std::chrono::milliseconds timeout{0};  // 0: keep it open until the peer closes it
+    bool reset = false;                    // at the timeout send a reset instead of a FIN
+    bool announce = false;                 // say so in `Keep-Alive: timeout=N`, as Node does
+};
+keep_alive_policy idle_policy;
+
+// Test behaviours for every request that does not name its own (`--behave
+// x-mock-status=503`): an endpoint that always fails, stalls or is slow.
+std::vector<std::pair<std::string, std::string>> default_behaviours;
+
+std::optional<std::string_view> default_behaviour(std::string_view name) {
+    for (const auto& [n, v] : default_behaviours) {
+        if (n == name) {
+            return v;
+        }
+    }
+    return std::nullopt;
+}
 
 struct stats {
+    std::atomic<long> connections{0};  // accepted
     std::atomic<long> requests{0};
     std::atomic<long> streams_completed{0};
     std::atomic<long> streams_aborted{0};
@@ -55,6 +80,11 @@ std::string head_of(const mock::reply_plan& p, std::size_t content_length, bool 
     h += p.stream ? "Transfer-Encoding: chunked\r\n"
                   : "Content-Length: " + std::to_string(content_length) + "\r\n";
     h += keep_alive ? "" : "Connection: close\r\n";
+    if (keep_alive && idle_policy.announce) {
+        const auto secs =
+            std::chrono::duration_cast<std::chrono::seconds>(idle_policy.timeout).count();
+        h += "Keep-Alive: timeout=" + std::to_string(secs) + "\r\n";
+    }
     return h + "\r\n";
 }
 
@@ -77,7 +107,8 @@ nlohmann::json headers_json() {
 
 std::string stats_json() {
     std::lock_guard lock(counters.m);
-    return nlohmann::json{{"requests", counters.requests.load()},
+    return nlohmann::json{{"connections", counters.connections.load()},
+                          {"requests", counters.requests.load()},
                           {"streams_completed", counters.streams_completed.load()},
                           {"streams_aborted", counters.streams_aborted.load()},
                           {"billed_prompt_tokens", counters.billed_prompt_tokens.load()},
@@ -173,9 +204,27 @@ net::awaitable<void> session(tcp::socket socket) {
     beast::tcp_stream s(std::move(socket));
     beast::flat_buffer buf;
     mock::parsed_request req;  // reused: its strings keep their capacity
-    for (;;) {
+    ++counters.connections;
+    for (bool first = true;; first = false) {
         mock::request_parser parser(req);
         parser.body_limit(64 * 1024 * 1024);
+        if (!first && idle_policy.timeout.count() > 0 && buf.size() == 0) {
+            // The wait for the next request is bounded, as a real server bounds it; the
+            // request's own bytes then get a generous deadline of their own.
+            net::steady_timer timer(s.get_executor(), idle_policy.timeout);
+            const auto woke =
+                co_await (s.socket().async_wait(tcp::socket::wait_read, use_nothrow) ||
+                          timer.async_wait(use_nothrow));
+            const bool timed_out = woke.index() == 1;
+            if (timed_out || peer_closed(s)) {
+                if (idle_policy.reset && timed_out) {
+                    s.socket().set_option(net::socket_base::linger(true, 0));
+                    s.socket().close();
+                    co_return;
+                }
+                break;
+            }
+        }
         auto [ec, n] = co_await http::async_read(s, buf, parser, use_nothrow);
         if (ec) {
             break;
@@ -187,7 +236,8 @@ net::awaitable<void> session(tcp::socket socket) {
         } else {
             plan =
                 mock::plan_reply(req.method, req.target, req.body, [&req](std::string_view name) {
-                    return req.field(name);
+                    const std::string_view own = req.field(name);
+                    return own.empty() ? default_behaviour(name).value_or("") : own;
                 });
         }
         const bool keep_alive = parser.keep_alive();
@@ -225,8 +275,29 @@ int main(int argc, char** argv) {
             listen = argv[i + 1];
         } else if (arg == "--threads") {
             threads = static_cast<unsigned>(std::stoul(argv[i + 1]));
+        } else if (arg == "--keepalive-timeout") {
+            const auto d = config::parse_duration(argv[i + 1]);
+            if (!d) {
+                std::cerr << "tollgate-mock: bad --keepalive-timeout " << argv[i + 1] << "\n";
+                return 2;
+            }
+            idle_policy.timeout = *d;
+        } else if (arg == "--keepalive-reset") {
+            idle_policy.reset = std::string_view(argv[i + 1]) == "1";
+        } else if (arg == "--behave") {
+            const std::string_view kv = argv[i + 1];
+            const auto eq = kv.find('=');
+            if (eq == std::string_view::npos) {
+                std::cerr << "tollgate-mock: --behave wants NAME=VALUE, e.g. x-mock-status=503\n";
+                return 2;
+            }
+            default_behaviours.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+        } else if (arg == "--keepalive-announce") {
+            idle_policy.announce = std::string_view(argv[i + 1]) == "1";
         } else {
-            std::cerr << "usage: tollgate-mock [--listen HOST:PORT] [--threads N]\n";
+            std::cerr << "usage: tollgate-mock [--listen HOST:PORT] [--threads N]"
+                         " [--keepalive-timeout DURATION] [--keepalive-reset 0|1]"
+                         " [--keepalive-announce 0|1] [--behave NAME=VALUE]...\n";
             return 2;
         }
     }

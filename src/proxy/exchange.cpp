@@ -1,22 +1,27 @@
 #include "tollgate/proxy/exchange.hpp"
 
 #include "tollgate/core/error.hpp"
-#include "tollgate/core/read_hint.hpp"
 #include "tollgate/proxy/buffered_read.hpp"
 #include "tollgate/proxy/http_head.hpp"
 #include "tollgate/proxy/response_body.hpp"
+#include "tollgate/upstream/keep_alive.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <optional>
 #include <vector>
 
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/write.hpp>
 
 namespace tollgate::proxy {
 namespace {
 
 using error_code = boost::system::error_code;
+
+// How a try failed, before any byte of an answer was relayed.
+enum class failure { none, connect_failure, reset, timeout };
 
 error_code upstream_error(const watchdog& timer) {
     return timer.fired ? error_code(error::upstream_timeout)
@@ -119,13 +124,23 @@ std::string_view bytes_of(const beast::flat_buffer& b) {
     return {static_cast<const char*>(b.data().data()), b.size()};
 }
 
-std::string_view content_type_of(std::span<const header_view> fields) {
+// The value of the first field called `name` (lower case), or empty.
+std::string_view field_value(std::span<const header_view> fields, std::string_view name) {
     for (const auto& f : fields) {
-        if (f.name.size() == 12 && iequals(f.name, "content-type")) {
+        if (f.name.size() == name.size() && iequals(f.name, name)) {
             return f.value;
         }
     }
     return {};
+}
+
+// Until when a connection whose response carried `fields` may wait in the pool.
+upstream::steady_time pooled_until(const server::endpoint_runtime& up,
+                                   std::span<const header_view> fields) {
+    const std::string_view hint = field_value(fields, "keep-alive");
+    return watchdog::coarse_now() +
+           upstream::idle_limit(up.cfg.keepalive_timeout,
+                                hint.empty() ? std::nullopt : upstream::keep_alive_timeout(hint));
 }
 
 bool is_event_stream(std::string_view content_type) {
@@ -149,28 +164,32 @@ task<void> end_broken_stream(chunk_writer& out, body_mode mode, bool event_strea
 
 // Acquires a connection (pooled or new), sends the request and reads the response head
 // within cfg.timeout, skipping interim (1xx) responses. A pooled connection that fails before
-// answering is retried once on a fresh one. The head's fields are views into conn->buffer.
+// any byte of an answer is retried once, on a fresh connection: never on another pooled one,
+// which sat idle as long and is as likely to have been closed by the upstream. The head's
+// fields are views into conn->buffer. `kind` says how it failed, for retries and health.
 task<error_code> open_exchange(server::worker& w,
-                               const server::upstream_runtime& up,
+                               const server::endpoint_runtime& ep,
                                const exchange_request& req,
                                upstream::connection_ptr& conn,
-                               server::session_entry& entry) {
+                               server::session_entry& entry,
+                               failure& kind) {
     auto& current = entry.watcher->upstream();
     auto& timer = entry.upstream;
     auto& scratch = *req.scratch;
     auto& head = scratch.response;
     std::array<net::const_buffer, 2> out{};
     for (int attempt = 0;; ++attempt) {
-        conn = w.pool().take(up.pool_key);
+        conn = attempt == 0 ? w.pool().take(ep.pool_key, watchdog::coarse_now()) : nullptr;
         if (!conn) {
-            auto fresh = co_await upstream::connect(up, {timer, current});
+            auto fresh = co_await upstream::connect(ep, {timer, current});
             if (!fresh) {
+                kind = failure::connect_failure;
                 co_return fresh.error();
             }
             conn = std::move(*fresh);
         }
         current = &conn->io.socket();
-        timer.arm(up.cfg.timeout);
+        timer.arm(ep.cfg.timeout);
         // Sent at once when the socket takes it all (it almost always does).
         out = {net::buffer(scratch.upstream_head), net::buffer(req.body)};
         error_code ec;
@@ -185,7 +204,7 @@ task<error_code> open_exchange(server::worker& w,
         for (bool fresh_head = true; !ec;) {
             if (fresh_head) {
                 scratch.response_fields.clear();
-                head.emplace(scratch.response_fields, up.cfg.max_header_bytes);
+                head.emplace(scratch.response_fields, ep.cfg.max_header_bytes);
                 fresh_head = false;
             }
             const auto state = head->feed(bytes_of(conn->buffer));
@@ -205,52 +224,159 @@ task<error_code> open_exchange(server::worker& w,
             }
         }
         if (!conn->reused || attempt > 0 || got_some || timer.fired) {
+            kind = timer.fired ? failure::timeout : failure::reset;
             co_return upstream_error(timer);
         }
     }
 }
 
+// Whether `set` names the failure `kind` (or, for an answer, its status).
+bool covers(const config::failure_set& set, failure kind, unsigned status) {
+    switch (kind) {
+        case failure::connect_failure:
+            return set.connect_failure;
+        case failure::reset:
+            return set.reset;
+        case failure::timeout:
+            return set.timeout;
+        case failure::none:
+            break;
+    }
+    return std::find(set.statuses.begin(), set.statuses.end(), status) != set.statuses.end();
+}
+
+// The upstream phase is over: the tick and the client watch have nothing left to abort.
+void end_upstream_phase(server::session_entry& entry) {
+    entry.upstream.disarm();
+    entry.watcher->upstream() = nullptr;
+}
+
+// Waits up to queue_timeout for an endpoint of `up` under its cap (woken when a request
+// leaves one). The slow path: only when pick() found every endpoint full.
+task<std::optional<std::size_t>> wait_for_slot(upstream_choice up, std::uint64_t tried) {
+    auto ex = co_await net::this_coro::executor;
+    const auto deadline = std::chrono::steady_clock::now() + up.group.cfg.queue_timeout;
+    for (;;) {
+        const auto now = std::chrono::steady_clock::now();
+        if (auto i = up.traffic.balancer(up.index).pick(now, tried)) {
+            co_return i;
+        }
+        if (now >= deadline) {
+            co_return std::nullopt;
+        }
+        upstream::wake_timer wake(ex, deadline - now);
+        up.traffic.wait(up.index, &wake);
+        co_await wake.async_wait(use_nothrow_awaitable);  // woken (cancelled) or timed out
+        up.traffic.forget(up.index, &wake);
+    }
+}
+
+// Relays the answer whose head open_exchange() read on `conn` to the client.
+task<void> relay(stream& client,
+                 server::worker& w,
+                 const server::endpoint_runtime& ep,
+                 const exchange_request& req,
+                 body_tap* tap,
+                 server::session_entry& entry,
+                 upstream::connection_ptr conn,
+                 exchange_result& out);
+
 }  // namespace
 
 task<exchange_result> forward(stream& client,
                               server::worker& w,
-                              const server::upstream_runtime& up,
+                              upstream_choice up,
                               const exchange_request& req,
                               body_tap* tap,
                               server::session_entry& entry) {
     exchange_result out;
     auto& scratch = *req.scratch;
-    build_upstream_head(scratch.upstream_head,
-                        {req.method,
-                         req.target,
-                         req.request_id,
-                         req.fields,
-                         req.body.size(),
-                         req.consumer_id,
-                         req.key_id},
-                        up.to,
-                        up.cfg);
-    upstream::connection_ptr conn;
-    out.ec = co_await open_exchange(w, up, req, conn, entry);
-    if (out.ec) {
-        entry.upstream.disarm();
-        entry.watcher->upstream() = nullptr;
+    auto& balancer = up.traffic.balancer(up.index);
+    const auto& cfg = up.group.cfg;
+    balancer.on_request(watchdog::coarse_now());
+    std::uint64_t tried = 0;  // bit i: endpoint i was tried
+    for (;;) {
+        auto picked = balancer.pick(watchdog::coarse_now(), tried);
+        if (!picked) {
+            picked = co_await wait_for_slot(up, tried);
+        }
+        if (!picked) {
+            out.ec = error::upstream_overloaded;
+            co_return out;
+        }
+        const std::size_t i = *picked;
+        const auto& ep = up.group.endpoints[i];
+        balancer.begin(i);
+        ++out.attempts;
+        tried |= i < 64 ? std::uint64_t{1} << i : 0;
+        out.endpoint = ep.cfg.url;
+        build_upstream_head(scratch.upstream_head,
+                            {req.method,
+                             req.target,
+                             req.request_id,
+                             req.fields,
+                             req.body.size(),
+                             req.consumer_id,
+                             req.key_id},
+                            ep.to,
+                            ep.cfg);
+        upstream::connection_ptr conn;
+        failure kind = failure::none;
+        out.ec = co_await open_exchange(w, ep, req, conn, entry, kind);
+        const unsigned status = out.ec ? 0 : scratch.response->status();
+        const auto now = watchdog::coarse_now();
+        if (kind != failure::none || status >= 500) {
+            balancer.failed(i, now);
+        } else {
+            balancer.succeeded(i);
+        }
+        const bool keep_back = req.keep_back != nullptr && covers(*req.keep_back, kind, status);
+        const bool retry = out.attempts <= cfg.retries.attempts &&
+                           covers(cfg.retries.on, kind, status) && balancer.take_retry(now);
+        if (kind == failure::none && !retry && !keep_back) {
+            co_await relay(client, w, ep, req, tap, entry, std::move(conn), out);
+            up.traffic.release(up.index, i);
+            co_return out;
+        }
+        // Not relayed: nothing of this answer reaches the client (its connection is closed).
+        conn.reset();
+        end_upstream_phase(entry);
+        up.traffic.release(up.index, i);
+        if (retry) {
+            continue;
+        }
+        if (kind == failure::none) {
+            out.status = status;
+            out.ec = error::upstream_failed;  // kept back for a fallback
+        }
+        out.may_fall_back = keep_back;
         co_return out;
     }
+}
 
+namespace {
+
+task<void> relay(stream& client,
+                 server::worker& w,
+                 const server::endpoint_runtime& up,
+                 const exchange_request& req,
+                 body_tap* tap,
+                 server::session_entry& entry,
+                 upstream::connection_ptr conn,
+                 exchange_result& out) {
+    auto& scratch = *req.scratch;
     const response_head& head = *scratch.response;
     const auto fields = std::span<const header_view>(scratch.response_fields);
     const auto framing = frame_response(head.status(), req.method == "HEAD", fields);
     if (!framing) {
-        entry.upstream.disarm();
-        entry.watcher->upstream() = nullptr;
+        end_upstream_phase(entry);
         out.ec = error::upstream_unavailable;  // a response nobody can delimit: not relayed
-        co_return out;
+        co_return;
     }
     const body_mode mode = choose_mode(*framing, req);
     out.status = head.status();
     out.keep_alive = req.client_keep_alive && mode != body_mode::until_close && !w.draining();
-    const std::string_view ctype = content_type_of(fields);
+    const std::string_view ctype = field_value(fields, "content-type");
     const bool event_stream = is_event_stream(ctype);
     build_client_head(scratch.client_head,
                       {out.status,
@@ -263,9 +389,12 @@ task<exchange_result> forward(stream& client,
     if (tap) {
         tap->on_head(out.status, ctype);
     }
+    const bool reusable = head.keep_alive() && framing->reusable;
+    if (reusable) {
+        conn->expires = pooled_until(up, fields);
+    }
     // The head's views die here: the buffer is consumed and may be moved by the next read.
     conn->buffer.consume(head.size());
-    const bool reusable = head.keep_alive() && framing->reusable;
     // A filter may drop bytes, so never under Content-Length framing.
     body_filter* const filter =
         out.status / 100 == 2 && mode != body_mode::content_length && event_stream ? req.filter
@@ -359,10 +488,8 @@ task<exchange_result> forward(stream& client,
             out.keep_alive = out.keep_alive && !fec;
         }
         if (reusable && conn->buffer.size() == 0) {
-            // The upstream owes nothing more: the next read (of the next response) waits for
-            // it without a recv that would fail first.
-            expect_nothing_to_read(conn->io.socket());
-            w.pool().put(up.pool_key, std::move(conn), up.cfg.max_idle_connections);
+            w.pool().put(
+                up.pool_key, std::move(conn), up.cfg.max_idle_connections, watchdog::coarse_now());
         }
     } else if (!out.ec) {
         out.ec = uec;
@@ -370,7 +497,7 @@ task<exchange_result> forward(stream& client,
         co_await end_broken_stream(writer, mode, event_stream);
     }
     entry.client.disarm();
-    co_return out;
 }
 
+}  // namespace
 }  // namespace tollgate::proxy

@@ -210,6 +210,12 @@ bool store_failed(server::worker& w,
 
 // What settling `m` charges, from the answer's usage (or the count of what was produced).
 quota::amounts settlement_of(server::worker& w, unsigned upstream_status, meter& m) {
+    if (m.superseded) {
+        quota::amounts nothing;  // not even the request: the fallback's try counts it
+        nothing.requests = 0;
+        m.count_source = "upstream";
+        return nothing;
+    }
     const auto& reported = m.usage.reported();
     std::int64_t prompt = 0;
     std::int64_t completion = 0;
@@ -262,6 +268,7 @@ void meter::reset() {
     active = false;
     local = false;
     settling = false;
+    superseded = false;
     limits.clear();
     reserved_at = 0;
     prompt_estimate = 0;

@@ -147,6 +147,7 @@ result<request_fields> scan_request_body(std::string_view body, std::size_t max_
                 if (member->kind == tokens::json_kind::string) {
                     if (auto model = tokens::json_unescape(member->value)) {
                         out.model = std::move(*model);
+                        out.model_raw = member->value;
                         has_model = true;
                     }
                 }

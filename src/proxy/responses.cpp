@@ -41,6 +41,12 @@ error_reply describe(const boost::system::error_code& ec) {
         case error::upstream_timeout:
             r = {504, "api_error", "upstream_timeout", r.message};
             break;
+        case error::upstream_overloaded:
+            r = {503, "api_error", "upstream_overloaded", r.message};
+            break;
+        case error::upstream_failed:
+            r = {502, "api_error", "upstream_error", r.message};
+            break;
         case error::shutting_down:
             r = {503, "api_error", "shutting_down", r.message};
             break;

@@ -1,6 +1,7 @@
 #include "tollgate/proxy/session.hpp"
 
 #include "tollgate/core/error.hpp"
+#include "tollgate/metering/admission.hpp"
 #include "tollgate/proxy/authenticate.hpp"
 #include "tollgate/proxy/client_watch.hpp"
 #include "tollgate/proxy/event_counter.hpp"
@@ -47,6 +48,15 @@ std::string models_body(const server::runtime& rt, const auth::key_facts* caller
         out += "}";
     }
     return out + "]}";
+}
+
+// An overloaded upstream's answer says when to come back.
+std::span<const header_view> overload_headers(const error_code& ec) {
+    static constexpr header_view retry_after[] = {{"Retry-After", "1"}};
+    if (ec == error::upstream_overloaded) {
+        return retry_after;
+    }
+    return {};
 }
 
 // The client's X-Request-ID when it is usable, else a fresh one; written into `id`.
@@ -99,7 +109,14 @@ private:
     // Records an authentication outcome on the request; false when it is a refusal.
     bool accept(request& r, auth_outcome& outcome);
     task<bool> proxy(request& r);
+    task<exchange_result> exchange_with(request& r,
+                                        const std::shared_ptr<const server::runtime>& rt,
+                                        std::size_t upstream,
+                                        const config::failure_set* keep_back,
+                                        std::optional<bool>& served);
     error_code route(request& r, const server::runtime& rt, std::size_t& upstream);
+    error_code rescan(request& r, const server::runtime& rt);
+    bool fall_back(request& r, const server::runtime& rt, const config::fallback_config& to);
     body_tap* prepare_exchange(request& r, meter* m);
     task<error_code> reply(request& r,
                            unsigned status,
@@ -119,6 +136,7 @@ private:
     std::string reply_head_;
     std::string request_id_;      // of the request in flight
     std::string reservation_id_;  // its quota reservation's (metered requests)
+    std::string original_body_;   // as the client sent it, when a fallback may re-send it
     auth::key_memo key_memo_;     // the last key presented here, hashed once
     // The request in flight's state, here rather than in coroutine frames and reused: Asio
     // recycles a frame only up to 1,020 bytes (larger ones cost an aligned malloc each), and
@@ -253,23 +271,52 @@ bool connection::accept(request& r, auth_outcome& outcome) {
 // cannot be routed or the caller may not use the model. A plain function: the parse result
 // stays off proxy()'s coroutine frame.
 error_code connection::route(request& r, const server::runtime& rt, std::size_t& upstream) {
+    if (const error_code bad = rescan(r, rt)) {
+        return bad;
+    }
+    const auto found = rt.router.find(fields_.model);
+    if (!found) {
+        return error::model_not_found;
+    }
+    upstream = *found;
+    return {};
+}
+
+// The body's fields (into fields_), and whether the caller may use its model.
+error_code connection::rescan(request& r, const server::runtime& rt) {
     auto fields = scan_request_body(r.in.body, rt.cfg.server.limits.max_json_depth);
     if (!fields) {
         return fields.error();
     }
     fields_ = std::move(*fields);
     r.log.model = fields_.model;
-    const auto found = rt.router.find(fields_.model);
-    if (!found) {
-        return error::model_not_found;
-    }
     if (r.caller) {
         if (const auto denied = check_model(*r.caller, fields_.model)) {
             return denied;
         }
     }
-    upstream = *found;
     return {};
+}
+
+// Makes the request the one the fallback `to` is sent: the client's body again, with the
+// fallback's model when it names one. False when the caller may not use that model.
+bool connection::fall_back(request& r,
+                           const server::runtime& rt,
+                           const config::fallback_config& to) {
+    r.in.body = original_body_;
+    if (!to.model.empty()) {
+        if (rescan(r, rt)) {
+            return false;
+        }
+        std::string quoted;
+        append_json_string(quoted, to.model);
+        metering::apply_edits(
+            r.in.body,
+            {{static_cast<std::size_t>(fields_.model_raw.data() - r.in.body.data()),
+              fields_.model_raw.size(),
+              quoted.substr(1, quoted.size() - 2)}});
+    }
+    return !rescan(r, rt);
 }
 
 // The exchange for the request in flight (exchange_), and the tap its answer goes through:
@@ -305,6 +352,56 @@ task<bool> connection::proxy(request& r) {
         r.log.error = unroutable.message();
         co_return !co_await reply_error(r, unroutable) && r.keep_alive;
     }
+    const auto& primary = rt->upstreams[upstream];
+    if (!primary.fallbacks.empty()) {
+        original_body_ = r.in.body;  // before metering edits it for this upstream
+    }
+    // The primary upstream, then its fallbacks in order while a failure that fallback_on
+    // names leaves the client with nothing yet. Each try is metered on its own; one that
+    // hands over to a fallback charges nothing.
+    std::optional<bool> served;  // set when a try ended the request (answered or refused)
+    exchange_result result;
+    for (std::size_t hop = 0;; ++hop) {
+        const bool last = hop >= primary.fallbacks.size();
+        result = co_await exchange_with(
+            r, rt, upstream, last ? nullptr : &primary.cfg.fallback_on, served);
+        if (served || !result.may_fall_back || last || entry_.watcher->client_gone()) {
+            break;
+        }
+        if (!fall_back(r, *rt, primary.cfg.fallbacks[hop])) {
+            break;  // the caller may not use the fallback's model: the failure stands
+        }
+        upstream = primary.fallbacks[hop];
+    }
+    if (served) {
+        co_return *served;
+    }
+    const bool gone = entry_.watcher->client_gone();
+    entry_.watcher->stop();
+    r.log.sse_events = counter_.events();
+    r.log.bytes_out = result.bytes_out;
+    if (gone) {
+        r.log.status = 499;  // nginx's "client closed request"
+        r.log.error = "client closed the connection";
+        co_return false;
+    }
+    if (result.ec) {
+        r.log.error = result.ec.message();
+    }
+    if (!result.head_sent) {
+        co_return !co_await reply_error(r, result.ec, overload_headers(result.ec)) && r.keep_alive;
+    }
+    r.log.status = result.status;
+    co_return result.keep_alive;
+}
+
+// One try of the request on `upstream`: reserve, forward, settle. `served` is set when the
+// request was answered here already (its quota refused it).
+task<exchange_result> connection::exchange_with(request& r,
+                                                const std::shared_ptr<const server::runtime>& rt,
+                                                std::size_t upstream,
+                                                const config::failure_set* keep_back,
+                                                std::optional<bool>& served) {
     const auto& up = rt->upstreams[upstream];
     r.log.upstream = up.cfg.name;
     // Metering: only for an authenticated caller whose limits count this model.
@@ -323,14 +420,20 @@ task<bool> connection::proxy(request& r) {
         }
         if (*refused) {
             r.log.error = refused->message();
-            co_return !co_await reply_error(r, *refused, m->header_views) && r.keep_alive;
+            served = !co_await reply_error(r, *refused, m->header_views) && r.keep_alive;
+            co_return exchange_result{};
         }
     }
     body_tap* const tap = prepare_exchange(r, m);
+    exchange_.keep_back = keep_back;
+    const auto traffic = w_.traffic(rt);  // held: a reload must not move this request's slot
     entry_.watch.arm(watch_delay);
-    const auto result = co_await forward(io_, w_, up, exchange_, tap, entry_);
+    auto result = co_await forward(io_, w_, {*traffic, upstream, up}, exchange_, tap, entry_);
     entry_.watch.disarm();
+    r.log.attempts += result.attempts;
+    r.log.endpoint = result.endpoint;
     if (m && m->active) {  // exactly once, whatever happened to the client or upstream
+        m->superseded = result.may_fall_back && keep_back != nullptr;
         if (!settle_quota_now(
                 w_, *r.caller, reservation_id_, result.head_sent ? result.status : 0, *m)) {
             co_await settle_quota(w_, *r.caller, reservation_id_, *m);
@@ -341,23 +444,7 @@ task<bool> connection::proxy(request& r) {
         r.log.cost_pico_usd = m->settled.cost;
         r.log.token_count = m->count_source;
     }
-    const bool gone = entry_.watcher->client_gone();
-    entry_.watcher->stop();
-    r.log.sse_events = counter_.events();
-    r.log.bytes_out = result.bytes_out;
-    if (gone) {
-        r.log.status = 499;  // nginx's "client closed request"
-        r.log.error = "client closed the connection";
-        co_return false;
-    }
-    if (result.ec) {
-        r.log.error = result.ec.message();
-    }
-    if (!result.head_sent) {
-        co_return !co_await reply_error(r, result.ec) && r.keep_alive;
-    }
-    r.log.status = result.status;
-    co_return result.keep_alive;
+    co_return result;
 }
 
 task<error_code> connection::reply(request& r,

@@ -69,6 +69,8 @@ void append_access_line(std::string& out, const access_record& r, config::log_fo
             {"path", r.path},
             {"model", r.model},
             {"upstream", r.upstream},
+            {"endpoint", r.endpoint},
+            {"attempts", r.attempts},
             {"consumer", r.consumer},
             {"key", r.key_prefix},
             {"status", r.status},
@@ -91,6 +93,7 @@ void append_access_line(std::string& out, const access_record& r, config::log_fo
                                       r.path,
                                       r.model,
                                       r.upstream,
+                                      r.endpoint,
                                       r.consumer,
                                       r.key_prefix,
                                       r.token_count,
@@ -119,6 +122,10 @@ void append_access_line(std::string& out, const access_record& r, config::log_fo
     number(" bytes_in=", r.bytes_in);
     number(" bytes_out=", r.bytes_out);
     number(" sse_events=", r.sse_events);
+    if (r.attempts > 0) {
+        text(" endpoint=", r.endpoint);
+        number(" attempts=", r.attempts);
+    }
     if (r.prompt_tokens >= 0) {
         const auto count = [](std::int64_t n) {
             return static_cast<std::uint64_t>(std::max<std::int64_t>(0, n));

@@ -1,6 +1,8 @@
 #include "tollgate/server/runtime.hpp"
 
+#include <algorithm>
 #include <stdexcept>
+#include <thread>
 
 namespace tollgate::server {
 namespace {
@@ -44,6 +46,12 @@ std::shared_ptr<ssl::context> make_server_tls(const config::tls_files& files) {
 
 }  // namespace
 
+unsigned worker_count(const config::config& cfg) {
+    const unsigned threads =
+        cfg.server.threads ? cfg.server.threads : std::thread::hardware_concurrency();
+    return std::max(1u, threads);
+}
+
 std::shared_ptr<const runtime> build_runtime(const config::config& cfg) {
     auto rt =
         std::make_shared<runtime>(runtime{cfg, proxy::router(cfg.upstreams), {}, nullptr, nullptr});
@@ -52,16 +60,35 @@ std::shared_ptr<const runtime> build_runtime(const config::config& cfg) {
     if (!rt->tokenizers) {
         throw std::runtime_error(error);
     }
+    rt->workers = worker_count(cfg);
     for (const auto& u : cfg.upstreams) {
-        auto to = upstream::parse_target(u.url);
-        if (!to) {
-            throw std::runtime_error("upstream " + u.name + ": bad url");
+        upstream_runtime group{u, {}, {}};
+        std::shared_ptr<boost::asio::ssl::context> tls;  // one for all endpoints
+        for (const auto& e : u.endpoints) {
+            auto to = upstream::parse_target(e.url);
+            if (!to) {
+                throw std::runtime_error("upstream " + u.name + ": bad url " + e.url);
+            }
+            endpoint_runtime ep{u, *to, u.name + "|" + e.url, nullptr, e.weight};
+            ep.cfg.url = e.url;
+            ep.cfg.api_key = e.api_key.value_or(u.api_key);
+            ep.cfg.endpoints.clear();
+            if (to->tls) {
+                tls = tls ? tls : make_client_tls(u);
+                ep.tls = tls;
+            }
+            group.endpoints.push_back(std::move(ep));
         }
-        upstream_runtime ur{u, *to, u.name + "|" + u.url, nullptr};
-        if (to->tls) {
-            ur.tls = make_client_tls(u);
+        rt->upstreams.push_back(std::move(group));
+    }
+    for (auto& group : rt->upstreams) {
+        for (const auto& f : group.cfg.fallbacks) {
+            for (std::size_t i = 0; i < rt->upstreams.size(); ++i) {
+                if (rt->upstreams[i].cfg.name == f.upstream) {
+                    group.fallbacks.push_back(i);
+                }
+            }
         }
-        rt->upstreams.push_back(std::move(ur));
     }
     if (cfg.server.tls) {
         rt->server_tls = make_server_tls(*cfg.server.tls);

@@ -181,9 +181,7 @@ void join_workers(workers_t& workers, std::chrono::milliseconds deadline) {
 
 int run_server(const std::string& config_path, std::shared_ptr<const runtime> rt) {
     const auto& cfg = rt->cfg;
-    unsigned threads =
-        cfg.server.threads ? cfg.server.threads : std::thread::hardware_concurrency();
-    threads = std::max(1u, threads);
+    const unsigned threads = worker_count(cfg);
 
     net::io_context main_ioc{1};
     tcp::endpoint endpoint(net::ip::make_address(cfg.server.listen.host), cfg.server.listen.port);

@@ -152,6 +152,9 @@ void worker::tick() {
             }
         }
     }
+    // Idle upstream connections past their keep-alive limit are closed by us, in a lull too,
+    // before the upstream closes them.
+    pool_.sweep(now);
     if (!(draining_ && sessions_.empty())) {
         schedule_tick();  // when the last session of a drain is gone, let run() return
     } else if (store_) {

@@ -1,5 +1,8 @@
 #include "tollgate/upstream/pool.hpp"
 
+#include <cerrno>
+#include <sys/socket.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
@@ -13,7 +16,15 @@ using tcp = net::ip::tcp;
 
 }  // namespace
 
-connection_ptr pool::take(const std::string& key) {
+bool closed_while_idle(tcp_socket& s) noexcept {
+    char c;
+    const auto n = ::recv(s.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    // -1 with EAGAIN: alive and quiet. 0: the upstream closed it. Bytes: it sent something
+    // unasked (an error page, a TLS alert), so the next response would not be ours.
+    return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+connection_ptr pool::take(const std::string& key, steady_time now) {
     auto it = idle_.find(key);
     if (it == idle_.end()) {
         return nullptr;
@@ -22,9 +33,12 @@ connection_ptr pool::take(const std::string& key) {
     while (!list.empty()) {
         connection_ptr c = std::move(list.back());
         list.pop_back();
-        // One the upstream closed while idle fails its first write or read, and the
-        // exchange retries once on a fresh connection: no probe syscall per request here.
-        if (c->buffer.size() == 0 && c->io.socket().is_open()) {
+        if (c->expires <= now) {
+            list.clear();  // the ones before it were put back earlier: expired too
+            return nullptr;
+        }
+        if (c->buffer.size() == 0 && c->io.socket().is_open() &&
+            !closed_while_idle(c->io.socket())) {
             c->reused = true;
             return c;
         }
@@ -32,14 +46,30 @@ connection_ptr pool::take(const std::string& key) {
     return nullptr;
 }
 
-void pool::put(const std::string& key, connection_ptr c, std::size_t max_idle) {
+void pool::put(const std::string& key, connection_ptr c, std::size_t max_idle, steady_time now) {
     auto& list = idle_[key];
-    if (list.size() < max_idle) {
+    while (!list.empty() && list.front()->expires <= now) {
+        list.pop_front();
+    }
+    if (list.size() < max_idle && c->expires > now) {
         list.push_back(std::move(c));
     }
 }
 
-task<result<connection_ptr>> connect(const server::upstream_runtime& up, upstream_guard guard) {
+void pool::sweep(steady_time now) {
+    for (auto& [key, list] : idle_) {
+        while (!list.empty() && list.front()->expires <= now) {
+            list.pop_front();
+        }
+    }
+}
+
+std::size_t pool::idle(const std::string& key) const {
+    const auto it = idle_.find(key);
+    return it == idle_.end() ? 0 : it->second.size();
+}
+
+task<result<connection_ptr>> connect(const server::endpoint_runtime& up, upstream_guard guard) {
     auto ex = co_await net::this_coro::executor;
     const auto& to = up.to;
     guard.timer.arm(up.cfg.connect_timeout);

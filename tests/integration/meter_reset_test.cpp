@@ -14,6 +14,7 @@ TEST(MeterReset, EveryMemberIsAsInANewMeter) {
     m.active = true;
     m.local = true;
     m.settling = true;
+    m.superseded = true;
     m.limits.push_back(config::limit{});
     m.reserved_at = 5;
     m.prompt_estimate = 6;
@@ -42,6 +43,7 @@ TEST(MeterReset, EveryMemberIsAsInANewMeter) {
     EXPECT_EQ(m.active, fresh.active);
     EXPECT_EQ(m.local, fresh.local);
     EXPECT_EQ(m.settling, fresh.settling);
+    EXPECT_EQ(m.superseded, fresh.superseded);
     EXPECT_TRUE(m.limits.empty());
     EXPECT_EQ(m.reserved_at, fresh.reserved_at);
     EXPECT_EQ(m.prompt_estimate, fresh.prompt_estimate);

@@ -86,16 +86,71 @@ struct store_config {
 
 enum class api_format { openai, anthropic };
 
+/// One address of an upstream, with its own credential and share of the traffic.
+struct endpoint_config {
+    std::string url;
+    std::optional<std::string> api_key;  // unset: the upstream's api_key
+    unsigned weight = 1;                 // 1..1000
+};
+
+enum class balance { round_robin, least_requests };
+
+/// Passive health: an endpoint that fails `failures` times in a row (connect failure, reset
+/// before an answer, timeout, or a 5xx answer) is left out for `eject_time`, doubled at each
+/// ejection in a row up to `max_eject_time`.
+struct health_config {
+    unsigned failures = 5;  // 0: never eject
+    milliseconds eject_time{10'000};
+    milliseconds max_eject_time{300'000};
+};
+
+/// What a retry (another endpoint, before any byte of the answer reached the client) or a
+/// fallback (another upstream) is allowed on.
+struct failure_set {
+    bool connect_failure = false;    // DNS, TCP or TLS: the upstream never saw the request
+    bool reset = false;              // the connection broke before any byte of the answer
+    bool timeout = false;            // no answer within `timeout` (the work may have run)
+    std::vector<unsigned> statuses;  // answers with these statuses (e.g. 429, 502, 503)
+};
+
+struct retry_config {
+    unsigned attempts = 1;  // retries after the first try; 0: none
+    // Retries may be at most this share of requests (plus min_per_second): no retry storm
+    // when an upstream goes down under load.
+    double budget = 0.2;
+    unsigned min_per_second = 5;
+    failure_set on{true, true, false, {502, 503, 504}};
+};
+
+struct fallback_config {
+    std::string upstream;  // another upstream's name
+    std::string model;     // the model to ask it for; empty: the request's own
+};
+
 /// One upstream as the operator wrote it; upstream::target is its parsed, usable form.
 struct upstream_config {
     std::string name;
-    std::string url;
+    std::string url;  // one endpoint; or `endpoints`
     std::string api_key;
+    std::vector<endpoint_config> endpoints;  // filled from `url` when only that is given
     api_format format = api_format::openai;
     std::vector<std::string> models;  // glob patterns
+    balance balancing = balance::round_robin;
+    health_config health;
+    retry_config retries;
+    std::vector<fallback_config> fallbacks;  // tried in order when this upstream fails
+    failure_set fallback_on{true, true, true, {429, 500, 502, 503, 504}};
+    // Back-pressure per endpoint, shared out between the workers (0: no cap). A request
+    // over a cap waits up to queue_timeout for a slot, then gets 503 with Retry-After.
+    std::size_t max_connections = 0;
+    std::size_t max_in_flight = 0;
+    milliseconds queue_timeout{1'000};
     milliseconds connect_timeout{5'000};
-    milliseconds timeout{600'000};             // request sent -> response headers
-    milliseconds idle_timeout{300'000};        // longest silence between two body pieces
+    milliseconds timeout{600'000};       // request sent -> response headers
+    milliseconds idle_timeout{300'000};  // longest silence between two body pieces
+    // An idle pooled connection is closed after this (sooner if the upstream's Keep-Alive
+    // header says it closes sooner): below the 5 s of uvicorn (vLLM), Node and llama.cpp.
+    milliseconds keepalive_timeout{4'000};
     std::size_t max_idle_connections = 64;     // per worker
     std::size_t max_header_bytes = 64 * 1024;  // response status line + headers; more -> 502
     bool verify_tls = true;

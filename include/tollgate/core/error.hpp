@@ -33,6 +33,12 @@ enum class error {
     upstream_unavailable,
     /// The upstream did not answer within its timeout.
     upstream_timeout,
+    /// Every endpoint of the upstream is at its connection or in-flight cap, and no slot
+    /// freed within queue_timeout.
+    upstream_overloaded,
+    /// The upstream answered with a failure that was kept back for a fallback, and no
+    /// fallback could take the request.
+    upstream_failed,
     /// The gateway is draining for shutdown and takes no new request.
     shutting_down,
     /// No key, or one that is malformed, unknown, revoked or expired.

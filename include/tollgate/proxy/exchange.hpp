@@ -50,6 +50,15 @@ struct exchange_request {
     std::string_view key_id;                          // and X-Key-ID
     std::span<const header_view> extra_headers = {};  // the gateway's own, for the client
     body_filter* filter = nullptr;  // applied to a 2xx event stream that is not length-framed
+    // Failures not to relay, because a fallback upstream may take the request (null: none).
+    const config::failure_set* keep_back = nullptr;
+};
+
+/// The upstream a request goes to, and this worker's traffic state for it.
+struct upstream_choice {
+    upstream::traffic& traffic;
+    std::size_t index;  // into runtime::upstreams
+    const server::upstream_runtime& group;
 };
 
 struct exchange_result {
@@ -58,14 +67,21 @@ struct exchange_result {
     std::uint64_t bytes_out = 0;   // body bytes relayed
     boost::system::error_code ec;  // the failure, if any (upstream or client side)
     bool keep_alive = false;       // the client connection may carry another request
+    unsigned attempts = 0;         // tries on the upstream's endpoints
+    std::string_view endpoint;     // the URL of the endpoint that served, or failed last
+    bool may_fall_back = false;    // failed before anything was relayed, as keep_back names
 };
 
-/// Forwards `req` to `up` and relays the answer to `client`. `tap` may be null. The session's
-/// `entry` carries the deadlines (upstream phases; client writes) and, in its watcher, the
-/// upstream socket in flight, so the worker's tick or a client hang-up can abort it.
+/// Forwards `req` to an endpoint of `up` and relays the answer to `client`. `tap` may be
+/// null. Picks the endpoint with the upstream's balancer (waiting up to queue_timeout when all
+/// are at their caps: upstream_overloaded), and retries on another endpoint, within
+/// upstreams[].retries and its budget, what failed before any byte reached the client. The
+/// session's `entry` carries the deadlines (upstream phases; client writes) and, in its
+/// watcher, the upstream socket in flight, so the worker's tick or a client hang-up can abort
+/// it.
 task<exchange_result> forward(stream& client,
                               server::worker& w,
-                              const server::upstream_runtime& up,
+                              upstream_choice up,
                               const exchange_request& req,
                               body_tap* tap,
                               server::session_entry& entry);

@@ -30,10 +30,11 @@ struct meter {
     /// member must be reset there too (tests/integration/meter_reset_test.cpp).
     void reset();
 
-    bool active = false;    // a reservation is held and must be settled
-    bool local = false;     // held in the fail_open fallback (the store was down): settled there
-                            // and charged to the store later
-    bool settling = false;  // settle_quota_now() left the store's answer to settle_quota()
+    bool active = false;      // a reservation is held and must be settled
+    bool local = false;       // held in the fail_open fallback (the store was down): settled there
+                              // and charged to the store later
+    bool settling = false;    // settle_quota_now() left the store's answer to settle_quota()
+    bool superseded = false;  // a fallback takes the request over: this try charges nothing
     std::vector<config::limit> limits;  // the consumer's limits for the request's model
     std::int64_t reserved_at = 0;
     std::int64_t prompt_estimate = 0;

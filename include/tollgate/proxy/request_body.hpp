@@ -15,6 +15,7 @@ namespace tollgate::proxy {
 
 struct request_fields {
     std::string model;
+    std::string_view model_raw;  // its value's text between the quotes, a view into the body
     bool stream = false;
     // For metering (same single pass; no extra scan):
     bool include_usage = false;              // stream_options.include_usage

@@ -17,6 +17,8 @@ struct access_record {
     std::string_view path;  // without the query string
     std::string model;
     std::string_view upstream;
+    std::string_view endpoint;    // the URL of the endpoint that served (or failed last)
+    unsigned attempts = 0;        // tries on the upstream's endpoints; 0: never forwarded
     std::string_view consumer;    // the authenticated consumer id ("" when none)
     std::string_view key_prefix;  // the display prefix of the key sent: never the key
     unsigned status = 0;

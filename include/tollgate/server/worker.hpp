@@ -13,6 +13,7 @@
 #include "tollgate/server/charge_backlog.hpp"
 #include "tollgate/server/runtime.hpp"
 #include "tollgate/upstream/pool.hpp"
+#include "tollgate/upstream/traffic.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -57,6 +58,14 @@ public:
     const runtime& rt() const noexcept { return *runtime_; }
     std::shared_ptr<const runtime> snapshot() const noexcept { return runtime_; }
     upstream::pool& pool() noexcept { return pool_; }
+    /// This worker's balancers and slot queues for the upstreams of `rt` (the request's
+    /// snapshot); a request keeps the handle for its whole exchange.
+    std::shared_ptr<upstream::traffic> traffic(const std::shared_ptr<const runtime>& rt) {
+        if (!traffic_ || traffic_->built_for() != rt.get()) {
+            traffic_ = std::make_shared<upstream::traffic>(rt);
+        }
+        return traffic_;
+    }
     /// This worker's store handle and key cache (worker thread only).
     store::store& store() noexcept { return *store_; }
     /// Where quotas are kept while the store is down under store.on_error: fail_open (an
@@ -104,6 +113,7 @@ private:
     std::optional<net::executor_work_guard<net::io_context::executor_type>> guard_;
     std::shared_ptr<const runtime> runtime_;
     upstream::pool pool_;
+    std::shared_ptr<upstream::traffic> traffic_;
     std::shared_ptr<store::store> store_;
     std::shared_ptr<store::store> fallback_;
     charge_backlog backlog_{ioc_};

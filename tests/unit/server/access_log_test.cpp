@@ -31,6 +31,18 @@ TEST(AccessLine, TextIsKeyValueWithQuotedSpaces) {
         "error=-");
 }
 
+TEST(AccessLine, AForwardedRequestNamesItsEndpointAndAttempts) {
+    auto r = sample();
+    r.endpoint = "http://10.0.0.2:8000";
+    r.attempts = 2;
+    EXPECT_NE(format_access_line(r, config::log_format::text)
+                  .find(" sse_events=3 endpoint=http://10.0.0.2:8000 attempts=2 ms="),
+              std::string::npos);
+    const auto j = nlohmann::json::parse(format_access_line(r, config::log_format::json));
+    EXPECT_EQ(j["endpoint"], "http://10.0.0.2:8000");
+    EXPECT_EQ(j["attempts"], 2);
+}
+
 TEST(AccessLine, AValueIsQuotedWhereverItsSpaceQuoteOrEqualsSignIs) {
     // The check reads eight bytes at a time, the last word overlapping: every length and
     // position, so that no byte falls between words.
