@@ -1,6 +1,7 @@
 // tollgate: argv -> config -> logging -> server -> exit code.
 #include "tollgate/cli/tokenize.hpp"
 #include "tollgate/config/load.hpp"
+#include "tollgate/server/crash_report.hpp"
 #include "tollgate/server/logging.hpp"
 #include "tollgate/server/server.hpp"
 
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
             return 0;
         }
         tollgate::server::setup_logging(loaded.value.log);
+        tollgate::server::install_crash_report();
         const int code = tollgate::server::run_server(path, std::move(rt));
         tollgate::server::shutdown_logging();
         return code;

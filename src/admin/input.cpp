@@ -3,6 +3,7 @@
 #include "tollgate/admin/routes.hpp"
 #include "tollgate/auth/api_key.hpp"
 #include "tollgate/core/rfc3339.hpp"
+#include "tollgate/tokens/json_scan.hpp"
 
 #include <charconv>
 #include <set>
@@ -13,10 +14,27 @@ namespace {
 using json = nlohmann::json;
 using failure = std::optional<bad_input>;
 
+// Nesting an admin body may have (metadata included). nlohmann's DOM is built, copied and
+// destroyed recursively: a body nested 100,000 deep overflowed the stack and killed the
+// process, proxy included. Checked by our iterative scanner before any DOM exists.
+constexpr std::size_t max_body_depth = 32;
+
 // The body as a JSON object; an empty body is an empty object.
 std::variant<json, bad_input> object_of(std::string_view body) {
     if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
         return json::object();
+    }
+    tokens::json_object_scanner scan(body, max_body_depth);
+    while (scan.next()) {
+    }
+    if (scan.status() == tokens::json_status::too_deep) {
+        return bad_input{"", "the body is nested deeper than 32 levels"};
+    }
+    if (scan.status() != tokens::json_status::ok) {
+        return bad_input{"",
+                         body.find_first_not_of(" \t\r\n") != body.find('{')
+                             ? "the body must be a JSON object"
+                             : "the body is not valid JSON (or not UTF-8)"};
     }
     json j = json::parse(body, nullptr, false);
     if (j.is_discarded()) {

@@ -3,6 +3,7 @@
 #include "reader.hpp"
 #include "sections.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -204,7 +205,7 @@ void parse_plans(yaml_reader& r, const node& n, std::map<std::string, plan>& out
         plan p;
         if (r.expect_map(it->second, path, {"limits"})) {
             const node limits = it->second["limits"];
-            if (limits.IsSequence()) {
+            if (limits.IsDefined() && limits.IsSequence()) {
                 for (std::size_t i = 0; i < limits.size(); ++i) {
                     p.limits.push_back(parse_limit(r, limits[i], index(path + ".limits", i)));
                 }
@@ -301,12 +302,13 @@ void parse_root(yaml_reader& r, const node& root, config& c) {
         parse_store(r, root["store"], c.store);
     }
     const node ups = root["upstreams"];
-    if (ups.IsSequence()) {
+    const bool listed = ups.IsDefined() && ups.IsSequence();
+    if (listed) {
         for (std::size_t i = 0; i < ups.size(); ++i) {
             c.upstreams.push_back(parse_upstream(r, ups[i], index("upstreams", i)));
         }
     }
-    if (!ups.IsSequence() || ups.size() == 0) {
+    if (!listed || ups.size() == 0) {
         r.report(
             ups.IsDefined() ? ups : root, "upstreams", "must be a list of at least one upstream");
     }
@@ -352,9 +354,23 @@ load_result parse_config(const std::string& yaml_text,
         return out;
     }
     yaml_reader reader(file, env, out.problems);
-    parse_root(reader, root, out.value);
-    if (out.problems.empty()) {
-        out.problems = validate(out.value, file);
+    try {
+        parse_root(reader, root, out.value);
+    } catch (const YAML::Exception& e) {
+        // A shape no parser above expected: a problem like any other, never an abort.
+        out.problems.push_back(
+            {file, e.mark.line >= 0 ? e.mark.line + 1 : 0, "", "cannot read: " + e.msg});
+    }
+    // The cross-key checks too, so one run names every problem; but not a key again that
+    // already has one (its value is then the default, which says nothing).
+    for (auto& p : validate(out.value, file)) {
+        const bool known =
+            std::any_of(out.problems.begin(), out.problems.end(), [&](const auto& q) {
+                return !q.key_path.empty() && p.key_path.starts_with(q.key_path);
+            });
+        if (!known) {
+            out.problems.push_back(std::move(p));
+        }
     }
     return out;
 }

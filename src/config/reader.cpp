@@ -1,5 +1,6 @@
 #include "reader.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 
@@ -20,10 +21,12 @@ void yaml_reader::report(const YAML::Node& at, const std::string& path, std::str
 bool yaml_reader::expect_map(const YAML::Node& n,
                              const std::string& path,
                              std::initializer_list<std::string_view> known) {
-    if (!n.IsMap()) {
+    // IsDefined() first: yaml-cpp's Is*() throw on the node of an absent key.
+    if (!n.IsDefined() || !n.IsMap()) {
         report(n, path, "must be a mapping");
         return false;
     }
+    std::vector<std::string> seen;
     for (auto it = n.begin(); it != n.end(); ++it) {
         const auto key = it->first.Scalar();
         bool ok = false;
@@ -32,13 +35,18 @@ bool yaml_reader::expect_map(const YAML::Node& n,
         }
         if (!ok) {
             report(it->first, join(path, key), "unknown key");
+        } else if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+            // yaml-cpp keeps the first silently; an operator who edited the second would
+            // not see the change.
+            report(it->first, join(path, key), "duplicate key (the first would win)");
         }
+        seen.push_back(key);
     }
     return true;
 }
 
 std::optional<std::string> yaml_reader::scalar(const YAML::Node& n, const std::string& path) {
-    if (!n.IsScalar()) {
+    if (!n.IsDefined() || !n.IsScalar()) {
         report(n, path, "must be a single value");
         return std::nullopt;
     }

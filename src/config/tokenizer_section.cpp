@@ -32,7 +32,7 @@ void parse_tokenizer(yaml_reader& r, const YAML::Node& n, tokenizer_config& out)
     r.get_size(n, path, "max_bytes", out.max_bytes);
     r.get(n, path, "count_cache_entries", out.count_cache_entries);
     const YAML::Node encodings = n["encodings"];
-    if (encodings.IsMap()) {
+    if (encodings.IsDefined() && encodings.IsMap()) {
         for (auto it = encodings.begin(); it != encodings.end(); ++it) {
             const std::string name = it->first.Scalar();
             const std::string at = path + ".encodings." + name;
@@ -50,7 +50,7 @@ void parse_tokenizer(yaml_reader& r, const YAML::Node& n, tokenizer_config& out)
         r.report(encodings, path + ".encodings", "must be a mapping of name -> {file, pattern}");
     }
     const YAML::Node models = n["models"];
-    if (models.IsSequence()) {
+    if (models.IsDefined() && models.IsSequence()) {
         for (std::size_t i = 0; i < models.size(); ++i) {
             const std::string at = index(path + ".models", i);
             tokenizer_rule rule;

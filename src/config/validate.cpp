@@ -33,8 +33,8 @@ std::vector<problem> validate(const config& c, const std::string& file) {
         const auto& fallbacks = c.upstreams[i].fallbacks;
         for (std::size_t j = 0; j < fallbacks.size(); ++j) {
             const std::string key = index(index("upstreams", i) + ".fallbacks", j) + ".upstream";
-            if (fallbacks[j].upstream == c.upstreams[i].name) {
-                add(key, "names this upstream itself; retries cover that");
+            if (fallbacks[j].upstream == c.upstreams[i].name && fallbacks[j].model.empty()) {
+                add(key, "names this upstream itself without another model; retries cover that");
             } else if (!names.contains(fallbacks[j].upstream)) {
                 add(key, "names no upstream ('" + fallbacks[j].upstream + "')");
             }

@@ -105,6 +105,29 @@ task<void> accept_loop(tcp::acceptor& acceptor, workers_t& workers) {
     }
 }
 
+// The keys whose change a reload cannot apply (they take a restart), changed from `was`.
+std::vector<std::string_view> unreloadable_changes(const config::config& was,
+                                                   const config::config& now) {
+    std::vector<std::string_view> out;
+    const auto same = [](const config::endpoint& a, const config::endpoint& b) {
+        return a.host == b.host && a.port == b.port;
+    };
+    if (!same(was.server.listen, now.server.listen)) {
+        out.push_back("server.listen");
+    }
+    if (was.server.threads != now.server.threads) {
+        out.push_back("server.threads");
+    }
+    if (!same(was.admin.listen, now.admin.listen)) {
+        out.push_back("admin.listen");
+    }
+    if (was.store.kind != now.store.kind || was.store.path != now.store.path ||
+        was.store.url != now.store.url) {
+        out.push_back("store");
+    }
+    return out;
+}
+
 void reload(const std::string& path, workers_t& workers, config_holder& holder) {
     auto loaded = config::load_config(path);
     if (!loaded.problems.empty()) {
@@ -113,16 +136,34 @@ void reload(const std::string& path, workers_t& workers, config_holder& holder) 
         }
         return;
     }
+    const auto running = holder.get();
+    for (const auto key : unreloadable_changes(*running, loaded.value)) {
+        spdlog::warn("reload: {} changed; it takes a restart, the running value stays", key);
+    }
+    // What cannot change live keeps its running value, so the runtime says what runs.
+    loaded.value.server.listen = running->server.listen;
+    loaded.value.server.threads = running->server.threads;
+    loaded.value.admin.listen = running->admin.listen;
+    loaded.value.store.kind = running->store.kind;
+    loaded.value.store.path = running->store.path;
+    loaded.value.store.url = running->store.url;
+    auto rt = build_runtime(loaded.value);
+    for (auto& w : workers) {
+        w->swap_runtime(rt);
+    }
+    holder.set(std::shared_ptr<const config::config>(rt, &rt->cfg));
+    spdlog::info("configuration reloaded from {}", path);
+}
+
+// A reload that fails in any way keeps the running config and, above all, the signal loop:
+// a SIGTERM after a bad reload must still drain (an exception once ended the loop).
+void reload_safely(const std::string& path, workers_t& workers, config_holder& holder) {
     try {
-        auto rt = build_runtime(loaded.value);
-        for (auto& w : workers) {
-            w->swap_runtime(rt);
-        }
-        holder.set(std::shared_ptr<const config::config>(rt, &rt->cfg));
-        spdlog::info("configuration reloaded from {} (listen addresses change only on restart)",
-                     path);
+        reload(path, workers, holder);
     } catch (const std::exception& e) {
         spdlog::error("reload rejected: {}", e.what());
+    } catch (...) {
+        spdlog::error("reload rejected: an unknown error");
     }
 }
 
@@ -138,7 +179,7 @@ task<void> signal_loop(net::signal_set& signals,
             co_return;
         }
         if (signo == SIGHUP) {
-            reload(path, workers, holder);
+            reload_safely(path, workers, holder);
             continue;
         }
         spdlog::info("signal {}: draining in-flight requests", signo);

@@ -1,5 +1,6 @@
 #include "tollgate/server/worker.hpp"
 
+#include "tollgate/server/crash_report.hpp"
 #include "tollgate/server/logging.hpp"
 #include "tollgate/store/store.hpp"
 
@@ -47,6 +48,7 @@ void worker::start(store::backend& backend, store::backend* fallback) {
         schedule_tick();
     });
     thread_ = std::thread([this] {
+        prepare_thread_for_crash_report();
         ioc_.run();
         if (backlog_.size() > 0) {
             spdlog::error(

@@ -219,3 +219,30 @@ TEST_F(Admin, UsageShowsEveryWindowOfThePlanOrTheConsumersOwnLimits) {
 
 }  // namespace
 }  // namespace tollgate::testing
+
+namespace tollgate::testing {
+namespace {
+
+// A body nested 100,000 deep once overflowed the stack and took the proxy down with it.
+TEST(AdminHostile, ADeeplyNestedBodyIsA400AndTheGatewayKeepsServing) {
+    stack s;
+    const std::string deep = R"({"id":"deep","metadata":{"a":)" + std::string(100'000, '[') +
+                             std::string(100'000, ']') + "}}";
+    ASSERT_EQ(s.admin("POST", "/v1/consumers", R"({"id":"deep"})")->status, 201);
+    for (const auto& [method, path] :
+         {std::pair{"POST", "/v1/consumers"}, std::pair{"PATCH", "/v1/consumers/deep"}}) {
+        auto r = s.admin(method, path, deep);
+        ASSERT_TRUE(r) << method;
+        EXPECT_EQ(r->status, 400) << method << " " << r->body;
+        EXPECT_NE(r->body.find("deeper than 32"), std::string::npos) << r->body;
+    }
+    auto proxied = request(s.gateway_port(),
+                           "POST",
+                           "/v1/chat/completions",
+                           R"({"model":"gpt-4o-mini","messages":[],"max_tokens":2})");
+    ASSERT_TRUE(proxied);
+    EXPECT_EQ(proxied->status, 200);
+}
+
+}  // namespace
+}  // namespace tollgate::testing

@@ -143,6 +143,37 @@ TEST(Reload, SighupAppliesAValidFileAndKeepsTheOldOnErrors) {
     EXPECT_NE(s.gateway().log().find("reload rejected"), std::string::npos);
 }
 
+// A bad reload, then a good one, then SIGTERM: signals keep working throughout, and a
+// change that needs a restart is named in the log instead of being silently dropped.
+TEST(Reload, ABadReloadKeepsSignalsAliveAndRestartOnlyKeysAreNamed) {
+    stack s;
+    int code = 0;
+    const std::string text = run_output("cat " + s.config_path(), code);
+    // Shapes that once threw out of the loader and ended the signal loop.
+    write_file(s.config_path(), text + "tokenizer: {models: 5}\n");
+    ASSERT_FALSE(s.gateway().stop(SIGHUP, 300ms));
+    write_file(s.config_path(), "upstreams: 5\n");
+    ASSERT_FALSE(s.gateway().stop(SIGHUP, 300ms));
+    std::string moved = text;
+    const std::string listen = "listen: 127.0.0.1:" + std::to_string(s.gateway_port());
+    moved.replace(moved.find(listen), listen.size(), "listen: 127.0.0.1:1");
+    write_file(s.config_path(), moved + "tokenizer: {default: cl100k_base}\n");
+    ASSERT_FALSE(s.gateway().stop(SIGHUP, 300ms));
+    std::this_thread::sleep_for(300ms);
+    auto r = request(s.gateway_port(),
+                     "POST",
+                     "/v1/chat/completions",
+                     R"({"model":"gpt-4o-mini","messages":[],"max_tokens":2})");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);  // still on its port
+    const std::string log = s.gateway().log();
+    EXPECT_NE(log.find("reload rejected"), std::string::npos) << log;
+    EXPECT_NE(log.find("reload: server.listen changed; it takes a restart"), std::string::npos)
+        << log;
+    EXPECT_NE(log.find("configuration reloaded"), std::string::npos) << log;
+    EXPECT_EQ(s.gateway().stop(SIGTERM), 0) << log;
+}
+
 class Tls : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -211,6 +242,22 @@ TEST_F(Tls, HttpsListenerAndVerifiedHttpsUpstream) {
     auto refused = request(c, "POST", "/v1/chat/completions", R"({"model":"gpt-4o"})");
     ASSERT_TRUE(refused);
     EXPECT_EQ(refused->status, 502);
+}
+
+}  // namespace
+}  // namespace tollgate::testing
+
+namespace tollgate::testing {
+namespace {
+
+// If the process ever dies of a fatal signal, it says so (and how) on stderr first.
+TEST(CrashReport, AFatalSignalIsLoggedWithABacktrace) {
+    stack s;
+    int code = 0;
+    run_output("pkill -SEGV -f '" + s.config_path() + "'", code);
+    std::this_thread::sleep_for(500ms);
+    const std::string log = s.gateway().log();
+    EXPECT_NE(log.find("tollgate: fatal signal 11 (SIGSEGV)"), std::string::npos) << log;
 }
 
 }  // namespace

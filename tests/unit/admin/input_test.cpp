@@ -62,6 +62,26 @@ TEST(AdminInput, NewConsumerNamesTheBadField) {
         "name");
 }
 
+// 100,000 levels (200 KB, under admin.max_body_bytes) once overflowed the stack in the DOM.
+TEST(AdminInput, DeeplyNestedBodiesAreRefusedBeforeAnyDomIsBuilt) {
+    const std::string deep =
+        R"({"metadata": {"a": )" + std::string(100'000, '[') + std::string(100'000, ']') + "}}";
+    const auto created = parse_new_consumer(deep, cfg_with_plans(), now);
+    ASSERT_TRUE(std::holds_alternative<bad_input>(created));
+    EXPECT_NE(std::get<bad_input>(created).message.find("deeper than 32"), std::string::npos);
+    EXPECT_TRUE(std::holds_alternative<bad_input>(apply_consumer_patch(
+        deep,
+        std::get<store::consumer>(parse_new_consumer("", cfg_with_plans(), now)),
+        cfg_with_plans(),
+        now)));
+    EXPECT_TRUE(std::holds_alternative<bad_input>(parse_key_request(deep, now)));
+    // 30 levels of metadata are fine.
+    const std::string ok =
+        R"({"metadata": {"a": )" + std::string(29, '[') + std::string(29, ']') + "}}";
+    EXPECT_TRUE(
+        std::holds_alternative<store::consumer>(parse_new_consumer(ok, cfg_with_plans(), now)));
+}
+
 TEST(AdminInput, PatchChangesOnlyWhatItNames) {
     store::consumer c;
     c.id = "acme";

@@ -124,5 +124,15 @@ TEST(UpstreamSection, FallbacksMustNameAnotherUpstream) {
     EXPECT_NE(all.find("upstreams[0].fallbacks[1].upstream"), std::string::npos) << all;
 }
 
+TEST(UpstreamSection, AFallbackToAnotherModelOfTheSameUpstreamIsFine) {
+    auto r = parse(R"(  - name: a
+    url: http://h:1
+    models: ["*"]
+    fallbacks: [ { upstream: a, model: gpt-4o-mini } ]
+)");
+    ASSERT_TRUE(r.problems.empty()) << all_problems(r);
+    EXPECT_TRUE(validate(r.value, "t.yaml").empty());
+}
+
 }  // namespace
 }  // namespace tollgate::config
