@@ -1,10 +1,12 @@
 #include "tollgate/admin/server.hpp"
 
 #include "tollgate/admin/handlers.hpp"
+#include "tollgate/server/accept_backoff.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/basic_stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
@@ -109,12 +111,40 @@ struct listener::impl {
                 co_return;
             }
             if (ec) {
-                spdlog::warn("admin accept failed: {}", ec.message());
+                // Out of descriptors: the listener stays readable, so without a pause this
+                // spun on a core and wrote ~300,000 lines a second.
+                const auto step = backoff.failed(std::chrono::steady_clock::now());
+                if (step.log) {
+                    spdlog::warn(
+                        "admin accept failed: {} (pausing {} ms; {} failures since the "
+                        "last line)",
+                        ec.message(),
+                        step.pause.count(),
+                        step.hidden);
+                }
+                net::basic_waitable_timer<std::chrono::steady_clock,
+                                          net::wait_traits<std::chrono::steady_clock>,
+                                          executor>
+                    pause(acceptor.get_executor(), step.pause);
+                co_await pause.async_wait(use_nothrow_awaitable);
                 continue;
             }
+            backoff.succeeded();
+            if (open >= current()->admin.max_connections) {
+                static constexpr std::string_view busy =
+                    "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n"
+                    "Connection: close\r\nContent-Length: 0\r\n\r\n";
+                boost::system::error_code ignored;
+                socket.non_blocking(true, ignored);
+                socket.send(net::buffer(busy), 0, ignored);
+                socket.close(ignored);
+                continue;
+            }
+            ++open;
             net::co_spawn(acceptor.get_executor(),
                           session(std::move(socket), current, st),
-                          [](std::exception_ptr e) {
+                          [this](std::exception_ptr e) {
+                              --open;
                               if (e) {
                                   try {
                                       std::rethrow_exception(e);
@@ -129,6 +159,8 @@ struct listener::impl {
     net::basic_socket_acceptor<tcp, executor> acceptor;
     std::function<std::shared_ptr<const config::config>()> current;
     std::shared_ptr<store::store> st;
+    server::accept_backoff backoff;
+    std::size_t open = 0;  // admin connections being served (control thread only)
 };
 
 listener::listener(net::io_context& ioc,

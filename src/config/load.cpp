@@ -28,7 +28,9 @@ void parse_limits(yaml_reader& r, const node& n, const std::string& path, server
                        "header_timeout",
                        "body_timeout",
                        "idle_timeout",
-                       "send_timeout"})) {
+                       "send_timeout",
+                       "max_connections",
+                       "max_connections_per_address"})) {
         return;
     }
     r.get_size(n, path, "max_body_bytes", out.max_body_bytes);
@@ -40,6 +42,8 @@ void parse_limits(yaml_reader& r, const node& n, const std::string& path, server
     r.get_duration(n, path, "body_timeout", out.body_timeout);
     r.get_duration(n, path, "idle_timeout", out.idle_timeout);
     r.get_duration(n, path, "send_timeout", out.send_timeout);
+    r.get_size(n, path, "max_connections", out.max_connections);
+    r.get_size(n, path, "max_connections_per_address", out.max_connections_per_address);
 }
 
 void parse_server(yaml_reader& r, const node& n, server_config& out) {
@@ -67,7 +71,8 @@ void parse_server(yaml_reader& r, const node& n, server_config& out) {
 }
 
 void parse_admin(yaml_reader& r, const node& n, admin_config& out) {
-    if (!r.expect_map(n, "admin", {"listen", "token", "max_body_bytes", "timeout"})) {
+    if (!r.expect_map(
+            n, "admin", {"listen", "token", "max_body_bytes", "timeout", "max_connections"})) {
         return;
     }
     r.get_endpoint(n, "admin", "listen", out.listen);
@@ -76,6 +81,7 @@ void parse_admin(yaml_reader& r, const node& n, admin_config& out) {
     out.token_explicitly_empty = token.IsDefined() && token.IsScalar() && token.Scalar().empty();
     r.get_size(n, "admin", "max_body_bytes", out.max_body_bytes);
     r.get_duration(n, "admin", "timeout", out.timeout);
+    r.get_size(n, "admin", "max_connections", out.max_connections);
 }
 
 void parse_auth(yaml_reader& r, const node& n, auth_config& out) {

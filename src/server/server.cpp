@@ -3,6 +3,8 @@
 #include "tollgate/admin/server.hpp"
 #include "tollgate/config/load.hpp"
 #include "tollgate/proxy/session.hpp"
+#include "tollgate/server/accept_backoff.hpp"
+#include "tollgate/server/connection_gate.hpp"
 #include "tollgate/server/worker.hpp"
 #include "tollgate/store/backend.hpp"
 
@@ -11,6 +13,7 @@
 #include <csignal>
 #include <cstring>
 #include <mutex>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
@@ -59,23 +62,59 @@ void on_task_end(std::exception_ptr e) {
 
 // Runs on the worker's thread: the socket is registered with the worker's reactor by the
 // only thread that ever does I/O on it (what lets that reactor run without locks).
-void start_session(worker& w, int fd, tcp protocol) {
+// The client address of an accepted socket, as the gate counts it.
+address_key address_of(const sockaddr_storage& peer) {
+    address_key key{};
+    if (peer.ss_family == AF_INET6) {
+        const auto& a6 = reinterpret_cast<const sockaddr_in6&>(peer);
+        std::memcpy(key.data(), &a6.sin6_addr, 16);
+    } else if (peer.ss_family == AF_INET) {
+        const auto& a4 = reinterpret_cast<const sockaddr_in&>(peer);
+        key[10] = 0xff;
+        key[11] = 0xff;
+        std::memcpy(key.data() + 12, &a4.sin_addr, 4);
+    }
+    return key;
+}
+
+void start_session(worker& w, int fd, tcp protocol, connection_gate& gate, address_key from) {
     tcp_socket socket(w.ioc().get_executor());
     boost::system::error_code ec;
     socket.assign(protocol, fd, ec);
     if (ec) {
         ::close(fd);
+        gate.release(from);
         return;
     }
-    net::co_spawn(w.ioc(), proxy::run_session(std::move(socket), w), on_task_end);
+    net::co_spawn(
+        w.ioc(), proxy::run_session(std::move(socket), w), [&gate, from](std::exception_ptr e) {
+            gate.release(from);
+            on_task_end(e);
+        });
+}
+
+// A connection past a cap: told so in one write that never waits, then closed.
+void refuse(int fd) {
+    static constexpr std::string_view body =
+        R"({"error":{"message":"too many connections; retry later","type":"api_error",)"
+        R"("code":"too_many_connections"}})";
+    static const std::string answer =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+        "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
+    const ssize_t ignored = ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    (void)ignored;
+    ::close(fd);
 }
 
 // Waits for pending connections, accepts each with accept4 and hands the descriptor to the
-// next worker in turn.
-task<void> accept_loop(tcp::acceptor& acceptor, workers_t& workers) {
+// next worker in turn, within the gate's caps.
+task<void> accept_loop(tcp::acceptor& acceptor, workers_t& workers, connection_gate& gate) {
     const tcp protocol = acceptor.local_endpoint().protocol();
     acceptor.non_blocking(true);
     std::size_t next = 0;
+    accept_backoff backoff;
+    std::size_t refused = 0;
     for (;;) {
         auto [ec] =
             co_await acceptor.async_wait(net::socket_base::wait_read, use_nothrow_awaitable);
@@ -83,21 +122,48 @@ task<void> accept_loop(tcp::acceptor& acceptor, workers_t& workers) {
             co_return;
         }
         for (;;) {
-            const int fd =
-                ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            sockaddr_storage peer{};
+            socklen_t len = sizeof peer;
+            const int fd = ::accept4(acceptor.native_handle(),
+                                     reinterpret_cast<sockaddr*>(&peer),
+                                     &len,
+                                     SOCK_NONBLOCK | SOCK_CLOEXEC);
             if (fd >= 0) {
+                backoff.succeeded();
+                const address_key from = address_of(peer);
+                if (gate.admit(from) != connection_gate::verdict::admitted) {
+                    refuse(fd);
+                    if (refused++ % 1000 == 0) {
+                        spdlog::warn(
+                            "connection refused with 503: at server.limits."
+                            "max_connections or max_connections_per_address ({} so far)",
+                            refused);
+                    }
+                    continue;
+                }
                 worker& w = *workers[next];
                 next = (next + 1) % workers.size();
-                net::post(w.ioc(), [&w, fd, protocol] { start_session(w, fd, protocol); });
+                net::post(w.ioc(), [&w, fd, protocol, &gate, from] {
+                    start_session(w, fd, protocol, gate, from);
+                });
                 continue;
             }
             if (errno == EINTR || errno == ECONNABORTED) {
                 continue;
             }
             if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                // Out of descriptors and the like: say so, breathe, keep serving.
-                spdlog::warn("accept failed: {}", std::strerror(errno));
-                net::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
+                // Out of descriptors and the like: keep serving, without spinning or flooding
+                // the log (a pending connection keeps the socket readable).
+                const auto step = backoff.failed(std::chrono::steady_clock::now());
+                if (step.log) {
+                    spdlog::warn(
+                        "accept failed: {} (pausing {} ms; {} failures since the "
+                        "last line)",
+                        std::strerror(errno),
+                        step.pause.count(),
+                        step.hidden);
+                }
+                net::steady_timer pause(acceptor.get_executor(), step.pause);
                 co_await pause.async_wait(use_nothrow_awaitable);
             }
             break;
@@ -244,6 +310,9 @@ int run_server(const std::string& config_path, std::shared_ptr<const runtime> rt
     if (cfg.store.kind == config::store_kind::redis) {
         fallback = store::open_backend(config::store_config{});
     }
+    // Before the workers: their sessions release into it until the last one ends.
+    connection_gate gate(cfg.server.limits.max_connections,
+                         cfg.server.limits.max_connections_per_address);
     workers_t workers;
     for (unsigned i = 0; i < threads; ++i) {
         workers.push_back(std::make_unique<worker>(rt));
@@ -259,7 +328,7 @@ int run_server(const std::string& config_path, std::shared_ptr<const runtime> rt
     std::thread control([&control_ioc] { control_ioc.run(); });
 
     net::signal_set signals(main_ioc, SIGINT, SIGTERM, SIGHUP);
-    net::co_spawn(main_ioc, accept_loop(acceptor, workers), on_task_end);
+    net::co_spawn(main_ioc, accept_loop(acceptor, workers, gate), on_task_end);
     net::co_spawn(main_ioc,
                   signal_loop(signals, acceptor, workers, holder, admin_api, config_path),
                   on_task_end);

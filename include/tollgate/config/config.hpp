@@ -36,6 +36,10 @@ struct server_limits {
     milliseconds body_timeout{60'000};        // end of headers to end of body
     milliseconds idle_timeout{60'000};        // keep-alive wait for the next request
     milliseconds send_timeout{60'000};        // one write to a client that reads nothing
+    // Open client connections, in all and from one address (0: no cap); past a cap a new
+    // connection gets 503 with Retry-After and is closed.
+    std::size_t max_connections = 10'000;
+    std::size_t max_connections_per_address = 1'000;
 };
 
 struct server_config {
@@ -54,6 +58,7 @@ struct admin_config {
     bool token_explicitly_empty = false;
     std::size_t max_body_bytes = 1024 * 1024;
     milliseconds timeout{10'000};  // one admin request: read, handle, write
+    std::size_t max_connections = 64;  // open at once; more are answered 503 and closed
 };
 
 /// Edge authentication of proxied requests by API key.
