@@ -66,6 +66,19 @@ public:
             case error::max_tokens_required:
                 return "this gateway requires a completion limit (max_tokens, "
                        "max_completion_tokens or max_output_tokens)";
+            case error::duplicate_member:
+                return "the body names a member the gateway reads twice (model, stream, "
+                       "stream_options, n, messages, prompt, input, system, instructions, tools, "
+                       "functions or a completion limit): send it once";
+            case error::invalid_completion_limit:
+                return "max_tokens, max_completion_tokens and max_output_tokens must be "
+                       "integers from 0 to 1000000000 (or null)";
+            case error::invalid_n:
+                return "n must be an integer of at least 1";
+            case error::invalid_stream:
+                return "stream must be true or false";
+            case error::invalid_messages:
+                return "messages must be an array";
         }
         return "unknown tollgate error";
     }

@@ -166,4 +166,32 @@ void ratelimit_headers(std::span<const config::limit> limits,
     tightest(config::metric::requests, request_names);
 }
 
+body_edit remove_member_edit(std::string_view body, std::string_view member) {
+    const auto is_space = [](char c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+    };
+    std::size_t begin = static_cast<std::size_t>(member.data() - body.data());
+    std::size_t end = begin + member.size();
+    std::size_t after = end;
+    while (after < body.size() && is_space(body[after])) {
+        ++after;
+    }
+    if (after < body.size() && body[after] == ',') {
+        end = after + 1;  // "a": 1, "b": 2  ->  "b": 2
+        while (end < body.size() && is_space(body[end])) {
+            ++end;
+        }
+    } else {
+        // The last member: take the comma before it.
+        std::size_t before = begin;
+        while (before > 0 && is_space(body[before - 1])) {
+            --before;
+        }
+        if (before > 0 && body[before - 1] == ',') {
+            begin = before - 1;
+        }
+    }
+    return {begin, end - begin, ""};
+}
+
 }  // namespace tollgate::metering

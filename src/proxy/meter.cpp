@@ -152,10 +152,21 @@ error_code admit(const store::reservation_result& r,
         // Clamped, or no limit named: the upstream must not produce more than was reserved.
         const std::int64_t per_choice = std::max<std::int64_t>(
             1, r.completion_tokens / std::min<std::int64_t>(fields.n, max_choices));
+        // The client's member is replaced (a null one too), never added beside it.
         const std::string_view field =
-            fields.max_tokens ? fields.max_tokens_field : completion_field(kind);
+            !fields.max_tokens_field.empty() ? fields.max_tokens_field : completion_field(kind);
         edits.push_back(
             metering::completion_limit_edit(body, fields.max_tokens_raw, field, per_choice));
+    }
+    if (!fields.superseded_limit.empty()) {
+        // A competing limit the upstream might read instead: gone, so both read the same.
+        edits.push_back(metering::remove_member_edit(body, fields.superseded_limit));
+    }
+    if (fields.n > max_choices && !fields.n_raw.empty()) {
+        // What was reserved is for max_choices choices: that is what the upstream gets.
+        edits.push_back({static_cast<std::size_t>(fields.n_raw.data() - body.data()),
+                         fields.n_raw.size(),
+                         std::to_string(max_choices)});
     }
     if (fields.stream && !fields.include_usage &&
         (kind == api::chat_completions || kind == api::completions)) {

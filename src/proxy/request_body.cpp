@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
+#include <limits>
 #include <string_view>
 
 namespace tollgate::proxy {
@@ -78,17 +80,46 @@ bool key_is(std::string_view raw, std::string_view name) {
     return decoded && *decoded == name;
 }
 
-// A non-negative JSON integer, or nullopt (floats, negatives, strings: left to the upstream).
-std::optional<std::int64_t> integer_of(const tokens::json_member& m) {
+// A JSON integer from `least` to `most`, or nullopt (floats, out of range, strings, ...).
+std::optional<std::int64_t> integer_of(const tokens::json_member& m,
+                                       std::int64_t least,
+                                       std::int64_t most) {
     if (m.kind != tokens::json_kind::number) {
         return std::nullopt;
     }
     std::int64_t v = 0;
     const auto [end, ec] = std::from_chars(m.value.data(), m.value.data() + m.value.size(), v);
-    if (ec != std::errc() || end != m.value.data() + m.value.size() || v < 0) {
+    if (ec != std::errc() || end != m.value.data() + m.value.size() || v < least || v > most) {
         return std::nullopt;
     }
     return v;
+}
+
+constexpr std::int64_t max_completion_limit = 1'000'000'000;
+
+// The whole member, "key": value, as a view into the body.
+std::string_view member_text(const tokens::json_member& m) {
+    const char* begin = m.key.data() - 1;  // the key's opening quote
+    const char* end = m.value.data() + m.value.size() + (m.kind == tokens::json_kind::string);
+    return {begin, static_cast<std::size_t>(end - begin)};
+}
+
+// Rank of a completion limit for `kind`: 0 is not read by that API, higher wins.
+int limit_rank(member_name name, api kind) {
+    switch (kind) {
+        case api::responses:
+            return name == member_name::max_output_tokens ? 1 : 0;
+        case api::chat_completions:
+            // OpenAI's chat API deprecates max_tokens for max_completion_tokens, and servers
+            // that take both (vLLM) prefer the latter.
+            return name == member_name::max_completion_tokens ? 2
+                   : name == member_name::max_tokens          ? 1
+                                                              : 0;
+        case api::embeddings:
+            return 0;
+        default:
+            return name == member_name::max_tokens ? 1 : 0;
+    }
 }
 
 // The slot of a prompt-bearing member, or nullptr.
@@ -132,18 +163,30 @@ void read_stream_options(const tokens::json_member& m, request_fields& out) {
 
 }  // namespace
 
-result<request_fields> scan_request_body(std::string_view body, std::size_t max_depth) {
+result<request_fields> scan_request_body(std::string_view body, std::size_t max_depth, api kind) {
     tokens::json_object_scanner scanner(body, max_depth);
     request_fields out;
     bool has_model = false;
+    std::uint32_t seen = 0;  // bit per member_name read
+    int limit_at = 0;        // rank of the completion limit taken so far
+    std::string_view limit_member;
     while (const auto member = scanner.next()) {
-        // The last occurrence of a duplicated key wins, as in most JSON parsers.
         const member_name name = classify(member->key);
+        if (name == member_name::other) {
+            continue;
+        }
+        // One reading of the request: a member we read twice could be read the other way
+        // by the upstream (first wins, last wins), so it is refused, not guessed.
+        const std::uint32_t bit = 1u << static_cast<unsigned>(name);
+        if ((seen & bit) != 0) {
+            return error::duplicate_member;
+        }
+        seen |= bit;
+        const bool is_null = member->kind == tokens::json_kind::null;
         switch (name) {
             case member_name::other:
                 break;
             case member_name::model:
-                has_model = false;
                 if (member->kind == tokens::json_kind::string) {
                     if (auto model = tokens::json_unescape(member->value)) {
                         out.model = std::move(*model);
@@ -153,31 +196,60 @@ result<request_fields> scan_request_body(std::string_view body, std::size_t max_
                 }
                 break;
             case member_name::stream:
+                if (member->kind != tokens::json_kind::true_value &&
+                    member->kind != tokens::json_kind::false_value && !is_null) {
+                    return error::invalid_stream;
+                }
                 out.stream = member->kind == tokens::json_kind::true_value;
                 break;
             case member_name::stream_options:
                 read_stream_options(*member, out);
                 break;
             case member_name::n:
-                out.n = std::max<std::int64_t>(1, integer_of(*member).value_or(1));
+                if (!is_null) {
+                    const auto n = integer_of(*member, 1, std::numeric_limits<std::int64_t>::max());
+                    if (!n) {
+                        return error::invalid_n;
+                    }
+                    out.n = *n;
+                    out.n_raw = member->value;
+                }
                 break;
             case member_name::max_tokens:
             case member_name::max_completion_tokens:
-            case member_name::max_output_tokens:
-                out.max_tokens = integer_of(*member);
-                out.max_tokens_field = !out.max_tokens                   ? std::string_view()
-                                       : name == member_name::max_tokens ? "max_tokens"
+            case member_name::max_output_tokens: {
+                const int rank = limit_rank(name, kind);
+                if (rank == 0) {
+                    break;  // not a limit this API reads: relayed as it is
+                }
+                const auto limit = integer_of(*member, 0, max_completion_limit);
+                if (!limit && !is_null) {
+                    return error::invalid_completion_limit;
+                }
+                if (rank < limit_at) {
+                    out.superseded_limit = member_text(*member);
+                    break;
+                }
+                if (limit_at != 0) {
+                    out.superseded_limit = limit_member;
+                }
+                limit_at = rank;
+                limit_member = member_text(*member);
+                out.max_tokens = limit;  // nullopt for null: as if none were named
+                out.max_tokens_field = name == member_name::max_tokens ? "max_tokens"
                                        : name == member_name::max_output_tokens
                                            ? "max_output_tokens"
                                            : "max_completion_tokens";
-                out.max_tokens_raw = out.max_tokens ? member->value : std::string_view();
+                out.max_tokens_raw = member->value;
                 break;
+            }
             default: {
-                auto* slot = prompt_slot(name, out.prompt);
-                if (*slot) {
-                    out.prompt_bytes -= (*slot)->value.size();  // a duplicate: the last one wins
+                if (name == member_name::messages && !is_null &&
+                    member->kind != tokens::json_kind::array &&
+                    (kind == api::chat_completions || kind == api::messages)) {
+                    return error::invalid_messages;
                 }
-                *slot = *member;
+                *prompt_slot(name, out.prompt) = *member;
                 out.prompt_bytes += member->value.size();
                 break;
             }

@@ -74,6 +74,11 @@ error_reply describe(const boost::system::error_code& ec) {
             r = {429, "tokens", "rate_limit_exceeded", r.message};
             break;
         case error::max_tokens_required:
+        case error::duplicate_member:
+        case error::invalid_completion_limit:
+        case error::invalid_n:
+        case error::invalid_stream:
+        case error::invalid_messages:
             r = {400, invalid, "invalid_request", r.message};
             break;
     }

@@ -284,7 +284,9 @@ error_code connection::route(request& r, const server::runtime& rt, std::size_t&
 
 // The body's fields (into fields_), and whether the caller may use its model.
 error_code connection::rescan(request& r, const server::runtime& rt) {
-    auto fields = scan_request_body(r.in.body, rt.cfg.server.limits.max_json_depth);
+    const auto kind = classify(r.in.head().method_string(), r.in.head().target());
+    auto fields = scan_request_body(
+        r.in.body, rt.cfg.server.limits.max_json_depth, kind.value_or(api::chat_completions));
     if (!fields) {
         return fields.error();
     }

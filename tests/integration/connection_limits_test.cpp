@@ -35,6 +35,7 @@ void expect_refused(std::uint16_t port) {
 
 TEST(ConnectionLimits, PastMaxConnectionsANewConnectionGets503AndIsClosed) {
     stack s("  limits: { max_connections: 3 }\n");
+    std::this_thread::sleep_for(200ms);  // the start-up probe's connection has ended
     std::vector<std::unique_ptr<connection>> held;
     for (int i = 0; i < 3; ++i) {
         held.push_back(held_connection(s.gateway_port()));
@@ -47,6 +48,7 @@ TEST(ConnectionLimits, PastMaxConnectionsANewConnectionGets503AndIsClosed) {
 
 TEST(ConnectionLimits, PastTheCapPerAddressOneClientCannotFillTheTable) {
     stack s("  limits: { max_connections_per_address: 2 }\n");
+    std::this_thread::sleep_for(200ms);  // the start-up probe's connection has ended
     auto a = held_connection(s.gateway_port());
     auto b = held_connection(s.gateway_port());
     expect_refused(s.gateway_port());

@@ -98,9 +98,11 @@ TEST_F(Metering, AnOversizedMaxTokensIsClampedNotRefused) {
     auto r = chat(R"({"model":"gpt-4o-mini","messages":[],"max_tokens":5000})");
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_LE(json::parse(r.body)["usage"]["completion_tokens"].get<long>(), 400);
+    // Past 1e9 a limit is not a limit but a mistake (or a probe): refused, naming the field.
     auto absurd =
         chat(R"({"model":"gpt-4o-mini","messages":[],"max_tokens":999999999999999999,"n":1000})");
-    EXPECT_TRUE(absurd.status == 200 || absurd.status == 429) << absurd.status << absurd.body;
+    EXPECT_EQ(absurd.status, 400) << absurd.body;
+    EXPECT_NE(absurd.body.find("max_tokens"), std::string::npos) << absurd.body;
 }
 
 TEST_F(Metering, WithoutMaxTokensTheCompletionIsClampedToWhatIsLeft) {
@@ -114,6 +116,49 @@ TEST_F(Metering, WithoutMaxTokensTheCompletionIsClampedToWhatIsLeft) {
     // Nothing left: the next one is refused.
     auto next = chat(R"({"model":"gpt-4o-mini","messages":[],"max_tokens":300})");
     EXPECT_EQ(next.status, 429);
+}
+
+}  // namespace
+}  // namespace tollgate::testing
+
+namespace tollgate::testing {
+namespace {
+
+// The mock reads max_completion_tokens over max_tokens (as vLLM does) and keeps the last of
+// duplicated keys (nlohmann): the gateway must meter the same request the mock reads.
+class OneReading : public Metering {};
+
+TEST_F(OneReading, ACompetingLimitCannotCarryAConsumerPastItsQuota) {
+    // Before: reserved for max_tokens 5; the mock produced 5,000; the day's 400 ended at 5,008.
+    auto r = chat(R"({"model":"gpt-4o-mini","messages":[],"max_completion_tokens":5000,)"
+                  R"("max_tokens":5})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_LE(json::parse(r.body)["usage"]["completion_tokens"].get<long>(), 400);
+    EXPECT_LE(usage()["windows"][0]["used"].get<long>(), 400);
+}
+
+TEST_F(OneReading, DuplicatedOrMalformedMeteredMembersAre400AndNeverForwarded) {
+    const long before = mock_requests();
+    for (const std::string body : {
+             R"({"model":"gpt-4o-mini","messages":[],"max_tokens":5,"max_tokens":5000})",
+             R"({"model":"gpt-4o-mini","messages":[],"max_tokens":-1})",
+             R"({"model":"gpt-4o-mini","messages":[],"max_tokens":"5"})",
+             R"({"model":"gpt-4o-mini","messages":[],"max_tokens":5,"n":0})",
+             R"({"model":"gpt-4o-mini","messages":"hi","max_tokens":5})",
+             R"({"model":"gpt-4o-mini","messages":[],"max_tokens":5,"stream":"true"})",
+         }) {
+        auto r = chat(body);
+        EXPECT_EQ(r.status, 400) << body << " -> " << r.body;
+        EXPECT_NE(r.body.find("invalid_request"), std::string::npos) << r.body;
+    }
+    EXPECT_EQ(mock_requests(), before);
+    EXPECT_EQ(usage()["windows"][1]["used"], 0);
+}
+
+TEST_F(OneReading, ANullLimitIsReplacedNotLeftBesideTheClamp) {
+    auto r = chat(R"({"model":"gpt-4o-mini","messages":[],"max_tokens":null})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_LE(usage()["windows"][0]["used"].get<long>(), 400);
 }
 
 }  // namespace

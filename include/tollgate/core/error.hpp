@@ -61,6 +61,16 @@ enum class error {
     rate_limit_exceeded,
     /// quota.on_missing_max_tokens: reject, and the request names no completion limit.
     max_tokens_required,
+    /// A member the gateway reads for routing or metering appears twice in the body.
+    duplicate_member,
+    /// max_tokens / max_completion_tokens / max_output_tokens is not an integer 0..1e9.
+    invalid_completion_limit,
+    /// n is not a positive integer.
+    invalid_n,
+    /// stream is not true or false.
+    invalid_stream,
+    /// messages is not an array.
+    invalid_messages,
 };
 
 const boost::system::error_category& error_category() noexcept;

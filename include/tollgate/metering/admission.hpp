@@ -38,6 +38,10 @@ void set_completion_limit(std::string& body,
                           std::string_view field,
                           std::int64_t value);
 
+/// Removes `member` ("key": value, a view into `body`) from its object, with the comma that
+/// separates it from a neighbour.
+body_edit remove_member_edit(std::string_view body, std::string_view member);
+
 /// Makes an OpenAI streaming request ask for its usage (`stream_options.include_usage: true`):
 /// adds stream_options when absent (`stream_options_raw` empty), include_usage inside it, or
 /// sets the present include_usage (`include_usage_raw`) to true. Views into `body`.

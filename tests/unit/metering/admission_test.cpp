@@ -5,6 +5,7 @@
 #include <limits>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace tollgate::metering {
 namespace {
@@ -98,6 +99,33 @@ TEST(Admission, HeadersNameTheTightestTokenWindowAndTheRequests) {
     EXPECT_EQ(h[3].name, "x-ratelimit-limit-requests");
     EXPECT_EQ(h[4].value(), "49");
     EXPECT_EQ(h[5].value(), "30s");
+}
+
+}  // namespace
+}  // namespace tollgate::metering
+
+namespace tollgate::metering {
+namespace {
+
+std::string without(std::string body, std::string_view member) {
+    const auto at = body.find(member);
+    EXPECT_NE(at, std::string::npos);
+    apply_edits(body, {remove_member_edit(body, std::string_view(body).substr(at, member.size()))});
+    return body;
+}
+
+TEST(RemoveMember, TakesTheCommaOnTheRightSideAndLeavesValidJson) {
+    EXPECT_EQ(without(R"({"a":1,"max_tokens":5,"b":2})", R"("max_tokens":5)"), R"({"a":1,"b":2})");
+    EXPECT_EQ(without(R"({"max_tokens":5, "b":2})", R"("max_tokens":5)"), R"({"b":2})");
+    EXPECT_EQ(without(R"({"a":1 , "max_tokens":5 })", R"("max_tokens":5)"), R"({"a":1  })");
+    EXPECT_EQ(without(R"({"max_tokens":5})", R"("max_tokens":5)"), R"({})");
+    for (const std::string body : {R"({"a":1,"max_tokens":5,"b":2})",
+                                   R"({"max_tokens":5,"b":[1,2]})",
+                                   R"({"b":{"c":1},  "max_tokens":5})"}) {
+        EXPECT_FALSE(nlohmann::json::parse(without(body, R"("max_tokens":5)"), nullptr, false)
+                         .is_discarded())
+            << body;
+    }
 }
 
 }  // namespace

@@ -76,16 +76,82 @@ TEST(RequestBody, PicksOutWhatMeteringNeedsInTheSamePass) {
     EXPECT_TRUE(r->include_usage);
     EXPECT_EQ(r->prompt_bytes, messages.size() + std::string_view(R"(be brief)").size());
 
-    auto responses = scan_request_body(R"({"model":"m","input":"hi","max_output_tokens":5})", 64);
+    auto responses = scan_request_body(
+        R"({"model":"m","input":"hi","max_output_tokens":5})", 64, api::responses);
     EXPECT_EQ(responses->max_tokens_field, "max_output_tokens");
+    EXPECT_EQ(responses->max_tokens, 5);
     EXPECT_EQ(responses->prompt_bytes, 2u);
     EXPECT_FALSE(responses->include_usage);
+}
 
-    auto odd = scan_request_body(R"({"model":"m","max_tokens":-1,"n":0,"prompt":"x"})", 64);
-    EXPECT_FALSE(odd->max_tokens) << "left to the upstream to refuse";
-    EXPECT_EQ(odd->n, 1);
-    auto fractional = scan_request_body(R"({"model":"m","max_tokens":1.5})", 64);
-    EXPECT_FALSE(fractional->max_tokens);
+// One reading of the request: what the gateway meters is what the upstream will read.
+TEST(RequestBody, AMemberReadTwiceIsRefused) {
+    for (const std::string body : {
+             R"({"model":"m","model":"n"})",
+             R"({"model":"m","max_tokens":5,"max_tokens":5000})",
+             R"({"model":"m","max_tok\u0065ns":5,"max_tokens":5000})",  // the same key, escaped
+             R"({"model":"m","n":1,"n":9})",
+             R"({"model":"m","stream":false,"stream":true})",
+             R"({"model":"m","messages":[],"messages":[{"role":"user","content":"x"}]})",
+         }) {
+        auto r = scan_request_body(body, 64);
+        ASSERT_FALSE(r) << body;
+        EXPECT_EQ(r.error(), error::duplicate_member) << body;
+    }
+    EXPECT_TRUE(scan_request_body(R"({"model":"m","user":"a","user":"b"})", 64))
+        << "members the gateway does not read are the upstream's business";
+}
+
+TEST(RequestBody, CompetingLimitsResolveAsTheApiDocuments) {
+    // Chat: max_completion_tokens supersedes max_tokens, whatever the order; the other member
+    // is marked for removal.
+    for (const std::string body :
+         {R"({"model":"m","max_completion_tokens":5000,"max_tokens":5})",
+          R"({"model":"m","max_tokens":5,"max_completion_tokens":5000})"}) {
+        auto r = scan_request_body(body, 64, api::chat_completions);
+        ASSERT_TRUE(r) << body;
+        EXPECT_EQ(r->max_tokens, 5000) << body;
+        EXPECT_EQ(r->max_tokens_field, "max_completion_tokens");
+        EXPECT_EQ(r->superseded_limit, R"("max_tokens":5)") << body;
+    }
+    // Anthropic messages read max_tokens only: max_completion_tokens is relayed, not read.
+    auto m = scan_request_body(
+        R"({"model":"c","max_tokens":9,"max_completion_tokens":5000})", 64, api::messages);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->max_tokens, 9);
+    EXPECT_TRUE(m->superseded_limit.empty());
+}
+
+TEST(RequestBody, MeteredMembersOfTheWrongTypeOrRangeAreRefused) {
+    const std::pair<std::string, error> cases[] = {
+        {R"({"model":"m","max_tokens":-1})", error::invalid_completion_limit},
+        {R"({"model":"m","max_tokens":1.5})", error::invalid_completion_limit},
+        {R"({"model":"m","max_tokens":"5"})", error::invalid_completion_limit},
+        {R"({"model":"m","max_tokens":9223372036854775808})", error::invalid_completion_limit},
+        {R"({"model":"m","max_completion_tokens":1000000001})", error::invalid_completion_limit},
+        {R"({"model":"m","n":0})", error::invalid_n},
+        {R"({"model":"m","n":-3})", error::invalid_n},
+        {R"({"model":"m","n":"2"})", error::invalid_n},
+        {R"({"model":"m","stream":"true"})", error::invalid_stream},
+        {R"({"model":"m","stream":1})", error::invalid_stream},
+        {R"({"model":"m","messages":"hello"})", error::invalid_messages},
+        {R"({"model":"m","messages":{}})", error::invalid_messages},
+    };
+    for (const auto& [body, expected] : cases) {
+        auto r = scan_request_body(body, 64);
+        ASSERT_FALSE(r) << body;
+        EXPECT_EQ(r.error(), expected) << body;
+    }
+}
+
+TEST(RequestBody, NullMeansNoneButItsPlaceIsKnown) {
+    auto r = scan_request_body(R"({"model":"m","max_tokens":null,"n":null,"stream":null})", 64);
+    ASSERT_TRUE(r);
+    EXPECT_FALSE(r->max_tokens);
+    EXPECT_EQ(r->max_tokens_field, "max_tokens");  // a clamp replaces the null
+    EXPECT_EQ(r->max_tokens_raw, "null");
+    EXPECT_EQ(r->n, 1);
+    EXPECT_FALSE(r->stream);
 }
 
 }  // namespace
