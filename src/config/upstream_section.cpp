@@ -154,6 +154,7 @@ upstream_config parse_upstream(yaml_reader& r, const node& n, const std::string&
                        "keepalive_timeout",
                        "max_idle_connections",
                        "max_header_bytes",
+                       "max_event_bytes",
                        "verify_tls",
                        "ca_file",
                        "anthropic_version",
@@ -182,6 +183,7 @@ upstream_config parse_upstream(yaml_reader& r, const node& n, const std::string&
     r.get_duration(n, path, "keepalive_timeout", u.keepalive_timeout);
     r.get_size(n, path, "max_idle_connections", u.max_idle_connections);
     r.get_size(n, path, "max_header_bytes", u.max_header_bytes);
+    r.get_size(n, path, "max_event_bytes", u.max_event_bytes);
     r.get(n, path, "verify_tls", u.verify_tls);
     r.get(n, path, "ca_file", u.ca_file);
     r.get(n, path, "anthropic_version", u.anthropic_version);

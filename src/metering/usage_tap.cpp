@@ -229,7 +229,11 @@ void usage_tap::on_body(std::string_view bytes) {
     }
     if (stream_) {
         events_.clear();
+        const auto dropped = sse_.dropped_bytes();
         sse_.feed(bytes, events_);
+        // An event too large to hold is not read, but what it carried was produced: its
+        // bytes count as produced text not kept (estimated), never as nothing.
+        produced_bytes_ += sse_.dropped_bytes() - dropped;
         for (const auto& e : events_) {
             take_event(e.data);
         }

@@ -427,6 +427,9 @@ task<exchange_result> connection::exchange_with(request& r,
         }
     }
     body_tap* const tap = prepare_exchange(r, m);
+    if (m) {
+        m->usage.limit(up.cfg.max_event_bytes);
+    }
     exchange_.keep_back = keep_back;
     const auto traffic = w_.traffic(rt);  // held: a reload must not move this request's slot
     entry_.watch.arm(watch_delay);

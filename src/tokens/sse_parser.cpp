@@ -13,15 +13,43 @@ void sse_parser::feed(std::string_view bytes, std::vector<sse_event>& out) {
         }
         // Copy the run up to the next line end in one go.
         const auto end = bytes.find_first_of("\r\n", i);
+        const std::string_view run =
+            bytes.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i);
+        if (!dropping_ && line_.size() + current_.data.size() + run.size() > max_event_bytes_) {
+            drop_event();
+        }
+        if (dropping_) {
+            dropped_bytes_ += run.size();
+            line_nonblank_ = line_nonblank_ || !run.empty();
+        } else {
+            line_.append(run);
+        }
         if (end == std::string_view::npos) {
-            line_.append(bytes.substr(i));
             return;
         }
-        line_.append(bytes.substr(i, end - i));
         after_cr_ = bytes[end] == '\r';
         i = end + 1;
+        if (dropping_) {
+            // The dropped event ends with its blank line; nothing of it is dispatched.
+            if (!line_nonblank_) {
+                dropping_ = false;
+            }
+            line_nonblank_ = false;
+            continue;
+        }
         line_done(out);
     }
+}
+
+void sse_parser::drop_event() {
+    dropping_ = true;
+    line_nonblank_ = true;  // the line that overflowed has bytes
+    dropped_bytes_ += line_.size() + current_.data.size();
+    line_.clear();
+    current_.data.clear();
+    current_.type.clear();
+    current_.id.clear();
+    has_data_ = false;
 }
 
 void sse_parser::line_done(std::vector<sse_event>& out) {

@@ -29,6 +29,9 @@ public:
     /// nullopt if it did not exit in time.
     std::optional<int> stop(int signo, std::chrono::milliseconds timeout = 10s);
     const std::string& log_path() const { return log_; }
+    pid_t pid() const { return pid_; }
+    /// Resident memory (VmRSS) in KiB, or -1.
+    long rss_kib() const;
     std::string log() const;
 
 private:

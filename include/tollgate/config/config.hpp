@@ -57,7 +57,7 @@ struct admin_config {
     // the admin API without a token, and only on loopback.
     bool token_explicitly_empty = false;
     std::size_t max_body_bytes = 1024 * 1024;
-    milliseconds timeout{10'000};  // one admin request: read, handle, write
+    milliseconds timeout{10'000};      // one admin request: read, handle, write
     std::size_t max_connections = 64;  // open at once; more are answered 503 and closed
 };
 
@@ -158,6 +158,9 @@ struct upstream_config {
     milliseconds keepalive_timeout{4'000};
     std::size_t max_idle_connections = 64;     // per worker
     std::size_t max_header_bytes = 64 * 1024;  // response status line + headers; more -> 502
+    // A JSON answer or one SSE event larger than this is relayed but not held to read its
+    // usage (the produced bytes are then estimated): a line that never ends costs no more.
+    std::size_t max_event_bytes = 8 * 1024 * 1024;
     bool verify_tls = true;
     std::string ca_file;  // empty: the system's trust store
     std::string anthropic_version = "2023-06-01";

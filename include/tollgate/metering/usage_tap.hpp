@@ -35,8 +35,16 @@ struct usage {
 class usage_tap final : public proxy::body_tap {
 public:
     /// JSON bodies longer than this are not parsed for usage (the estimate applies).
+    /// An SSE event larger than max_json_bytes is not held either (its bytes are counted as
+    /// produced text, estimated).
     explicit usage_tap(std::size_t max_json_bytes = 8 * 1024 * 1024)
-        : max_json_bytes_(max_json_bytes) {}
+        : max_json_bytes_(max_json_bytes), sse_(max_json_bytes) {}
+
+    /// The bound on a JSON body or SSE event read for usage, for the answers to come.
+    void limit(std::size_t max_json_bytes) noexcept {
+        max_json_bytes_ = max_json_bytes;
+        sse_.limit(max_json_bytes);
+    }
 
     /// Back to a new tap's state (same max_json_bytes), keeping its buffers' capacity.
     void reset();

@@ -59,3 +59,53 @@ TEST(SseParser, UnfinishedEventIsHeld) {
 
 }  // namespace
 }  // namespace tollgate::tokens
+
+namespace tollgate::tokens {
+namespace {
+
+// A line that never ends (a hostile or broken upstream) holds at most the bound; the event
+// is dropped and the next one parses as usual, split anywhere.
+TEST(SseParser, AnEventPastTheBoundIsDroppedNotHeld) {
+    for (std::size_t split = 1; split < 40; split += 3) {
+        sse_parser p(64);
+        std::vector<sse_event> out;
+        const std::string huge = "data: " + std::string(10'000, 'x') + "\n\n";
+        const std::string all = "data: a\n\n" + huge + "data: b\n\n";
+        for (std::size_t i = 0; i < all.size(); i += split) {
+            p.feed(std::string_view(all).substr(i, split), out);
+            EXPECT_LE(p.buffered_bytes(), 64u);
+        }
+        ASSERT_EQ(out.size(), 2u) << split;
+        EXPECT_EQ(out[0].data, "a");
+        EXPECT_EQ(out[1].data, "b");
+        EXPECT_GE(p.dropped_bytes(), 10'000u);
+    }
+}
+
+TEST(SseParser, ManyDataLinesPastTheBoundDropTheEvent) {
+    sse_parser p(32);
+    std::vector<sse_event> out;
+    std::string all;
+    for (int i = 0; i < 20; ++i) {
+        all += "data: 0123456789\n";
+    }
+    all += "\ndata: ok\n\n";
+    p.feed(all, out);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].data, "ok");
+}
+
+TEST(SseParser, ALineThatNeverEndsStaysBounded) {
+    sse_parser p(1024);
+    std::vector<sse_event> out;
+    const std::string chunk(4096, 'y');
+    p.feed("data: ", out);
+    for (int i = 0; i < 1000; ++i) {  // 4 MB, no newline
+        p.feed(chunk, out);
+    }
+    EXPECT_LE(p.buffered_bytes(), 1024u);
+    EXPECT_TRUE(out.empty());
+}
+
+}  // namespace
+}  // namespace tollgate::tokens
