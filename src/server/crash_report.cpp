@@ -42,8 +42,9 @@ void prepare_thread_for_crash_report() {
     // checkers see no loss).
     static constexpr std::size_t size = 64 * 1024;
     thread_local std::unique_ptr<char[]> memory;
-    if (memory) {
-        return;
+    stack_t current{};
+    if (memory || (::sigaltstack(nullptr, &current) == 0 && (current.ss_flags & SS_DISABLE) == 0)) {
+        return;  // it has one (ours, or a sanitizer's, which it unmaps itself at thread exit)
     }
     memory = std::make_unique<char[]>(size);
     stack_t ss{};

@@ -57,6 +57,11 @@ TEST(ConnectionLimits, PastTheCapPerAddressOneClientCannotFillTheTable) {
 // Out of descriptors: the accept loop pauses (up to 1 s) instead of spinning, logs a line
 // at most every 10 s, and serves again as soon as descriptors are free.
 TEST(ConnectionLimits, OutOfDescriptorsNeitherSpinsNorFloodsTheLogAndRecovers) {
+    if (TG_SANITIZED) {
+        // The sanitizers' runtime needs descriptors of its own to check memory (it opens a
+        // pipe): without any left it reports false errors and aborts the gateway.
+        GTEST_SKIP() << "not meaningful under sanitizers; run by the plain build";
+    }
     stack s;
     const std::string config = s.config_path();
     ASSERT_EQ(s.gateway().stop(SIGTERM), 0);

@@ -311,3 +311,48 @@ TEST(UpstreamFallbacks, WithoutAFallbackTheUpstreamsAnswerIsRelayed) {
 
 }  // namespace
 }  // namespace tollgate::testing
+
+namespace tollgate::testing {
+namespace {
+
+// A retry is the same reservation: one request counted, the tokens of the answer relayed.
+TEST(UpstreamRetries, AMeteredRequestRetriedElsewhereIsChargedOnce) {
+    endpoint failing({"x-mock-status=503"}), good;
+    const std::string top = R"(plans:
+  p: { limits: [ { window: day, tokens: 100000 }, { window: day, requests: 1000 } ] }
+default_plan: p
+)";
+    auto s = gateway_for(
+        endpoints_yaml({{failing.url(), 1}, {good.url(), 1}}) + "    health: { failures: 0 }\n",
+        top);
+    s.admin("POST", "/v1/consumers", R"({"id":"rt"})");
+    const std::string key =
+        json::parse(s.admin("POST", "/v1/consumers/rt/keys", "{}")->body)["key"];
+    long tokens = 0;
+    connection c(s.gateway_port());
+    for (int i = 0; i < 4; ++i) {  // round robin: two of them try the failing one first
+        c.send(make_request("POST",
+                            "/v1/chat/completions",
+                            R"({"model":"pool-1","messages":[{"role":"user","content":"hi"}],)"
+                            R"("max_tokens":3})",
+                            {"Authorization: Bearer " + key}));
+        auto r = read_response(c);
+        ASSERT_TRUE(r);
+        ASSERT_EQ(r->status, 200) << r->body;
+        tokens += json::parse(r->body)["usage"]["total_tokens"].get<long>();
+    }
+    EXPECT_EQ(failing.requests(), 2);
+    json windows;
+    for (int i = 0; i < 100; ++i) {
+        windows = json::parse(s.admin("GET", "/v1/consumers/rt/usage")->body)["windows"];
+        if (windows[0]["reserved"] == 0) {
+            break;
+        }
+        std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_EQ(windows[0]["used"], tokens);
+    EXPECT_EQ(windows[1]["used"], 4);
+}
+
+}  // namespace
+}  // namespace tollgate::testing
