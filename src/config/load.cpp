@@ -30,7 +30,8 @@ void parse_limits(yaml_reader& r, const node& n, const std::string& path, server
                        "idle_timeout",
                        "send_timeout",
                        "max_connections",
-                       "max_connections_per_address"})) {
+                       "max_connections_per_address",
+                       "headers_with_underscores"})) {
         return;
     }
     r.get_size(n, path, "max_body_bytes", out.max_body_bytes);
@@ -44,6 +45,13 @@ void parse_limits(yaml_reader& r, const node& n, const std::string& path, server
     r.get_duration(n, path, "send_timeout", out.send_timeout);
     r.get_size(n, path, "max_connections", out.max_connections);
     r.get_size(n, path, "max_connections_per_address", out.max_connections_per_address);
+    r.get_enum(n,
+               path,
+               "headers_with_underscores",
+               out.headers_with_underscores,
+               {{"drop", underscore_headers::drop},
+                {"reject", underscore_headers::reject},
+                {"allow", underscore_headers::allow}});
 }
 
 void parse_server(yaml_reader& r, const node& n, server_config& out) {

@@ -46,6 +46,14 @@ public:
                 return "gateway is shutting down";
             case error::invalid_api_key:
                 return "missing, malformed, unknown, revoked or expired API key";
+            case error::conflicting_credentials:
+                return "the request carries two different credentials (Authorization and "
+                       "x-api-key, or Authorization twice); send one";
+            case error::bad_host:
+                return "an HTTP/1.1 request needs exactly one Host header";
+            case error::underscore_in_header:
+                return "header names with underscores are refused here (they could alias "
+                       "another header at the upstream)";
             case error::model_not_allowed:
                 return "this key may not use this model";
             case error::consumer_disabled:

@@ -41,25 +41,46 @@ error_code verdict(const auth::key_facts& f) {
 
 }  // namespace
 
-std::string_view presented_key(std::span<const header_view> fields) noexcept {
+std::optional<std::string_view> presented_key(std::span<const header_view> fields) noexcept {
+    std::string_view key;
+    bool found = false;
     for (const auto& f : fields) {
+        std::string_view candidate;
+        bool credential = false;
         if (f.name.size() == 13 && iequals(f.name, "authorization")) {
+            // Another scheme (Basic for a proxy in front) is not a key: skipped, as before.
             const auto v = trim_ows(f.value);
-            if (v.size() > 7 && iequals(v.substr(0, 7), "bearer ")) {
-                return trim_ows(v.substr(7));
-            }
+            credential = v.size() > 7 && iequals(v.substr(0, 7), "bearer ");
+            candidate = credential ? trim_ows(v.substr(7)) : std::string_view();
         } else if (f.name.size() == 9 && iequals(f.name, "x-api-key")) {
-            return trim_ows(f.value);
+            credential = true;
+            candidate = trim_ows(f.value);
         }
+        if (!credential) {
+            continue;
+        }
+        // Two credentials that disagree (two Authorization fields, or one and an x-api-key
+        // with another key): which one counts would be a guess, and a proxy in front might
+        // have guessed the other way.
+        if (found && candidate != key) {
+            return std::nullopt;
+        }
+        key = candidate;
+        found = true;
     }
-    return {};
+    return key;
 }
 
 auth_attempt authenticate_cached(server::worker& w,
                                  std::span<const header_view> fields,
                                  auth::key_memo& memo) {
     auth_attempt a;
-    const std::string_view key = presented_key(fields);
+    const auto presented = presented_key(fields);
+    if (!presented) {
+        a.outcome.ec = error::conflicting_credentials;
+        return a;
+    }
+    const std::string_view key = *presented;
     a.outcome.key_prefix = auth::display_prefix(key);
     if (key.size() != auth::key_length || !key.starts_with(auth::key_scheme)) {
         a.outcome.ec = error::invalid_api_key;  // not a key at all: nothing hashed

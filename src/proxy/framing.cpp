@@ -85,4 +85,17 @@ result<body_framing> check_framing(unsigned version, std::span<const header_view
     return out;
 }
 
+boost::system::error_code check_host(unsigned version, std::span<const header_view> fields) {
+    int hosts = 0;
+    for (const auto& f : fields) {
+        hosts += f.name.size() == 4 && iequals(f.name, "host");
+    }
+    // RFC 9112 3.2: a server MUST answer 400 to an HTTP/1.1 request without Host, or with
+    // more than one (two could route differently at two hops).
+    if (hosts > 1 || (hosts == 0 && version >= 11)) {
+        return error::bad_host;
+    }
+    return {};
+}
+
 }  // namespace tollgate::proxy

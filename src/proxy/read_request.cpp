@@ -4,6 +4,7 @@
 #include "tollgate/proxy/buffered_read.hpp"
 #include "tollgate/proxy/chunked_decoder.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include <boost/asio/read.hpp>
@@ -12,6 +13,25 @@
 
 namespace tollgate::proxy {
 namespace {
+
+// Header names with an underscore: dropped (nginx's default), refused, or kept, before
+// anything reads the fields, so neither the gateway nor the upstream sees a dropped one.
+boost::system::error_code apply_underscore_policy(config::underscore_headers policy,
+                                                  std::vector<header_view>& fields) {
+    if (policy == config::underscore_headers::allow) {
+        return {};
+    }
+    const auto underscored = [](const header_view& f) {
+        return f.name.find('_') != std::string_view::npos;
+    };
+    if (policy == config::underscore_headers::reject) {
+        return std::any_of(fields.begin(), fields.end(), underscored)
+                   ? boost::system::error_code(error::underscore_in_header)
+                   : boost::system::error_code();
+    }
+    std::erase_if(fields, underscored);
+    return {};
+}
 
 namespace http = beast::http;
 using error_code = boost::system::error_code;
@@ -142,6 +162,12 @@ task<error_code> read_request(stream& s,
     auto framing = check_framing(in.parser->version(), in.fields);
     if (!framing) {
         co_return framing.error();
+    }
+    if (const auto bad = check_host(in.parser->version(), in.fields)) {
+        co_return bad;
+    }
+    if (const auto bad = apply_underscore_policy(limits.headers_with_underscores, in.fields)) {
+        co_return bad;
     }
     if (!framing->chunked && framing->content_length > limits.max_body_bytes) {
         co_return error::body_too_large;

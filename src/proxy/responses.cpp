@@ -51,7 +51,12 @@ error_reply describe(const boost::system::error_code& ec) {
             r = {503, "api_error", "shutting_down", r.message};
             break;
         case error::invalid_api_key:
+        case error::conflicting_credentials:
             r = {401, invalid, "invalid_api_key", r.message};
+            break;
+        case error::bad_host:
+        case error::underscore_in_header:
+            r = {400, invalid, "invalid_request", r.message};
             break;
         case error::model_not_allowed:
             r = {403, "permission_error", "model_not_allowed", r.message};

@@ -26,6 +26,10 @@ struct tls_files {
     std::string key_file;
 };
 
+/// What to do with a request header whose name has an underscore (`X-Consumer_ID`): CGI and
+/// WSGI upstreams fold `_` into `-`, so it could pose as a header the gateway sets.
+enum class underscore_headers { drop, reject, allow };
+
 struct server_limits {
     std::size_t max_body_bytes = 16 * 1024 * 1024;
     std::size_t max_header_bytes = 16 * 1024;
@@ -40,6 +44,7 @@ struct server_limits {
     // connection gets 503 with Retry-After and is closed.
     std::size_t max_connections = 10'000;
     std::size_t max_connections_per_address = 1'000;
+    underscore_headers headers_with_underscores = underscore_headers::drop;
 };
 
 struct server_config {

@@ -43,6 +43,12 @@ enum class error {
     shutting_down,
     /// No key, or one that is malformed, unknown, revoked or expired.
     invalid_api_key,
+    /// Two credentials that differ (two Authorization fields, or Authorization and x-api-key).
+    conflicting_credentials,
+    /// Host missing (HTTP/1.1) or given twice.
+    bad_host,
+    /// A header name with an underscore, refused by server.headers_with_underscores: reject.
+    underscore_in_header,
     /// The key's (or consumer's) model allowlist does not cover the requested model.
     model_not_allowed,
     /// The key's consumer is disabled.

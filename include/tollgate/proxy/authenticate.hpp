@@ -10,6 +10,7 @@
 #include "tollgate/server/worker.hpp"
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -25,7 +26,8 @@ struct auth_outcome {
 };
 
 /// The key the client sent (Bearer or x-api-key), or "" if none.
-std::string_view presented_key(std::span<const header_view> fields) noexcept;
+/// nullopt when the request carries two credentials that differ (conflicting_credentials).
+std::optional<std::string_view> presented_key(std::span<const header_view> fields) noexcept;
 
 /// The first, synchronous step: the key's format, then the worker's cache. Most requests
 /// (a warm key) end here without a coroutine frame; `needs_store` says the cache could not

@@ -27,6 +27,9 @@ struct body_framing {
 /// `version` is 10 or 11. error::bad_framing on any ambiguity.
 result<body_framing> check_framing(unsigned version, std::span<const header_view> fields);
 
+/// bad_host unless an HTTP/1.1 request has exactly one Host (HTTP/1.0: at most one).
+boost::system::error_code check_host(unsigned version, std::span<const header_view> fields);
+
 /// `s` without leading and trailing spaces and tabs (optional white space, RFC 9110 5.6.3).
 /// Inline: called for every header value, which rarely has any.
 inline std::string_view trim_ows(std::string_view s) noexcept {

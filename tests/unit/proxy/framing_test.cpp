@@ -57,7 +57,6 @@ TEST(CheckFraming, RefusesTransferEncodingOnHttp10) {
     EXPECT_TRUE(check(10, {{"Content-Length", "3"}}));
 }
 
-
 TEST(Iequals, MatchesAByteByByteComparisonAtEveryLengthAndPosition) {
     const auto reference = [](std::string_view a, std::string_view b) {
         if (a.size() != b.size()) {
@@ -92,6 +91,23 @@ TEST(Iequals, MatchesAByteByByteComparisonAtEveryLengthAndPosition) {
         }
     }
     EXPECT_FALSE(iequals("content-length", "content-lengt"));
+}
+
+}  // namespace
+}  // namespace tollgate::proxy
+
+namespace tollgate::proxy {
+namespace {
+
+TEST(CheckHost, ExactlyOneForHttp11AtMostOneForHttp10) {
+    const std::vector<header_view> one = {{"Host", "a"}};
+    const std::vector<header_view> two = {{"Host", "a"}, {"host", "b"}};
+    const std::vector<header_view> none = {{"Accept", "*/*"}};
+    EXPECT_FALSE(check_host(11, one));
+    EXPECT_EQ(check_host(11, two), error::bad_host);
+    EXPECT_EQ(check_host(11, none), error::bad_host);
+    EXPECT_FALSE(check_host(10, none));
+    EXPECT_EQ(check_host(10, two), error::bad_host);
 }
 
 }  // namespace
