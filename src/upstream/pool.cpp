@@ -16,12 +16,17 @@ using tcp = net::ip::tcp;
 
 }  // namespace
 
-bool closed_while_idle(tcp_socket& s) noexcept {
+bool closed_while_idle(tcp_socket& s, bool tls) noexcept {
     char c;
     const auto n = ::recv(s.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
-    // -1 with EAGAIN: alive and quiet. 0: the upstream closed it. Bytes: it sent something
-    // unasked (an error page, a TLS alert), so the next response would not be ours.
-    return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+    // -1 with EAGAIN: alive and quiet. 0: the upstream closed it. Bytes on a plain
+    // connection: something unasked (an error page), so the next response would not be
+    // ours. On TLS, bytes may be the record layer's own (a session ticket, a key update):
+    // kept; a close_notify then shows as a failed exchange, retried on a fresh connection.
+    if (n > 0) {
+        return !tls;
+    }
+    return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
 }
 
 connection_ptr pool::take(const std::string& key, steady_time now) {
@@ -38,7 +43,7 @@ connection_ptr pool::take(const std::string& key, steady_time now) {
             return nullptr;
         }
         if (c->buffer.size() == 0 && c->io.socket().is_open() &&
-            !closed_while_idle(c->io.socket())) {
+            !closed_while_idle(c->io.socket(), c->io.tls() != nullptr)) {
             c->reused = true;
             return c;
         }

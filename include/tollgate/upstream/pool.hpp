@@ -34,9 +34,10 @@ struct connection {
 
 using connection_ptr = std::unique_ptr<connection>;
 
-/// Whether the peer of a connection idle in the pool has closed it, reset it or sent bytes
-/// nobody asked for: one non-blocking recv(MSG_PEEK). False for a live, quiet connection.
-bool closed_while_idle(tcp_socket& s) noexcept;
+/// Whether the peer of a connection idle in the pool has closed it, reset it or (plain
+/// connections) sent bytes nobody asked for: one non-blocking recv(MSG_PEEK). False for a
+/// live, quiet connection, and for a TLS one with records waiting (tickets, key updates).
+bool closed_while_idle(tcp_socket& s, bool tls) noexcept;
 
 class pool {
 public:
