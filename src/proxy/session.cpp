@@ -376,6 +376,7 @@ task<bool> connection::proxy(request& r) {
         upstream = primary.fallbacks[hop];
     }
     if (served) {
+        entry_.watcher->stop();  // a fallback's refusal: an earlier try may have started it
         co_return *served;
     }
     const bool gone = entry_.watcher->client_gone();
