@@ -25,6 +25,7 @@ void parse_limits(yaml_reader& r, const node& n, const std::string& path, server
                        "max_header_count",
                        "max_json_depth",
                        "max_chunk_line_bytes",
+                       "max_chunk_overhead",
                        "header_timeout",
                        "body_timeout",
                        "idle_timeout",
@@ -39,6 +40,7 @@ void parse_limits(yaml_reader& r, const node& n, const std::string& path, server
     r.get_size(n, path, "max_header_count", out.max_header_count);
     r.get_size(n, path, "max_json_depth", out.max_json_depth);
     r.get_size(n, path, "max_chunk_line_bytes", out.max_chunk_line_bytes);
+    r.get(n, path, "max_chunk_overhead", out.max_chunk_overhead);
     r.get_duration(n, path, "header_timeout", out.header_timeout);
     r.get_duration(n, path, "body_timeout", out.body_timeout);
     r.get_duration(n, path, "idle_timeout", out.idle_timeout);

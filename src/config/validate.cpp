@@ -78,6 +78,19 @@ std::vector<problem> validate(const config& c, const std::string& file) {
         add("server.limits",
             "max_json_depth and max_header_count must be > 0, max_chunk_line_bytes >= 8");
     }
+    if (l.max_chunk_overhead < 1 || l.max_chunk_overhead > 1024) {
+        add("server.limits.max_chunk_overhead",
+            "must be 1 to 1024 (framing bytes allowed per payload byte)");
+    }
+    for (const auto& [key, value] : {std::pair{"header_timeout", l.header_timeout},
+                                     std::pair{"body_timeout", l.body_timeout},
+                                     std::pair{"idle_timeout", l.idle_timeout},
+                                     std::pair{"send_timeout", l.send_timeout}}) {
+        if (value.count() <= 0) {
+            add(std::string("server.limits.") + key,
+                "must be more than 0 (a request could never be read or written)");
+        }
+    }
     if (c.store.kind == store_kind::redis && !c.store.url.starts_with("redis://") &&
         !c.store.url.starts_with("rediss://")) {
         add("store.url", "must start with redis:// or rediss://");

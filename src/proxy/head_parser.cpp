@@ -190,18 +190,23 @@ bool head_parser::field_line(std::string_view line) {
         return false;  // a control character (CR, NUL, DEL...)
     }
     value = trim_ows(value);
-    if (name.size() == 10 && lower(name[0]) == 'c' && iequals(name, "connection")) {
-        connection_tokens(value);
+    if (name.size() == 10 && lower(name[0]) == 'c' && iequals(name, "connection") &&
+        !connection_tokens(value)) {
+        return false;  // not a list of tokens: Beast refused it too
     }
     fields_.push_back({name, value});
     return true;
 }
 
-// Connection: a comma-separated list of tokens; close and keep-alive decide persistence.
-void head_parser::connection_tokens(std::string_view value) {
+// Connection: a comma-separated list of tokens (empty elements allowed, RFC 9110 section
+// 5.6.1); close and keep-alive decide persistence. False for anything else in the list.
+bool head_parser::connection_tokens(std::string_view value) {
     while (!value.empty()) {
         const std::size_t comma = value.find(',');
         const std::string_view token = trim_ows(value.substr(0, comma));
+        if (!all_of_class(token, tchar)) {
+            return false;
+        }
         if (iequals(token, "close")) {
             connection_close_ = true;
         } else if (iequals(token, "keep-alive")) {
@@ -212,6 +217,7 @@ void head_parser::connection_tokens(std::string_view value) {
         }
         value.remove_prefix(comma + 1);
     }
+    return true;
 }
 
 }  // namespace tollgate::proxy

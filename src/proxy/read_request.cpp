@@ -73,8 +73,10 @@ task<error_code> read_chunked_body(stream& s,
                                    const watchdog& timer,
                                    std::string& body) {
     // Trailers are header fields: they get the header budget.
-    chunked_decoder decoder(
-        limits.max_chunk_line_bytes, limits.max_body_bytes, limits.max_header_bytes);
+    chunked_decoder decoder(limits.max_chunk_line_bytes,
+                            limits.max_body_bytes,
+                            limits.max_header_bytes,
+                            limits.max_chunk_overhead);
     for (;;) {
         const auto data = buf.cdata();
         auto used = decoder.feed(
@@ -131,15 +133,17 @@ bool expects_continue(const incoming_request& in) {
 
 }  // namespace
 
-task<error_code> read_request(stream& s,
-                              beast::flat_buffer& buf,
-                              const config::server_limits& limits,
-                              watchdog& timer,
-                              std::pmr::memory_resource& arena,
-                              incoming_request& in) {
+task<error_code> read_request_head(stream& s,
+                                   beast::flat_buffer& buf,
+                                   const config::server_limits& limits,
+                                   watchdog& timer,
+                                   std::pmr::memory_resource& arena,
+                                   incoming_request& in) {
     in.fields.clear();
     in.parser.emplace(arena, in.fields, limits.max_header_bytes);
     in.body.clear();
+    in.framing = {};
+    in.expects_continue = false;
     timer.arm(limits.header_timeout);
     error_code hec;
     switch (in.parser->feed(bytes_of(buf))) {
@@ -172,26 +176,44 @@ task<error_code> read_request(stream& s,
     if (!framing->chunked && framing->content_length > limits.max_body_bytes) {
         co_return error::body_too_large;
     }
-    if (in.parser->version() >= 11 && expects_continue(in)) {
+    in.framing = *framing;
+    in.expects_continue = in.parser->version() >= 11 && expects_continue(in);
+    co_return error_code{};
+}
+
+bool take_buffered_body(beast::flat_buffer& buf, incoming_request& in) {
+    const auto length = static_cast<std::size_t>(in.framing.content_length);
+    if (in.framing.chunked || in.expects_continue || buf.size() < length) {
+        return false;
+    }
+    in.body.assign(static_cast<const char*>(buf.data().data()), length);
+    buf.consume(length);
+    return true;
+}
+
+task<error_code> read_request_body(stream& s,
+                                   beast::flat_buffer& buf,
+                                   const config::server_limits& limits,
+                                   watchdog& timer,
+                                   incoming_request& in) {
+    if (in.expects_continue) {
         static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
         timer.arm(limits.send_timeout);
         auto [wec, w] = co_await net::async_write(s, net::buffer(go_on), use_nothrow_awaitable);
         if (wec) {
             co_return wec;
         }
+        in.expects_continue = false;
     }
     timer.arm(limits.body_timeout);
-    if (framing->chunked) {
+    if (in.framing.chunked) {
         co_return co_await read_chunked_body(s, buf, limits, timer, in.body);
     }
-    const auto length = static_cast<std::size_t>(framing->content_length);
-    if (buf.size() >= length) {
-        // The usual case: the body came with the head. No coroutine call for it.
-        in.body.assign(static_cast<const char*>(buf.data().data()), length);
-        buf.consume(length);
+    if (take_buffered_body(buf, in)) {
         co_return error_code{};
     }
-    co_return co_await read_sized_body(s, buf, timer, length, in.body);
+    co_return co_await read_sized_body(
+        s, buf, timer, static_cast<std::size_t>(in.framing.content_length), in.body);
 }
 
 }  // namespace tollgate::proxy

@@ -196,7 +196,9 @@ task<bool> connection::serve_one() {
     arena_.release();  // the previous request's headers went with its parser
     request& r = current_.emplace(in_);
     r.send_timeout = limits.send_timeout;
-    const error_code ec = co_await read_request(io_, buf_, limits, entry_.client, arena_, r.in);
+    error_code ec = co_await read_request_head(io_, buf_, limits, entry_.client, arena_, r.in);
+    // Usually the body came with the head; else it is read once the key has been checked.
+    const bool body_buffered = !ec && take_buffered_body(buf_, r.in);
     entry_.client.disarm();
     if (ec && ec.category() != error_category()) {
         co_return false;  // the client left or the socket failed: nothing to answer
@@ -214,10 +216,11 @@ task<bool> connection::serve_one() {
         co_await reply_error(r, ec);  // keep_alive is false: Connection: close
         co_await linger_close();
     } else {
-        r.log.bytes_in = r.in.body.size();
         r.keep_alive = r.in.head().keep_alive() && !w_.draining();
         // Route, then authenticate (inline: a warm key costs no coroutine frame; the store is
-        // awaited only on a cache miss), then answer the model list here or proxy.
+        // awaited only on a cache miss), then read the body if it did not come with the head
+        // (a refused caller uploads nothing, and hears no 100 Continue), then answer the model
+        // list here or proxy.
         const auto kind = classify(r.in.head().method_string(), r.in.head().target());
         error_code refused;
         if (!kind) {
@@ -235,8 +238,26 @@ task<bool> connection::serve_one() {
                 refused = outcome.ec;
             }
         }
-        if (refused) {
+        if (!refused && !body_buffered) {
+            ec = co_await read_request_body(io_, buf_, limits, entry_.client, r.in);
+            entry_.client.disarm();
+            if (ec && ec.category() != error_category()) {
+                co_return false;  // the client left while sending its body
+            }
+        }
+        r.log.bytes_in = r.in.body.size();
+        if (ec) {
+            r.log.error = ec.message();
+            r.keep_alive = false;
+            co_await reply_error(r, ec);
+            co_await linger_close();
+        } else if (refused) {
+            // A body not read is still on the wire: the connection cannot carry another request.
+            r.keep_alive = r.keep_alive && body_buffered;
             keep_alive = !co_await reply_error(r, refused) && r.keep_alive;
+            if (!body_buffered) {
+                co_await linger_close();
+            }
         } else if (*kind == api::list_models) {
             keep_alive =
                 !co_await reply(r, 200, models_body(w_.rt(), r.caller.get())) && r.keep_alive;

@@ -96,6 +96,14 @@ std::pair<journal_file, journal_contents> journal_file::open(const std::string& 
         throw std::runtime_error("store.path " + path + ": " + std::strerror(errno));
     }
     journal_file file(path, fd, 0, fsync);
+    // A device or a pipe (/dev/zero, a FIFO) would be read without end: a journal is a file
+    // that can be appended to and renamed over.
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        throw std::runtime_error("store.path " + path +
+                                 ": not a regular file (the journal must be a file the gateway "
+                                 "can append to and compact by renaming)");
+    }
     std::string bytes;
     char buf[65536];
     for (;;) {

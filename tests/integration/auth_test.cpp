@@ -186,3 +186,40 @@ TEST_F(Auth, TheMemoryJournalKeepsKeysAcrossARestart) {
 
 }  // namespace
 }  // namespace tollgate::testing
+
+namespace tollgate::testing {
+namespace {
+
+// "Expect: 100-continue" is answered 100 only once the key is good: a refused client hears
+// its 401 before uploading the body, and the body is never read.
+TEST(AuthContinue, OnlyAGoodKeyHearsContinue) {
+    stack s("", "", "", "");
+    s.admin("POST", "/v1/consumers", R"({"id":"acme"})");
+    const auto key = json::parse(s.admin("POST", "/v1/consumers/acme/keys", "{}")->body)["key"]
+                         .get<std::string>();
+    const std::string body = R"({"model":"gpt-4o-mini","messages":[],"max_tokens":2})";
+    const auto head = [&](const std::string& auth) {
+        return "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n" + auth +
+               "Expect: 100-continue\r\nContent-Length: " + std::to_string(body.size()) +
+               "\r\n\r\n";
+    };
+
+    connection bad(s.gateway_port());
+    bad.send(head("Authorization: Bearer " + auth::mint_key().secret + "\r\n"));
+    auto refused = read_response(bad);  // without sending the body
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 401);
+    EXPECT_EQ(refused->headers["connection"], "close");
+    EXPECT_TRUE(bad.closed_by_peer());
+
+    connection good(s.gateway_port());
+    good.send(head("Authorization: Bearer " + key + "\r\n"));
+    EXPECT_EQ(good.read_some().substr(0, 25), "HTTP/1.1 100 Continue\r\n\r\n");
+    good.send(body);
+    auto served = read_response(good);
+    ASSERT_TRUE(served);
+    EXPECT_EQ(served->status, 200);
+}
+
+}  // namespace
+}  // namespace tollgate::testing

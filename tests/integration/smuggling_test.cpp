@@ -68,7 +68,23 @@ INSTANTIATE_TEST_SUITE_P(
         std::pair{"bare LF in chunk framing",
                   post + "Transfer-Encoding: chunked\r\n\r\n12\n" + body + "\r\n0\r\n\r\n"},
         std::pair{"chunk data longer than its size",
-                  post + "Transfer-Encoding: chunked\r\n\r\n5\r\n" + body + "\r\n0\r\n\r\n"}),
+                  post + "Transfer-Encoding: chunked\r\n\r\n5\r\n" + body + "\r\n0\r\n\r\n"},
+        std::pair{
+            "chunk extension outside the grammar",
+            post + "Transfer-Encoding: chunked\r\n\r\n12;a=\"open\r\n" + body + "\r\n0\r\n\r\n"},
+        // The last chunk without its empty line: the next request's head must not be
+        // swallowed as a trailer (and relayed later as if it were the client's).
+        std::pair{"next request swallowed as trailers",
+                  post + "Transfer-Encoding: chunked\r\n\r\n12\r\n" + body +
+                      "\r\n0\r\nGET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n"},
+        std::pair{"flood of tiny chunks with extensions",
+                  [] {
+                      std::string flood = post + "Transfer-Encoding: chunked\r\n\r\n";
+                      for (int i = 0; i < 64; ++i) {  // 64 payload bytes, 13 KiB of framing
+                          flood += "1;" + std::string(200, 'e') + "\r\n" + body[i % 18] + "\r\n";
+                      }
+                      return flood + "0\r\n\r\n";
+                  }()}),
     [](const auto& param_info) {
         std::string name;
         for (char ch : std::string(param_info.param.first)) {

@@ -36,10 +36,13 @@ struct server_limits {
     std::size_t max_header_count = 100;
     std::size_t max_json_depth = 64;          // nesting levels of the request JSON
     std::size_t max_chunk_line_bytes = 1024;  // one chunk-size line incl. extensions
-    milliseconds header_timeout{10'000};      // first byte to end of headers
-    milliseconds body_timeout{60'000};        // end of headers to end of body
-    milliseconds idle_timeout{60'000};        // keep-alive wait for the next request
-    milliseconds send_timeout{60'000};        // one write to a client that reads nothing
+    // A chunked body's framing bytes (size lines, extensions, CRLFs) per payload byte, above
+    // a 4 KiB allowance: past it the body is a flood of tiny chunks and is refused.
+    unsigned max_chunk_overhead = 8;
+    milliseconds header_timeout{10'000};  // first byte to end of headers
+    milliseconds body_timeout{60'000};    // end of headers to end of body
+    milliseconds idle_timeout{60'000};    // keep-alive wait for the next request
+    milliseconds send_timeout{60'000};    // one write to a client that reads nothing
     // Open client connections, in all and from one address (0: no cap); past a cap a new
     // connection gets 503 with Retry-After and is closed.
     std::size_t max_connections = 10'000;

@@ -78,7 +78,7 @@ protected:
 private:
     state fail(boost::system::error_code ec);
     bool field_line(std::string_view line);
-    void connection_tokens(std::string_view value);
+    bool connection_tokens(std::string_view value);
     void rebase(const char* to);
     state finish(std::string_view bytes);
 

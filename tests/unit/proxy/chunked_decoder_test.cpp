@@ -114,3 +114,77 @@ TEST(ChunkedDecoder, IncompleteInputWaitsForMore) {
 
 }  // namespace
 }  // namespace tollgate::proxy
+
+namespace tollgate::proxy {
+namespace {
+
+TEST(ChunkedDecoder, AcceptsExtensionsOfTheGrammar) {
+    for (std::string_view ok : {"1;a\r\nx\r\n0\r\n\r\n",
+                                "1;a=b\r\nx\r\n0\r\n\r\n",
+                                "1 ; a = b ;c\r\nx\r\n0\r\n\r\n",
+                                "1;a=\"q \\\" ;x\"\r\nx\r\n0\r\n\r\n",
+                                "1;a=\"\";b\r\nx\r\n0;last\r\n\r\n"}) {
+        const auto d = decode_whole(ok);
+        EXPECT_FALSE(d.ec) << ok;
+        EXPECT_EQ(d.body, "x") << ok;
+        EXPECT_EQ(decode_bytewise(ok).ec, d.ec) << ok;
+    }
+}
+
+TEST(ChunkedDecoder, RefusesExtensionsOutsideTheGrammar) {
+    for (std::string_view bad : {"1 \r\nx\r\n0\r\n\r\n",          // space, then no `;`
+                                 "1;a=b\t\r\nx\r\n0\r\n\r\n",     // the same after a value
+                                 "1;\r\nx\r\n0\r\n\r\n",          // no name
+                                 "1;=v\r\nx\r\n0\r\n\r\n",        // no name
+                                 "1;a=\r\nx\r\n0\r\n\r\n",        // no value
+                                 "1;a b\r\nx\r\n0\r\n\r\n",       // two names
+                                 "1;a=b c\r\nx\r\n0\r\n\r\n",     // two values
+                                 "1;a=\"open\r\nx\r\n0\r\n\r\n",  // unclosed quote
+                                 "1;a=\"x\"y\r\nx\r\n0\r\n\r\n",  // bytes after the quote
+                                 "1;a(b)\r\nx\r\n0\r\n\r\n",      // not a token
+                                 "1;a=b,c\r\nx\r\n0\r\n\r\n"}) {
+        EXPECT_EQ(decode_whole(bad).ec, error::bad_framing) << bad;
+        EXPECT_EQ(decode_bytewise(bad).ec, error::bad_framing) << bad;
+    }
+}
+
+// A last chunk without the empty line that ends the body: the next request's line is not a
+// field line, so it is refused instead of being swallowed as a trailer.
+TEST(ChunkedDecoder, TrailerLinesMustBeFieldLines) {
+    EXPECT_EQ(decode_whole("0\r\nGET /v1/models HTTP/1.1\r\nHost: a\r\n\r\n").ec,
+              error::bad_framing);
+    for (std::string_view bad : {"0\r\n: no name\r\n\r\n",
+                                 "0\r\nNo-Colon\r\n\r\n",
+                                 "0\r\nBad Name: v\r\n\r\n",
+                                 "0\r\nX: a\x01\r\n\r\n"}) {
+        EXPECT_EQ(decode_whole(bad).ec, error::bad_framing) << bad;
+    }
+    const auto d = decode_whole("0\r\nX-A: 1\r\nX-B:\r\n\r\nNEXT");
+    EXPECT_FALSE(d.ec);
+    EXPECT_TRUE(d.done);
+}
+
+TEST(ChunkedDecoder, RefusesFramingOutOfProportionToThePayload) {
+    // 4 KiB of payload in 1-byte chunks, each with a 100-byte extension: ~100x overhead.
+    std::string flood;
+    const std::string ext = ";" + std::string(100, 'e');
+    for (int i = 0; i < 4096; ++i) {
+        flood += "1" + ext + "\r\nx\r\n";
+    }
+    flood += "0\r\n\r\n";
+    EXPECT_EQ(decode_whole(flood, 1024, 1 << 20).ec, error::bad_framing);
+    EXPECT_EQ(decode_bytewise(flood, 1024).ec, error::bad_framing);
+
+    // The same payload in 1-byte chunks without extensions (5 framing bytes a byte) passes.
+    std::string small;
+    for (int i = 0; i < 4096; ++i) {
+        small += "1\r\nx\r\n";
+    }
+    small += "0\r\n\r\n";
+    const auto d = decode_whole(small, 1024, 1 << 20);
+    EXPECT_FALSE(d.ec);
+    EXPECT_EQ(d.body.size(), 4096u);
+}
+
+}  // namespace
+}  // namespace tollgate::proxy

@@ -111,3 +111,22 @@ TEST(JournalFile, RefusesToOpenADamagedJournal) {
 
 }  // namespace
 }  // namespace tollgate::store
+
+namespace tollgate::store {
+namespace {
+
+// store.path: /dev/zero once read without end until bad_alloc; a device or a FIFO is refused
+// with a message naming the key.
+TEST(JournalFile, RefusesWhatIsNotARegularFile) {
+    try {
+        journal_file::open("/dev/zero", false);
+        FAIL() << "opened /dev/zero as a journal";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("store.path /dev/zero: not a regular file"),
+                  std::string::npos)
+            << e.what();
+    }
+}
+
+}  // namespace
+}  // namespace tollgate::store
