@@ -118,8 +118,17 @@ failure check_limits(const json& v) {
         for (const auto& [k, value] : l.items()) {
             if (metrics.contains(k)) {
                 ++found;
-                if (!value.is_number() || value.get<double>() < 0) {
-                    return bad_input{at + "." + k, "must be a number >= 0"};
+                const double most =
+                    k == "cost_usd" ? config::max_limit_usd : config::max_limit_count;
+                if (value == "unlimited") {
+                    continue;  // the same as naming no such limit
+                }
+                if (!value.is_number() || !(value.get<double>() >= 0) ||
+                    value.get<double>() > most) {
+                    return bad_input{at + "." + k,
+                                     k == "cost_usd"
+                                         ? "must be a number from 0 to 9000000 (USD), or unlimited"
+                                         : "must be a number from 0 to 1e15, or unlimited"};
                 }
             } else if (k == "models") {
                 if (auto bad = check_globs(value, at + ".models", nullptr)) {

@@ -155,13 +155,23 @@ void parse_pricing(yaml_reader& r, const node& n, std::map<std::string, price>& 
         if (r.expect_map(it->second, path, {"input", "output"})) {
             r.get(it->second, path, "input", p.input);
             r.get(it->second, path, "output", p.output);
+            for (const auto& [key, usd] :
+                 {std::pair{"input", p.input}, std::pair{"output", p.output}}) {
+                if (!(usd >= 0 && usd <= max_price_per_million)) {
+                    r.report(it->second[key],
+                             path + "." + key,
+                             "must be 0 to 10000 (USD per million tokens)");
+                }
+            }
         }
         out[it->first.Scalar()] = p;
     }
 }
 
-limit parse_limit(yaml_reader& r, const node& n, const std::string& path) {
+/// `unlimited` is set for a limit spelled so: it is then left out (no such limit).
+limit parse_limit(yaml_reader& r, const node& n, const std::string& path, bool& unlimited) {
     limit l;
+    unlimited = false;
     static constexpr std::pair<const char*, metric> metrics[] = {
         {"tokens", metric::tokens},
         {"prompt_tokens", metric::prompt_tokens},
@@ -198,7 +208,18 @@ limit parse_limit(yaml_reader& r, const node& n, const std::string& path) {
         if (n[name].IsDefined()) {
             ++found;
             l.what = m;
+            if (n[name].IsScalar() && n[name].Scalar() == "unlimited") {
+                unlimited = true;
+                continue;
+            }
             r.get(n, path, name, l.amount);
+            const double most = m == metric::cost_usd ? max_limit_usd : max_limit_count;
+            if (!(l.amount >= 0 && l.amount <= most)) {
+                r.report(n[name],
+                         path + "." + name,
+                         std::string("must be 0 to ") +
+                             (m == metric::cost_usd ? "9000000 (USD)" : "1e15") + ", or unlimited");
+            }
         }
     }
     if (found != 1) {
@@ -223,7 +244,11 @@ void parse_plans(yaml_reader& r, const node& n, std::map<std::string, plan>& out
             const node limits = it->second["limits"];
             if (limits.IsDefined() && limits.IsSequence()) {
                 for (std::size_t i = 0; i < limits.size(); ++i) {
-                    p.limits.push_back(parse_limit(r, limits[i], index(path + ".limits", i)));
+                    bool unlimited = false;
+                    auto l = parse_limit(r, limits[i], index(path + ".limits", i), unlimited);
+                    if (!unlimited) {
+                        p.limits.push_back(std::move(l));
+                    }
                 }
             } else if (limits.IsDefined()) {
                 r.report(limits, path + ".limits", "must be a list");

@@ -126,6 +126,8 @@ private:
                                  const error_code& ec,
                                  std::span<const header_view> extra = {});
     task<void> linger_close();
+    task<void> fail(request& r, error_code ec);
+    task<bool> refuse(request& r, error_code refused, bool body_read);
 
     stream io_;
     server::worker& w_;
@@ -210,19 +212,15 @@ task<bool> connection::serve_one() {
         r.log.method = r.in.head().method_string();
         r.log.path = path_of(r.in.head().target());
     }
-    bool keep_alive = false;
-    if (ec) {
-        r.log.error = ec.message();
-        co_await reply_error(r, ec);  // keep_alive is false: Connection: close
-        co_await linger_close();
-    } else {
+    // Route, then authenticate (inline: a warm key costs no coroutine frame; the store is
+    // awaited only on a cache miss), then read the body if it did not come with the head (a
+    // refused caller uploads nothing, and hears no 100 Continue), then answer the model list
+    // here or proxy. (Few co_await sites: each one's awaiter has its own slot in the frame.)
+    std::optional<api> kind;
+    error_code refused;
+    if (!ec) {
         r.keep_alive = r.in.head().keep_alive() && !w_.draining();
-        // Route, then authenticate (inline: a warm key costs no coroutine frame; the store is
-        // awaited only on a cache miss), then read the body if it did not come with the head
-        // (a refused caller uploads nothing, and hears no 100 Continue), then answer the model
-        // list here or proxy.
-        const auto kind = classify(r.in.head().method_string(), r.in.head().target());
-        error_code refused;
+        kind = classify(r.in.head().method_string(), r.in.head().target());
         if (!kind) {
             refused = error::no_route;
             r.log.error = "no route";
@@ -246,24 +244,16 @@ task<bool> connection::serve_one() {
             }
         }
         r.log.bytes_in = r.in.body.size();
-        if (ec) {
-            r.log.error = ec.message();
-            r.keep_alive = false;
-            co_await reply_error(r, ec);
-            co_await linger_close();
-        } else if (refused) {
-            // A body not read is still on the wire: the connection cannot carry another request.
-            r.keep_alive = r.keep_alive && body_buffered;
-            keep_alive = !co_await reply_error(r, refused) && r.keep_alive;
-            if (!body_buffered) {
-                co_await linger_close();
-            }
-        } else if (*kind == api::list_models) {
-            keep_alive =
-                !co_await reply(r, 200, models_body(w_.rt(), r.caller.get())) && r.keep_alive;
-        } else {
-            keep_alive = co_await proxy(r);
-        }
+    }
+    bool keep_alive = false;
+    if (ec) {
+        co_await fail(r, ec);
+    } else if (refused) {
+        keep_alive = co_await refuse(r, refused, body_buffered);
+    } else if (*kind == api::list_models) {
+        keep_alive = !co_await reply(r, 200, models_body(w_.rt(), r.caller.get())) && r.keep_alive;
+    } else {
+        keep_alive = co_await proxy(r);
     }
     r.log.latency = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - started);
@@ -272,6 +262,26 @@ task<bool> connection::serve_one() {
         in_.body = std::string();  // do not keep a large prompt's buffer for the connection's life
     }
     co_return keep_alive && !w_.draining();
+}
+
+// A request that cannot be read: answered, then the connection closes (what the client may
+// still be sending is drained a moment so that it reads the answer).
+task<void> connection::fail(request& r, error_code ec) {
+    r.log.error = ec.message();
+    r.keep_alive = false;  // Connection: close
+    co_await reply_error(r, ec);
+    co_await linger_close();
+}
+
+// A refused caller; true when the connection may carry another request. A body not read is
+// still on the wire, so then it cannot.
+task<bool> connection::refuse(request& r, error_code refused, bool body_read) {
+    r.keep_alive = r.keep_alive && body_read;
+    const bool keep_alive = !co_await reply_error(r, refused) && r.keep_alive;
+    if (!body_read) {
+        co_await linger_close();
+    }
+    co_return keep_alive;
 }
 
 // Records who called; false when the outcome is a refusal.

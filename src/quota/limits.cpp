@@ -21,7 +21,8 @@ std::int64_t remaining(const config::limit& l, const bucket& b) noexcept {
     return ceiling_of(l) - b.used - b.reserved;
 }
 
-config::limit limit_from_json(const nlohmann::json& j) {
+// A consumer's limit as the Admin API stored it; nullopt for one spelled `unlimited`.
+std::optional<config::limit> limit_from_json(const nlohmann::json& j) {
     static constexpr std::pair<const char*, config::window> windows[] = {
         {"second", config::window::second},
         {"minute", config::window::minute},
@@ -47,6 +48,9 @@ config::limit limit_from_json(const nlohmann::json& j) {
     for (const auto& [name, value] : metrics) {
         if (j.contains(name)) {
             l.what = value;
+            if (!j[name].is_number()) {
+                return std::nullopt;  // "unlimited" (the Admin API allows nothing else)
+            }
             l.amount = j[name].get<double>();
         }
     }
@@ -115,7 +119,9 @@ std::vector<config::limit> limits_of(const config::config& cfg,
     std::vector<config::limit> out;
     if (consumer_limits.is_array()) {
         for (const auto& j : consumer_limits) {
-            out.push_back(limit_from_json(j));
+            if (auto l = limit_from_json(j)) {
+                out.push_back(std::move(*l));
+            }
         }
         return out;
     }

@@ -182,6 +182,14 @@ struct price {
 enum class window { second, minute, hour, day, week, month };
 enum class metric { tokens, prompt_tokens, completion_tokens, requests, cost_usd };
 
+/// The largest amounts a limit or a price may name: every sum the ledger keeps then fits in
+/// 64 bits (a count of 1e15 tokens or requests; $9 M in pico-USD; $10,000 per million tokens
+/// times the 50 M tokens a reported usage may claim). A larger need is spelled `unlimited`,
+/// which is the same as naming no such limit (and says so, e.g. to override a plan's).
+inline constexpr double max_limit_count = 1e15;
+inline constexpr double max_limit_usd = 9e6;
+inline constexpr double max_price_per_million = 1e4;
+
 struct limit {
     window per = window::minute;
     metric what = metric::tokens;

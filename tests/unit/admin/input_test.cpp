@@ -127,3 +127,25 @@ TEST(AdminInput, RotateAndPaging) {
 
 }  // namespace
 }  // namespace tollgate::admin
+
+namespace tollgate::admin {
+namespace {
+
+TEST(AdminInput, LimitAmountsAreRangeCheckedAndUnlimitedIsAccepted) {
+    const auto cfg = cfg_with_plans();
+    for (const char* bad : {R"({"limits":[{"window":"day","tokens":9.3e18}]})",
+                            R"({"limits":[{"window":"day","cost_usd":1e7}]})",
+                            R"({"limits":[{"window":"day","tokens":"lots"}]})"}) {
+        const auto v = parse_new_consumer(bad, cfg, now);
+        ASSERT_TRUE(std::holds_alternative<bad_input>(v)) << bad;
+        EXPECT_NE(std::get<bad_input>(v).message.find("or unlimited"), std::string::npos);
+    }
+    const auto ok = parse_new_consumer(
+        R"({"limits":[{"window":"day","tokens":"unlimited"},{"window":"day","tokens":1e15}]})",
+        cfg,
+        now);
+    EXPECT_TRUE(std::holds_alternative<store::consumer>(ok));
+}
+
+}  // namespace
+}  // namespace tollgate::admin

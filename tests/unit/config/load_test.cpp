@@ -300,3 +300,41 @@ TEST(LoadConfig, MissingFileIsAProblem) {
 
 }  // namespace
 }  // namespace tollgate::config
+
+namespace tollgate::config {
+namespace {
+
+// Amounts that would wrap the ledger's 64-bit sums are refused, naming the key; a need past
+// them is spelled `unlimited` (no such limit).
+TEST(LoadConfig, AmountsAreRangeCheckedAndUnlimitedHasASpelling) {
+    auto r = parse(std::string(minimal) + R"(
+pricing:
+  huge: { input: 1e300, output: 1 }
+plans:
+  free:
+    limits:
+      - { window: day, tokens: 9223372036854775808 }
+      - { window: month, cost_usd: 1e7 }
+      - { window: day, requests: -1 }
+  roomy:
+    limits:
+      - { window: day, tokens: unlimited }
+      - { window: day, requests: 1000000000000000 }
+      - { window: month, cost_usd: 9000000 }
+default_plan: roomy
+)");
+    std::vector<std::string> keys;
+    for (const auto& p : r.problems) {
+        keys.push_back(p.key_path);
+        EXPECT_GT(p.line, 0) << p.key_path;
+    }
+    EXPECT_EQ(keys,
+              (std::vector<std::string>{"pricing.huge.input",
+                                        "plans.free.limits[0].tokens",
+                                        "plans.free.limits[1].cost_usd",
+                                        "plans.free.limits[2].requests"}));
+    EXPECT_EQ(r.value.plans.at("roomy").limits.size(), 2u);  // unlimited: no such limit
+}
+
+}  // namespace
+}  // namespace tollgate::config

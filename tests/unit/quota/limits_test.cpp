@@ -106,5 +106,16 @@ TEST(LimitsOf, ConsumerLimitsOverrideThePlan) {
     EXPECT_TRUE(limits_of(config::config{}, "", nullptr).empty());
 }
 
+TEST(LimitsOf, AnUnlimitedConsumerLimitIsNoLimit) {
+    config::config cfg;
+    cfg.plans["free"].limits = {make(config::window::day, config::metric::tokens, 100)};
+    cfg.default_plan = "free";
+    const auto own =
+        limits_of(cfg, "free", nlohmann::json::parse(R"([{"window":"day","tokens":"unlimited"},
+                                                         {"window":"hour","requests":7}])"));
+    ASSERT_EQ(own.size(), 1u);  // the plan's 100 tokens a day no longer apply either
+    EXPECT_EQ(own[0].what, config::metric::requests);
+}
+
 }  // namespace
 }  // namespace tollgate::quota
