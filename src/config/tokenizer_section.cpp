@@ -19,7 +19,9 @@ void parse_tokenizer(yaml_reader& r, const YAML::Node& n, tokenizer_config& out)
                        "encodings",
                        "models",
                        "max_bytes",
-                       "count_cache_entries"})) {
+                       "count_cache_entries",
+                       "offload_bytes",
+                       "count_threads"})) {
         return;
     }
     r.get(n, path, "default", out.default_encoding);
@@ -31,6 +33,8 @@ void parse_tokenizer(yaml_reader& r, const YAML::Node& n, tokenizer_config& out)
         {{"text", special_tokens_mode::text}, {"recognised", special_tokens_mode::recognised}});
     r.get_size(n, path, "max_bytes", out.max_bytes);
     r.get(n, path, "count_cache_entries", out.count_cache_entries);
+    r.get_size(n, path, "offload_bytes", out.offload_bytes);
+    r.get(n, path, "count_threads", out.count_threads);
     const YAML::Node encodings = n["encodings"];
     if (encodings.IsDefined() && encodings.IsMap()) {
         for (auto it = encodings.begin(); it != encodings.end(); ++it) {

@@ -67,6 +67,9 @@ std::vector<problem> validate(const config& c, const std::string& file) {
     if (t.count_cache_entries > (1u << 24)) {
         add("tokenizer.count_cache_entries", "must be at most 16777216 (256 MiB per worker)");
     }
+    if (t.count_threads < 1 || t.count_threads > 64) {
+        add("tokenizer.count_threads", "must be 1 to 64");
+    }
     if (c.server.threads > 1024) {
         add("server.threads", "must be 0 (one per core) to 1024");
     }

@@ -44,6 +44,20 @@ void expose(meter& m) {
 
 using error_code = boost::system::error_code;
 
+// The caller's own limits, else its plan's (an unknown plan: the default plan's); null when
+// there are none.
+const std::vector<config::limit>* limits_of_caller(const config::config& cfg,
+                                                   const auth::key_facts& caller) {
+    if (const auto* own = caller.own_limits.get()) {
+        return own;
+    }
+    auto plan = cfg.plans.find(caller.plan.empty() ? cfg.default_plan : caller.plan);
+    if (plan == cfg.plans.end()) {
+        plan = cfg.plans.find(cfg.default_plan);
+    }
+    return plan == cfg.plans.end() ? nullptr : &plan->second.limits;
+}
+
 // Before the store is asked: the consumer's limits for the model, the prompt's count, the
 // price and the completion allowance, into `m`. False when nothing is to be reserved:
 // `refused` then says whether the request is refused (max_tokens_required) or not metered.
@@ -55,14 +69,7 @@ bool plan_reservation(server::worker& w,
                       meter& m,
                       error_code& refused) {
     const auto& cfg = w.rt().cfg;
-    const std::vector<config::limit>* all = caller.own_limits.get();
-    if (!all) {
-        auto plan = cfg.plans.find(caller.plan.empty() ? cfg.default_plan : caller.plan);
-        if (plan == cfg.plans.end()) {
-            plan = cfg.plans.find(cfg.default_plan);
-        }
-        all = plan == cfg.plans.end() ? nullptr : &plan->second.limits;
-    }
+    const std::vector<config::limit>* all = limits_of_caller(cfg, caller);
     if (!all) {
         return false;  // no plan, no limits: nothing to meter
     }
@@ -79,6 +86,10 @@ bool plan_reservation(server::worker& w,
     if (cfg.quota.mode == config::admission::strict) {
         // Bytes bound whatever tokenizer the upstream really uses (docs/METERING.md).
         m.prompt_estimate = metering::strict_prompt_bound(fields.prompt_bytes);
+    } else if (m.precounted_prompt) {
+        m.prompt_counted = *m.precounted_prompt >= 0;
+        m.prompt_estimate = m.prompt_counted ? *m.precounted_prompt
+                                             : metering::estimate_tokens(fields.prompt_bytes);
     } else if (m.encoding != nullptr) {
         metering::text_counter counter(
             *m.encoding, tokenizers.special_mode(), tokenizers.max_bytes(), &w.count_cache());
@@ -285,6 +296,7 @@ void meter::reset() {
     prompt_estimate = 0;
     encoding = nullptr;
     prompt_counted = false;
+    precounted_prompt.reset();
     count_source = {};
     asked_completion.reset();
     clamp = false;
@@ -297,6 +309,22 @@ void meter::reset() {
     usage_chunk.reset();
     settled = {};
     // request and answer: overwritten member by member when used.
+}
+
+bool wants_offloaded_count(server::worker& w,
+                           const auth::key_facts& caller,
+                           const request_fields& fields) {
+    const auto& cfg = w.rt().cfg;
+    const std::size_t threshold = cfg.tokenizer.offload_bytes;
+    if (threshold == 0 || fields.prompt_bytes < threshold || w.counting() == nullptr ||
+        cfg.quota.mode != config::admission::estimate ||
+        w.rt().tokenizers->for_model(fields.model) == nullptr) {
+        return false;
+    }
+    const auto* all = limits_of_caller(cfg, caller);
+    return all != nullptr && std::any_of(all->begin(), all->end(), [&](const config::limit& l) {
+               return quota::applies(l, fields.model);
+           });
 }
 
 std::optional<boost::system::error_code> reserve_quota_now(server::worker& w,

@@ -13,12 +13,14 @@
 #include "tollgate/proxy/responses.hpp"
 #include "tollgate/proxy/route.hpp"
 #include "tollgate/server/access_log.hpp"
+#include "tollgate/server/count_pool.hpp"
 
 #include <array>
 #include <chrono>
 #include <memory_resource>
 
 #include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
 
 namespace tollgate::proxy {
 namespace {
@@ -127,6 +129,7 @@ private:
                                  std::span<const header_view> extra = {});
     task<void> linger_close();
     task<void> fail(request& r, error_code ec);
+    task<void> precount_prompt(meter& m);
     task<bool> refuse(request& r, error_code refused, bool body_read);
 
     stream io_;
@@ -262,6 +265,20 @@ task<bool> connection::serve_one() {
         in_.body = std::string();  // do not keep a large prompt's buffer for the connection's life
     }
     co_return keep_alive && !w_.draining();
+}
+
+// A large prompt, counted on the count pool. The snapshot is held: the encoding must outlive
+// the count, whatever a reload does meanwhile.
+task<void> connection::precount_prompt(meter& m) {
+    const auto rt = w_.snapshot();
+    const auto& tokenizers = *rt->tokenizers;
+    m.precounted_prompt = co_await w_.counting()->count(fields_.prompt,
+                                                        *tokenizers.for_model(fields_.model),
+                                                        tokenizers.special_mode(),
+                                                        tokenizers.max_bytes());
+    spdlog::debug("a prompt of {} bytes counted off the io thread: {} tokens",
+                  fields_.prompt_bytes,
+                  *m.precounted_prompt);
 }
 
 // A request that cannot be read: answered, then the connection closes (what the client may
@@ -446,6 +463,9 @@ task<exchange_result> connection::exchange_with(request& r,
         w_.next_request_id(reservation_id_);  // unique, unlike a client's X-Request-ID
         const auto kind = classify(r.in.head().method_string(), r.in.head().target());
         const api k = kind.value_or(api::chat_completions);
+        if (wants_offloaded_count(w_, *r.caller, fields_)) {
+            co_await precount_prompt(*m);  // a large prompt: the io thread serves others meanwhile
+        }
         // The memory store answers at once; Redis is awaited.
         auto refused = reserve_quota_now(w_, *r.caller, fields_, k, reservation_id_, r.in.body, *m);
         if (!refused) {

@@ -5,6 +5,7 @@
 #include "tollgate/proxy/session.hpp"
 #include "tollgate/server/accept_backoff.hpp"
 #include "tollgate/server/connection_gate.hpp"
+#include "tollgate/server/count_pool.hpp"
 #include "tollgate/server/worker.hpp"
 #include "tollgate/store/backend.hpp"
 
@@ -187,6 +188,9 @@ std::vector<std::string_view> unreloadable_changes(const config::config& was,
     if (!same(was.admin.listen, now.admin.listen)) {
         out.push_back("admin.listen");
     }
+    if (was.tokenizer.count_threads != now.tokenizer.count_threads) {
+        out.push_back("tokenizer.count_threads");
+    }
     if (was.store.kind != now.store.kind || was.store.path != now.store.path ||
         was.store.url != now.store.url) {
         out.push_back("store");
@@ -210,6 +214,7 @@ void reload(const std::string& path, workers_t& workers, config_holder& holder) 
     loaded.value.server.listen = running->server.listen;
     loaded.value.server.threads = running->server.threads;
     loaded.value.admin.listen = running->admin.listen;
+    loaded.value.tokenizer.count_threads = running->tokenizer.count_threads;
     loaded.value.store.kind = running->store.kind;
     loaded.value.store.path = running->store.path;
     loaded.value.store.url = running->store.url;
@@ -313,9 +318,12 @@ int run_server(const std::string& config_path, std::shared_ptr<const runtime> rt
     // Before the workers: their sessions release into it until the last one ends.
     connection_gate gate(cfg.server.limits.max_connections,
                          cfg.server.limits.max_connections_per_address);
+    // Before the workers, which hand it their large prompts until they end.
+    count_pool counting(cfg.tokenizer.count_threads);
     workers_t workers;
     for (unsigned i = 0; i < threads; ++i) {
         workers.push_back(std::make_unique<worker>(rt));
+        workers.back()->use_count_pool(&counting);
         workers.back()->start(*backend, fallback.get());
     }
     backend->watch(control_ioc, [&workers](const store::invalidation& inv) {
@@ -345,6 +353,8 @@ int run_server(const std::string& config_path, std::shared_ptr<const runtime> rt
     }
     main_ioc.run();
     join_workers(workers, cfg.server.drain_timeout);
+    // A count still running views a body its connection holds: done before they go.
+    counting.join();
     control_guard.reset();
     control_ioc.stop();
     control.join();

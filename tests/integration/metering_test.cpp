@@ -163,3 +163,47 @@ TEST_F(OneReading, ANullLimitIsReplacedNotLeftBesideTheClamp) {
 
 }  // namespace
 }  // namespace tollgate::testing
+
+namespace tollgate::testing {
+namespace {
+
+// A prompt past tokenizer.offload_bytes is counted on the count pool: the same count (so the
+// same reservation, seen in x-ratelimit-remaining-tokens) as when it is counted inline.
+TEST(MeteringOffload, ALargePromptIsCountedOffTheIoThreadToTheSameCount) {
+    std::string words;
+    for (int i = 0; words.size() < 200 * 1024; ++i) {
+        words += "word" + std::to_string(i * 7919 % 100003) + (i % 13 == 0 ? ". " : " ");
+    }
+    const std::string body = R"({"model":"gpt-4o-mini","max_tokens":10,"messages":[)"
+                             R"({"role":"user","content":")" +
+                             words + R"("}]})";
+    std::string remaining[2];
+    for (const int offload : {0, 1}) {
+        const std::string top = std::string("log: { level: debug }\ntokenizer: { offload_bytes: ") +
+                                (offload ? "64KiB" : "0") +
+                                " }\nplans:\n  big: { limits: [ { window: day, tokens: "
+                                "100000000 } ] }\ndefault_plan: big\n";
+        stack s("", "", "", top);
+        s.admin("POST", "/v1/consumers", R"({"id":"m"})");
+        const std::string key =
+            json::parse(s.admin("POST", "/v1/consumers/m/keys", "{}")->body)["key"];
+        auto r = request(s.gateway_port(),
+                         "POST",
+                         "/v1/chat/completions",
+                         body,
+                         {"Authorization: Bearer " + key});
+        ASSERT_TRUE(r);
+        ASSERT_EQ(r->status, 200) << r->body;
+        remaining[offload] = r->header("x-ratelimit-remaining-tokens");
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        EXPECT_EQ(s.gateway().log().find("counted off the io thread") != std::string::npos,
+                  offload == 1)
+            << s.gateway().log();
+    }
+    EXPECT_EQ(remaining[0], remaining[1]);
+    // Not the bytes / 4 estimate: a real count of ~200 KiB of words.
+    EXPECT_LT(std::stol(remaining[1]), 100000000 - 30000);
+}
+
+}  // namespace
+}  // namespace tollgate::testing

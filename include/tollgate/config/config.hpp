@@ -257,6 +257,12 @@ struct tokenizer_config {
     // prompt or a conversation resent every turn is hashed instead of tokenized again; 0
     // turns the cache off.
     unsigned count_cache_entries = 16384;
+    // A metered prompt of at least this many bytes is counted on the count pool, not on the
+    // io thread, which meanwhile serves its other connections (64 KiB: about 1 ms of
+    // tokenizing). 0: always inline.
+    std::size_t offload_bytes = 64 * 1024;
+    // Threads of that pool, shared by the workers (takes effect on restart).
+    unsigned count_threads = 1;
 };
 
 enum class log_format { text, json };

@@ -40,6 +40,8 @@ struct meter {
     std::int64_t prompt_estimate = 0;
     const tokens::encoding* encoding = nullptr;  // the model's tokenizer; null: the estimator
     bool prompt_counted = false;  // prompt_estimate is the tokenizer's count, not bytes / 4
+    // A large prompt's count, made on the count pool before reserving (-1: it failed).
+    std::optional<std::int64_t> precounted_prompt;
     // Where the settled numbers came from, for the access log: "upstream" (reported usage),
     // "local" (counted here with the tokenizer), "estimate" (bytes / 4).
     std::string_view count_source;
@@ -56,6 +58,12 @@ struct meter {
     store::reservation_request request;  // what the store is asked, reused
     store::reservation_result answer;    // what a store answering at once said, reused
 };
+
+/// Whether the prompt of a request `caller` makes is large enough, and metered, to be counted
+/// on the count pool (tokenizer.offload_bytes) rather than inline by reserve_quota_now().
+bool wants_offloaded_count(server::worker& w,
+                           const auth::key_facts& caller,
+                           const request_fields& fields);
 
 /// Reserves for the request (rewriting `body`'s completion limit when clamped, and asking an
 /// OpenAI stream for its usage when the client did not), when the store answers at once (the

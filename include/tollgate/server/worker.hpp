@@ -45,6 +45,8 @@ struct session_entry {
     std::shared_ptr<proxy::client_watch> watcher;  // also holds the upstream socket in flight
 };
 
+class count_pool;
+
 class worker {
 public:
     /// How often deadlines are checked: their precision.
@@ -77,6 +79,9 @@ public:
     auth::key_cache& key_cache() noexcept { return keys_; }
     /// Token counts of prompt texts this worker counted lately (worker thread only).
     metering::count_cache& count_cache() noexcept { return counts_; }
+    /// Where large prompts are counted (tokenizer.offload_bytes); null in tests without one.
+    count_pool* counting() const noexcept { return counting_; }
+    void use_count_pool(count_pool* p) noexcept { counting_ = p; }
     bool draining() const noexcept { return draining_; }
 
     /// Writes a fresh 32-hex-digit request id into `id` (its capacity is reused).
@@ -119,6 +124,7 @@ private:
     charge_backlog backlog_{ioc_};
     auth::key_cache keys_;
     metering::count_cache counts_;
+    count_pool* counting_ = nullptr;
     std::unordered_set<session_entry*> sessions_;
     bool draining_ = false;
     net::steady_timer tick_timer_{ioc_};
