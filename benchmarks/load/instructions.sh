@@ -49,6 +49,7 @@ after=$(wc -l <"$dir/access.log")
 total=$(callgrind_annotate "$dir/cg.out.1" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')
 requests=$((after - before))
 echo "$kind: $requests requests, $((total / requests)) user-space instructions per request"
+cp "$dir/cg.out.1" "${KEEP_PROFILE:-/dev/null}" 2>/dev/null || true
 echo "profile: callgrind_annotate --inclusive=yes $dir/cg.out.1"
 trap - EXIT
 cleanup

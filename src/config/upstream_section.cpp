@@ -151,6 +151,8 @@ upstream_config parse_upstream(yaml_reader& r, const node& n, const std::string&
                        "timeout",
                        "connect_timeout",
                        "idle_timeout",
+                       "max_event_gap",
+                       "max_stream_duration",
                        "keepalive_timeout",
                        "max_idle_connections",
                        "max_header_bytes",
@@ -181,6 +183,19 @@ upstream_config parse_upstream(yaml_reader& r, const node& n, const std::string&
     r.get_duration(n, path, "connect_timeout", u.connect_timeout);
     r.get_duration(n, path, "idle_timeout", u.idle_timeout);
     r.get_duration(n, path, "keepalive_timeout", u.keepalive_timeout);
+    r.get_duration(n, path, "max_event_gap", u.max_event_gap);
+    r.get_duration(n, path, "max_stream_duration", u.max_stream_duration);
+    const std::pair<const char*, milliseconds> waits[] = {
+        {"timeout", u.timeout},
+        {"connect_timeout", u.connect_timeout},
+        {"idle_timeout", u.idle_timeout},
+        {"max_event_gap", u.max_event_gap},
+        {"max_stream_duration", u.max_stream_duration}};
+    for (const auto& [key, wait] : waits) {
+        if (wait <= milliseconds::zero()) {
+            r.report(n[key], path + "." + key, "must be more than 0 (an answer could never come)");
+        }
+    }
     r.get_size(n, path, "max_idle_connections", u.max_idle_connections);
     r.get_size(n, path, "max_header_bytes", u.max_header_bytes);
     r.get_size(n, path, "max_event_bytes", u.max_event_bytes);

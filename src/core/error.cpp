@@ -38,6 +38,10 @@ public:
                 return "upstream unreachable or reset";
             case error::upstream_timeout:
                 return "upstream timed out";
+            case error::stream_too_long:
+                return "the upstream's answer ran past max_stream_duration";
+            case error::stream_stalled:
+                return "the upstream's stream sent no event within max_event_gap";
             case error::upstream_overloaded:
                 return "upstream at capacity; retry later";
             case error::upstream_failed:

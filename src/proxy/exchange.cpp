@@ -4,6 +4,7 @@
 #include "tollgate/proxy/buffered_read.hpp"
 #include "tollgate/proxy/http_head.hpp"
 #include "tollgate/proxy/response_body.hpp"
+#include "tollgate/proxy/responses.hpp"
 #include "tollgate/upstream/keep_alive.hpp"
 
 #include <algorithm>
@@ -147,16 +148,23 @@ bool is_event_stream(std::string_view content_type) {
     return content_type.starts_with("text/event-stream");
 }
 
-// An upstream that broke off mid-stream: an SSE client gets a final error event and a clean
-// end of the chunked body, so SDKs raise instead of hanging; others see the connection close.
-task<void> end_broken_stream(chunk_writer& out, body_mode mode, bool event_stream) {
+// An upstream that broke off mid-stream, or a stream cut at one of its limits: an SSE client
+// gets a final error event and a clean end of the chunked body, so SDKs raise instead of
+// hanging; others see the connection close.
+task<void> end_broken_stream(chunk_writer& out, body_mode mode, bool event_stream, error_code why) {
     if (mode != body_mode::chunked) {
         co_return;
     }
     if (event_stream) {
-        static constexpr std::string_view event =
-            "event: error\ndata: {\"error\":{\"message\":\"upstream connection lost mid-stream\","
-            "\"type\":\"api_error\",\"code\":\"upstream_error\"}}\n\n";
+        // The messages are the gateway's own constants: nothing in them needs JSON escaping.
+        const error_reply reply = describe(why);
+        const std::string_view message =
+            why == error::upstream_unavailable
+                ? std::string_view("upstream connection lost mid-stream")
+                : std::string_view(reply.message);
+        std::string event = "event: error\ndata: {\"error\":{\"message\":\"";
+        event.append(message).append("\",\"type\":\"api_error\",\"code\":\"");
+        event.append(reply.code).append("\"}}\n\n");
         co_await out.write({}, event);
     }
     co_await out.finish();
@@ -402,6 +410,12 @@ task<void> relay(stream& client,
 
     response_body body(*framing);
     chunk_writer writer(client, mode, req.send_timeout, entry.client);
+    const event_counter* const events = event_stream ? req.events : nullptr;
+    scratch.clock.start(watchdog::coarse_now(),
+                        up.cfg.max_stream_duration,
+                        up.cfg.max_event_gap,
+                        events != nullptr,
+                        events ? events->events() : 0);
     std::string_view pending_head = scratch.client_head;
     error_code uec;
     for (;;) {
@@ -411,7 +425,7 @@ task<void> relay(stream& client,
         std::string_view piece;
         std::size_t used = 0;
         if (pending_head.empty() || conn->buffer.size() > 0 || body.done()) {
-            entry.upstream.arm(up.cfg.idle_timeout);
+            entry.upstream.arm(up.cfg.idle_timeout, scratch.clock.limit());
             for (;;) {
                 auto next = body.next(bytes_of(conn->buffer), scratch.decoded, used);
                 if (!next) {
@@ -430,7 +444,8 @@ task<void> relay(stream& client,
                 if (rec == net::error::eof && body.ends_at_close()) {
                     body.closed();  // a body delimited by the end of the connection is complete
                 } else if (rec) {
-                    uec = upstream_error(entry.upstream);
+                    uec = entry.upstream.fired ? scratch.clock.timed_out(watchdog::coarse_now())
+                                               : error_code(error::upstream_unavailable);
                 }
                 if (rec) {
                     break;
@@ -439,6 +454,9 @@ task<void> relay(stream& client,
         }
         if (tap && !piece.empty()) {
             tap->on_body(piece);
+            if (events) {
+                scratch.clock.saw(watchdog::coarse_now(), events->events());
+            }
         }
         const std::size_t got = piece.size();
         if (filter && got) {
@@ -494,7 +512,7 @@ task<void> relay(stream& client,
     } else if (!out.ec) {
         out.ec = uec;
         out.keep_alive = false;
-        co_await end_broken_stream(writer, mode, event_stream);
+        co_await end_broken_stream(writer, mode, event_stream, uec);
     }
     entry.client.disarm();
 }

@@ -39,6 +39,8 @@ error_reply describe(const boost::system::error_code& ec) {
             r = {502, "api_error", "upstream_error", r.message};
             break;
         case error::upstream_timeout:
+        case error::stream_too_long:
+        case error::stream_stalled:
             r = {504, "api_error", "upstream_timeout", r.message};
             break;
         case error::upstream_overloaded:

@@ -388,6 +388,7 @@ body_tap* connection::prepare_exchange(request& r, meter* m) {
         m ? std::span<const header_view>(m->header_views) : std::span<const header_view>(),
         m && m->asked_for_usage ? &m->usage_chunk : nullptr};
     counter_ = event_counter();
+    exchange_.events = &counter_;
     taps_.reset();
     if (m && m->active) {
         return &taps_.emplace(counter_, m->usage);

@@ -161,6 +161,11 @@ struct upstream_config {
     milliseconds connect_timeout{5'000};
     milliseconds timeout{600'000};       // request sent -> response headers
     milliseconds idle_timeout{300'000};  // longest silence between two body pieces
+    // An event stream must bring a data event this often: SSE comments and empty lines keep
+    // the connection busy but do not count, so a stream of keep-alive comments ends.
+    milliseconds max_event_gap{300'000};
+    // Longest relay of one response body, head to end, however lively.
+    milliseconds max_stream_duration{1'800'000};
     // An idle pooled connection is closed after this (sooner if the upstream's Keep-Alive
     // header says it closes sooner): below the 5 s of uvicorn (vLLM), Node and llama.cpp.
     milliseconds keepalive_timeout{4'000};

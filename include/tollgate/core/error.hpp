@@ -77,6 +77,11 @@ enum class error {
     invalid_stream,
     /// messages is not an array.
     invalid_messages,
+    /// The upstream's answer was still running at upstreams[].max_stream_duration.
+    stream_too_long,
+    /// The upstream's event stream brought no data event within upstreams[].max_event_gap
+    /// (comments and blank lines do not count).
+    stream_stalled,
 };
 
 const boost::system::error_category& error_category() noexcept;

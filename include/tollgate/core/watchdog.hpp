@@ -6,6 +6,7 @@
 // Worker-local.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 
 namespace tollgate {
@@ -21,6 +22,11 @@ struct watchdog {
 
     void arm(std::chrono::milliseconds period) noexcept {
         due = coarse_now() + period + tick;
+        fired = false;
+    }
+    /// As arm(period), but due no later than `limit` (an overall deadline), padded alike.
+    void arm(std::chrono::milliseconds period, clock::time_point limit) noexcept {
+        due = std::min(coarse_now() + period, limit) + tick;
         fired = false;
     }
     void disarm() noexcept { due = clock::time_point::max(); }

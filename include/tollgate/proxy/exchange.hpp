@@ -3,7 +3,9 @@
 #pragma once
 
 #include "tollgate/core/stream.hpp"
+#include "tollgate/proxy/event_counter.hpp"
 #include "tollgate/proxy/framing.hpp"
+#include "tollgate/proxy/relay_clock.hpp"
 #include "tollgate/proxy/response_head.hpp"
 #include "tollgate/proxy/tap.hpp"
 #include "tollgate/server/worker.hpp"
@@ -34,6 +36,7 @@ struct exchange_scratch {
     // bytes.
     std::optional<response_head> response;
     std::string decoded;  // a chunked response's payload, piece by piece
+    relay_clock clock;    // the body relay's deadlines (here for the same reason)
 };
 
 struct exchange_request {
@@ -52,6 +55,9 @@ struct exchange_request {
     body_filter* filter = nullptr;  // applied to a 2xx event stream that is not length-framed
     // Failures not to relay, because a fallback upstream may take the request (null: none).
     const config::failure_set* keep_back = nullptr;
+    // The data events of the answer, counted as they pass: each one restarts the upstream's
+    // max_event_gap (null: the gap is not watched).
+    const event_counter* events = nullptr;
 };
 
 /// The upstream a request goes to, and this worker's traffic state for it.

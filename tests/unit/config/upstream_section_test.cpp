@@ -134,5 +134,25 @@ TEST(UpstreamSection, AFallbackToAnotherModelOfTheSameUpstreamIsFine) {
     EXPECT_TRUE(validate(r.value, "t.yaml").empty());
 }
 
+TEST(UpstreamSection, StreamLimitsHaveDefaultsAndMustBePositive) {
+    auto r = parse(
+        "  - { name: a, url: http://h:1, models: [\"*\"], max_event_gap: 20s, "
+        "max_stream_duration: 1h }\n");
+    ASSERT_TRUE(r.problems.empty()) << all_problems(r);
+    EXPECT_EQ(r.value.upstreams.at(0).max_event_gap, 20s);
+    EXPECT_EQ(r.value.upstreams.at(0).max_stream_duration, 3600s);
+    EXPECT_EQ(upstream_config().max_event_gap, 300s);
+    EXPECT_EQ(upstream_config().max_stream_duration, 1800s);
+    for (const char* key :
+         {"timeout", "connect_timeout", "idle_timeout", "max_event_gap", "max_stream_duration"}) {
+        auto bad = parse(std::string("  - { name: a, url: http://h:1, models: [\"*\"], ") + key +
+                         ": 0s }\n");
+        const std::string all = all_problems(bad);
+        EXPECT_NE(all.find(std::string("upstreams[0].") + key), std::string::npos) << all;
+        EXPECT_NE(all.find("must be more than 0"), std::string::npos) << all;
+        EXPECT_NE(all.find("t.yaml:"), std::string::npos) << all;
+    }
+}
+
 }  // namespace
 }  // namespace tollgate::config

@@ -1,0 +1,79 @@
+#include "scripted_upstream.hpp"
+
+#include <arpa/inet.h>
+#include <cstdio>
+#include <netinet/in.h>
+#include <poll.h>
+#include <string>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace tollgate::testing {
+
+scripted_upstream::scripted_upstream(script s) : script_(std::move(s)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    ::listen(fd_, 16);
+    thread_ = std::thread([this] { serve(); });
+}
+
+scripted_upstream::~scripted_upstream() {
+    ::shutdown(fd_, SHUT_RDWR);  // wakes accept()
+    thread_.join();
+    ::close(fd_);
+}
+
+void scripted_upstream::serve() {
+    for (;;) {
+        const int c = ::accept(fd_, nullptr, nullptr);
+        if (c < 0) {
+            return;
+        }
+        ++accepted_;
+        script_(c);
+        ::close(c);
+    }
+}
+
+bool scripted_upstream::send_all(int fd, std::string_view bytes) {
+    for (std::size_t sent = 0; sent < bytes.size();) {
+        const auto k = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+        if (k <= 0) {
+            return false;
+        }
+        sent += static_cast<std::size_t>(k);
+    }
+    return true;
+}
+
+bool scripted_upstream::send_chunk(int fd, std::string_view data) {
+    char size[32];
+    const int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+    std::string out(size, static_cast<std::size_t>(n));
+    out.append(data).append("\r\n");
+    return send_all(fd, out);
+}
+
+void scripted_upstream::read_request(int fd) {
+    std::string got;
+    char buf[65536];
+    while (got.find("\r\n\r\n") == std::string::npos) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 5000) <= 0) {
+            return;
+        }
+        const auto k = ::recv(fd, buf, sizeof buf, 0);
+        if (k <= 0) {
+            return;
+        }
+        got.append(buf, static_cast<std::size_t>(k));
+    }
+}
+
+}  // namespace tollgate::testing
