@@ -11,3 +11,9 @@ OPENAI_API_KEY=x ANTHROPIC_API_KEY=x TOLLGATE_ADMIN_TOKEN=x \
 "$build_dir/src/tollgate" --check-config --config config/tollgate.yaml
 cd "$build_dir"
 ctest --output-on-failure --timeout 300 "$@"
+# The fault catalogue (docs/RELIABILITY.md): every fault played against the real binaries;
+# red when an outcome is wrong, its figures printed (also: cmake --build build --target reliability).
+if [ $# -eq 0 ]; then
+  echo "== fault catalogue"
+  benchmarks/fault_catalogue
+fi

@@ -2,8 +2,10 @@
 # Builds the tokenizer benchmark's mixed corpus from the repository itself, so that every run
 # measures the same bytes: prose (docs/, README), code (src/, include/), JSON (request bodies
 # the mock and tests use, package-lock) and non-Latin scripts (multilingual.txt), a quarter
-# each, about 1 MiB per quarter. Usage: make_corpus.sh OUT_DIR  (writes prose.txt, code.txt,
-# json.txt, scripts.txt and mixed.txt)
+# each, about 1 MiB per quarter. Those repeat their sources; varied.txt repeats nothing: every
+# text file of the repository once, the licence texts every Debian system ships, and the
+# multilingual sample once. Usage: make_corpus.sh OUT_DIR  (writes prose.txt, code.txt,
+# json.txt, scripts.txt, mixed.txt and varied.txt)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:?usage: make_corpus.sh OUT_DIR}
@@ -44,4 +46,15 @@ fill "$out/json.txt" "$out/chat.jsonl" "$root/tests/data/tokenizer_vectors.json"
 rm "$out/chat.jsonl"
 fill "$out/scripts.txt" "$root/benchmarks/tokenizer/multilingual.txt"
 cat "$out/prose.txt" "$out/code.txt" "$out/json.txt" "$out/scripts.txt" >"$out/mixed.txt"
+# Varied: nothing twice (git's list when this is a clone, else the same folders walked).
+{
+  if git -C "$root" rev-parse --git-dir >/dev/null 2>&1; then
+    git -C "$root" ls-files -- '*.md' '*.cpp' '*.hpp' '*.sh' '*.yaml' '*.lua' '*.txt' '*.mjs' |
+      grep -v '^fuzz/corpus/' | sed "s|^|$root/|"
+  else
+    find "$root/docs" "$root/src" "$root/include" "$root/tests" "$root/benchmarks" "$root/scripts" \
+      -type f \( -name '*.md' -o -name '*.[ch]pp' -o -name '*.sh' -o -name '*.yaml' \) | sort
+  fi
+  find /usr/share/common-licenses -type f 2>/dev/null | sort
+} | while read -r f; do iconv -f UTF-8 -t UTF-8 -c "$f" 2>/dev/null || true; done >"$out/varied.txt"
 ls -l "$out"

@@ -10,7 +10,7 @@ const { get_encoding } = require("tiktoken");
 const dir = process.argv[2];
 const runs = Number(process.argv[3] ?? 3);
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
-for (const file of ["mixed", "prose", "code", "json", "scripts"]) {
+for (const file of ["mixed", "prose", "code", "json", "scripts", "varied"]) {
   const bytes = readFileSync(`${dir}/${file}.txt`);
   const text = decoder.decode(bytes);
   for (const name of ["cl100k_base", "o200k_base"]) {

@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
     }
 
     std::printf("\n%-12s %-12s %10s %10s\n", "input", "encoding", "MB/s", "tokens");
-    for (const char* file : {"mixed", "prose", "code", "json", "scripts"}) {
+    for (const char* file : {"mixed", "prose", "code", "json", "scripts", "varied"}) {
         const std::string text = read_file(dir + "/" + file + ".txt");
         if (text.empty()) {
             std::fprintf(stderr, "no %s/%s.txt (run make_corpus.sh)\n", dir.c_str(), file);

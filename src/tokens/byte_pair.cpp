@@ -39,8 +39,9 @@ void byte_pair_encode_scan(std::string_view piece,
     for (std::size_t i = 0; i <= n; ++i) {
         starts[i] = static_cast<std::uint32_t>(i);
     }
+    const auto* bytes = reinterpret_cast<const unsigned char*>(piece.data());
     for (std::size_t i = 0; i + 1 < n; ++i) {
-        ranks[i] = rank_of(vocab, piece.substr(i, 2));
+        ranks[i] = vocab.pair_rank(bytes[i], bytes[i + 1]);  // the 64K table, not the hash
     }
     ranks[n - 1] = no_rank;
     std::size_t count = n;
