@@ -8,6 +8,8 @@
 #include "harness.hpp"
 #include "scripted_upstream.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -79,12 +81,65 @@ std::pair<std::size_t, std::string> send_until_answered(std::uint16_t port,
     return {sent, answer};
 }
 
+// Sends small requests one after another on one keep-alive connection while a fault is under
+// way, and gives their p99: what the fault costs everyone else.
+class prober {
+public:
+    explicit prober(std::uint16_t port)
+        : thread_([this, port] {
+              tg::connection c(port);
+              c.send(tg::make_request("POST", "/v1/chat/completions", chat));
+              tg::read_response(c, 5s);  // warm-up (the pooled upstream connection): not timed
+              while (!stop_) {
+                  const auto t0 = clock_type::now();
+                  c.send(tg::make_request("POST", "/v1/chat/completions", chat));
+                  auto r = tg::read_response(c, 5s);
+                  if (!r || r->status != 200) {
+                      failed_ = true;
+                      return;
+                  }
+                  ms_.push_back(ms_since(t0));
+                  std::this_thread::sleep_for(5ms);
+              }
+          }) {}
+    ~prober() { finish(); }
+    /// Stops probing; the p99 in ms (-1 when a probe failed or none ran).
+    double finish() {
+        stop_ = true;
+        if (thread_.joinable()) {
+            thread_.join();
+        }
+        if (failed_ || ms_.empty()) {
+            return -1;
+        }
+        std::sort(ms_.begin(), ms_.end());
+        return ms_[ms_.size() * 99 / 100];
+    }
+    std::size_t count() const { return ms_.size(); }
+
+private:
+    std::atomic<bool> stop_{false};
+    bool failed_ = false;
+    std::vector<double> ms_;
+    std::thread thread_;
+};
+
 std::vector<std::unique_ptr<tg::connection>> open_idle(std::uint16_t port, int n) {
     std::vector<std::unique_ptr<tg::connection>> held;
     for (int i = 0; i < n; ++i) {
         held.push_back(std::make_unique<tg::connection>(port));
     }
     return held;
+}
+
+// ---- the baseline ----
+
+outcome no_fault() {
+    tg::stack s;
+    prober probe(s.gateway_port());
+    std::this_thread::sleep_for(2s);
+    const double p99 = probe.finish();
+    return {p99 >= 0, "served", fmt("p99 of small requests %.2f ms", p99)};
 }
 
 // ---- framing ----
@@ -153,14 +208,15 @@ outcome idle_connections() {
     auto held = open_idle(s.gateway_port(), n);
     std::this_thread::sleep_for(500ms);
     const long during = s.gateway().rss_kib();
-    const auto t0 = clock_type::now();
-    const bool ok = serves(s);
-    return {ok,
+    prober probe(s.gateway_port());
+    std::this_thread::sleep_for(1s);
+    const double p99 = probe.finish();
+    return {p99 >= 0,
             "held open; requests still served",
-            fmt("RSS %.1f KiB per idle connection (%.0f idle); a request took %.2f ms",
+            fmt("RSS %.1f KiB per idle connection (%.0f idle); p99 of small requests %.2f ms",
                 static_cast<double>(during - before) / n,
                 n,
-                ms_since(t0))};
+                p99)};
 }
 
 outcome connection_cap() {
@@ -233,6 +289,7 @@ outcome slowloris() {
     long peak = before;
     int closed = 0;
     double last_close = 0;
+    prober probe(s.gateway_port());
     while (closed < n && ms_since(t0) < 5000) {
         closed = 0;
         for (auto& c : held) {
@@ -250,12 +307,17 @@ outcome slowloris() {
         peak = std::max(peak, s.gateway().rss_kib());
         std::this_thread::sleep_for(100ms);
     }
-    return {closed == n && serves(s),
-            "408 and closed at header_timeout (1 s)",
-            fmt("%.0f of 200 cut, the last after %.0f ms; RSS +%.0f KiB",
-                closed,
-                last_close,
-                peak - before)};
+    const double p99 = probe.finish();
+    char figure[200];
+    std::snprintf(figure,
+                  sizeof figure,
+                  "%d of 200 cut, the last after %.0f ms; RSS +%ld KiB; p99 of small requests "
+                  "meanwhile %.2f ms",
+                  closed,
+                  last_close,
+                  peak - before,
+                  p99);
+    return {closed == n && p99 >= 0 && serves(s), "408 and closed at header_timeout (1 s)", figure};
 }
 
 outcome slow_reader() {
@@ -330,6 +392,7 @@ outcome endless_line() {
     const long before = s.gateway().rss_kib();
     tg::connection c(s.gateway_port());
     c.send(stream_request("endless"));
+    prober probe(s.gateway_port());
     std::size_t received = 0;
     long peak = before;
     std::string tail;
@@ -345,9 +408,13 @@ outcome endless_line() {
             break;
         }
     }
-    return {received > (64u << 20) && serves(s),
+    const double p99 = probe.finish();
+    return {received > (64u << 20) && p99 >= 0 && serves(s),
             "relayed whole; only 8 MiB of it held for usage",
-            fmt("RSS +%.0f KiB while relaying a 64 MiB line", static_cast<double>(peak - before))};
+            fmt("RSS +%.0f KiB while relaying a 64 MiB line; p99 of small requests meanwhile "
+                "%.2f ms",
+                static_cast<double>(peak - before),
+                p99)};
 }
 
 outcome comments_only() {
@@ -609,6 +676,7 @@ int main(int argc, char** argv) {
     setrlimit(RLIMIT_NOFILE, &nofile);
 
     const std::vector<fault> catalogue = {
+        {"baseline", "no fault", "small requests one after another", no_fault},
         {"framing",
          "CL + TE, a request smuggled behind",
          "one head with both, a GET after the body",

@@ -320,7 +320,9 @@ int main(int argc, char** argv) {
     net::signal_set signals(ioc, SIGINT, SIGTERM);
     signals.async_wait([&](auto, int) { ioc.stop(); });
     net::co_spawn(ioc, accept_loop(acceptor), net::detached);
-    std::cout << "tollgate-mock listening on " << listen << std::endl;
+    // The bound port, not the asked one: started on port 0, a test learns its port here.
+    std::cout << "tollgate-mock listening on " << ep->host << ":"
+              << acceptor.local_endpoint().port() << std::endl;
     std::vector<std::thread> pool;
     for (unsigned i = 1; i < threads; ++i) {
         pool.emplace_back([&ioc] { ioc.run(); });

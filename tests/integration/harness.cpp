@@ -329,36 +329,76 @@ void write_file(const std::string& path, const std::string& text) {
     std::ofstream(path) << text;
 }
 
+namespace {
+
+// The first number after `marker` in the child's log once it appears (a child started on
+// port 0 reports the port it got), or 0 when it does not within `timeout` or the child died.
+std::uint16_t port_in_log(const process& p,
+                          std::string_view marker,
+                          std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        const std::string log = p.log();
+        const auto at = log.find(marker);
+        if (at != std::string::npos) {
+            const auto digits = at + marker.size();
+            const auto end = log.find_first_not_of("0123456789", digits);
+            if (end != std::string::npos && end > digits) {
+                return static_cast<std::uint16_t>(std::stoi(log.substr(digits, end - digits)));
+            }
+        }
+        if (::kill(p.pid(), 0) != 0) {
+            return 0;
+        }
+        std::this_thread::sleep_for(10ms);
+    }
+    return 0;
+}
+
+}  // namespace
+
+// Every child binds port 0 and reports the port it got, so no two tests (nor a client socket's
+// ephemeral port) can take the same one between a probe and the bind. The config is then
+// rewritten with the real ports, so a restart or a reload of it keeps them.
 stack::stack(const std::string& server_extra,
              const std::string& upstream_extra,
              const std::string& more_upstreams,
              const std::string& top_extra,
              bool wait_ready)
-    : mock_port_(free_port()),
-      gateway_port_(free_port()),
-      admin_port_(free_port()),
-      dir_(make_temp_dir()) {
-    mock_.emplace(
-        std::vector<std::string>{MOCK_BIN, "--listen", "127.0.0.1:" + std::to_string(mock_port_)},
-        dir_ + "/mock.log");
+    : mock_port_(0), gateway_port_(0), admin_port_(0), dir_(make_temp_dir()) {
+    mock_.emplace(std::vector<std::string>{MOCK_BIN, "--listen", "127.0.0.1:0"},
+                  dir_ + "/mock.log");
+    mock_port_ = port_in_log(*mock_, "tollgate-mock listening on 127.0.0.1:", 20s);
+    if (mock_port_ == 0) {
+        throw std::runtime_error("mock did not start:\n" + mock_->log());
+    }
     const std::string mock_url = "http://127.0.0.1:" + std::to_string(mock_port_);
+    const auto config_text = [&] {
+        return "server:\n  listen: 127.0.0.1:" + std::to_string(gateway_port_) +
+               "\n  threads: 2\n" + server_extra +
+               "admin:\n  listen: 127.0.0.1:" + std::to_string(admin_port_) +
+               "\n  token: " + admin_token + "\n" + top_extra +
+               "upstreams:\n"
+               "  - name: mock-openai\n    url: " +
+               mock_url +
+               "\n    api_key: sk-upstream-openai\n    models: [\"gpt-*\", \"mock-*\"]\n" +
+               upstream_extra + "  - name: mock-anthropic\n    url: " + mock_url +
+               "\n    api_key: sk-upstream-anthropic\n    format: anthropic\n    models: "
+               "[\"claude-*\"]\n" +
+               upstream_extra + more_upstreams;
+    };
     config_path_ = dir_ + "/tollgate.yaml";
-    write_file(
-        config_path_,
-        "server:\n  listen: 127.0.0.1:" + std::to_string(gateway_port_) + "\n  threads: 2\n" +
-            server_extra + "admin:\n  listen: 127.0.0.1:" + std::to_string(admin_port_) +
-            "\n  token: " + admin_token + "\n" + top_extra +
-            "upstreams:\n"
-            "  - name: mock-openai\n    url: " +
-            mock_url + "\n    api_key: sk-upstream-openai\n    models: [\"gpt-*\", \"mock-*\"]\n" +
-            upstream_extra + "  - name: mock-anthropic\n    url: " + mock_url +
-            "\n    api_key: sk-upstream-anthropic\n    format: anthropic\n    models: "
-            "[\"claude-*\"]\n" +
-            upstream_extra + more_upstreams);
+    write_file(config_path_, config_text());
     gateway_.emplace(std::vector<std::string>{TOLLGATE_BIN, "--config", config_path_},
                      dir_ + "/gateway.log");
-    if (!wait_for_port(mock_port_) || !wait_for_port(gateway_port_) ||
-        !wait_for_port(admin_port_) || (wait_ready && !wait_until_ready())) {
+    gateway_port_ = port_in_log(*gateway_, "tollgate listening on 127.0.0.1:", 30s);
+    admin_port_ = port_in_log(*gateway_, "admin API on 127.0.0.1:", 1s);
+    if (gateway_port_ == 0 || admin_port_ == 0) {
+        throw std::runtime_error("stack did not start; gateway log:\n" + gateway_->log());
+    }
+    write_file(config_path_, config_text());
+    if (!wait_for_port(gateway_port_) || !wait_for_port(admin_port_) ||
+        (wait_ready && !wait_until_ready())) {
         throw std::runtime_error("stack did not start; gateway log:\n" + gateway_->log());
     }
 }
