@@ -267,6 +267,7 @@ void parse_quota(yaml_reader& r, const node& n, quota_config& out) {
                        "default_max_tokens",
                        "backlog_limit",
                        "backlog_retry",
+                       "max_usage_ratio",
                        "lease"})) {
         return;
     }
@@ -286,6 +287,13 @@ void parse_quota(yaml_reader& r, const node& n, quota_config& out) {
     r.get_size(n, "quota", "default_max_tokens", out.default_max_tokens);
     r.get_size(n, "quota", "backlog_limit", out.backlog_limit);
     r.get_duration(n, "quota", "backlog_retry", out.backlog_retry);
+    r.get(n, "quota", "max_usage_ratio", out.max_usage_ratio);
+    if (!(out.max_usage_ratio >= 1 && out.max_usage_ratio <= 100)) {
+        r.report(n["max_usage_ratio"],
+                 "quota.max_usage_ratio",
+                 "must be 1 to 100 (what may be charged, per token reserved)");
+        out.max_usage_ratio = 1.5;
+    }
     if (const auto lease = n["lease"];
         lease.IsDefined() && r.expect_map(lease, "quota.lease", {"requests", "share", "max_age"})) {
         r.get_size(lease, "quota.lease", "requests", out.lease.requests);

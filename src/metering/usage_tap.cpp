@@ -5,6 +5,7 @@
 #include "tollgate/tokens/json_string.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 // The answer is validated once (json_object_scanner, allocation-free) and then read with
 // json_find/json_children over raw views: no DOM, no allocation but for escaped text.
@@ -73,15 +74,17 @@ member inside(const member& m, std::initializer_list<std::string_view> path) {
     return m && m->kind == json_kind::object ? json_find(m->value, path) : member{};
 }
 
-// A reported count, sanity-capped.
-std::int64_t count(const member& v, bool& clamped) {
-    const auto d = v ? tokens::json_number(*v) : std::nullopt;
-    if (!d) {
-        return 0;
+// A reported count: nullopt when the member is absent, or present but no count a request can
+// have (not a number, negative, fractional, past max_reported_tokens, or past a double's
+// range); `invalid` then says so, and the settlement counts that field itself.
+std::optional<std::int64_t> count(const member& v, bool& invalid) {
+    if (!v) {
+        return std::nullopt;
     }
-    if (*d < 0 || *d > static_cast<double>(max_reported_tokens)) {
-        clamped = true;
-        return *d < 0 ? 0 : max_reported_tokens;
+    const auto d = tokens::json_number(*v);
+    if (!d || *d < 0 || *d > static_cast<double>(max_reported_tokens) || *d != std::floor(*d)) {
+        invalid = true;
+        return std::nullopt;
     }
     return static_cast<std::int64_t>(*d);
 }
@@ -129,17 +132,18 @@ void read_openai_usage(const member& u, usage& out) {
     const member& in = responses_api ? input : prompt;
     const member& produced = responses_api ? output : completion;
     if (in) {
-        out.prompt_tokens = count(in, out.clamped);
+        out.prompt_tokens = count(in, out.invalid);
     }
     // Embeddings report no completion: zero is what was produced.
-    out.completion_tokens = produced ? count(produced, out.clamped) : 0;
-    if (const auto c = inside(responses_api ? input_details : prompt_details, {"cached_tokens"})) {
-        out.cached_tokens = count(c, out.clamped);
-    }
-    if (const auto r =
-            inside(responses_api ? output_details : completion_details, {"reasoning_tokens"})) {
-        out.reasoning_tokens = count(r, out.clamped);
-    }
+    out.completion_tokens = produced ? count(produced, out.invalid) : 0;
+    out.cached_tokens =
+        count(inside(responses_api ? input_details : prompt_details, {"cached_tokens"}),
+              out.invalid)
+            .value_or(0);
+    out.reasoning_tokens =
+        count(inside(responses_api ? output_details : completion_details, {"reasoning_tokens"}),
+              out.invalid)
+            .value_or(0);
 }
 
 // Anthropic usage: input counts exclude cache reads and writes; the prompt is their sum.
@@ -151,15 +155,20 @@ void read_anthropic_usage(const member& u, usage& out, bool final_output = true)
     }
     const std::string_view obj = u->value;
     if (const auto input = json_find(obj, {"input_tokens"})) {
-        const std::int64_t cached = count(json_find(obj, {"cache_read_input_tokens"}), out.clamped);
-        const std::int64_t written =
-            count(json_find(obj, {"cache_creation_input_tokens"}), out.clamped);
-        out.prompt_tokens = count(input, out.clamped) + cached + written;
-        out.cached_tokens = cached;
+        bool bad = false;
+        const auto cached = count(json_find(obj, {"cache_read_input_tokens"}), bad);
+        const auto written = count(json_find(obj, {"cache_creation_input_tokens"}), bad);
+        const auto fresh = count(input, bad);
+        out.invalid = out.invalid || bad;
+        // One bad part makes the sum unknown: the prompt is then counted here.
+        out.prompt_tokens =
+            bad ? std::nullopt
+                : std::optional<std::int64_t>(*fresh + cached.value_or(0) + written.value_or(0));
+        out.cached_tokens = bad ? 0 : cached.value_or(0);
     }
     if (final_output) {
         if (const auto o = json_find(obj, {"output_tokens"})) {
-            out.completion_tokens = count(o, out.clamped);
+            out.completion_tokens = count(o, out.invalid);
         }
     }
 }

@@ -230,6 +230,15 @@ bool store_failed(server::worker& w,
     return true;
 }
 
+// The most completion a settlement charges: `ratio` times what was granted (and written into
+// the body as its limit), plus a few tokens of slack. The prompt is not bounded: state the
+// upstream keeps (previous_response_id, cached context) may rightly make it larger than the
+// count of what this request carried.
+std::int64_t completion_bound(double ratio, const meter& m) {
+    constexpr double slack = 16;
+    return static_cast<std::int64_t>(static_cast<double>(m.granted_completion) * ratio + slack);
+}
+
 // What settling `m` charges, from the answer's usage (or the count of what was produced).
 quota::amounts settlement_of(server::worker& w, unsigned upstream_status, meter& m) {
     if (m.superseded) {
@@ -253,6 +262,12 @@ quota::amounts settlement_of(server::worker& w, unsigned upstream_status, meter&
             const bool counted =
                 m.encoding != nullptr && (reported.prompt_tokens || m.prompt_counted);
             m.count_source = counted ? "local" : "estimate";
+        }
+        m.usage_flag = reported.invalid ? "invalid" : "";
+        if (const auto most = completion_bound(w.rt().cfg.quota.max_usage_ratio, m);
+            completion > most) {
+            completion = most;
+            m.usage_flag = reported.invalid ? "invalid,clamped" : "clamped";
         }
     }  // else: the upstream refused or never answered; providers charge nothing for that
     return quota::charge_for(prompt, completion, m.price);
@@ -298,6 +313,7 @@ void meter::reset() {
     prompt_counted = false;
     precounted_prompt.reset();
     count_source = {};
+    usage_flag = {};
     asked_completion.reset();
     clamp = false;
     granted_completion = 0;

@@ -501,6 +501,7 @@ task<exchange_result> connection::exchange_with(request& r,
         r.log.reserved_tokens = m->prompt_estimate + m->granted_completion;
         r.log.cost_pico_usd = m->settled.cost;
         r.log.token_count = m->count_source;
+        r.log.usage_flag = m->usage_flag;
     }
     co_return result;
 }

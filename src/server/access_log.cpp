@@ -82,6 +82,7 @@ void append_access_line(std::string& out, const access_record& r, config::log_fo
             {"reserved_tokens", r.reserved_tokens},
             {"cost_usd", r.cost_pico_usd < 0 ? -1.0 : static_cast<double>(r.cost_pico_usd) / 1e12},
             {"token_count", r.token_count},
+            {"usage_flag", r.usage_flag},
             {"latency_ms", ms},
             {"error", r.error}};
         out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -97,6 +98,7 @@ void append_access_line(std::string& out, const access_record& r, config::log_fo
                                       r.consumer,
                                       r.key_prefix,
                                       r.token_count,
+                                      r.usage_flag,
                                       r.error};
     std::size_t most = 256 + 8 * 24;  // the keys, separators and numbers
     for (const auto t : texts) {
@@ -139,6 +141,9 @@ void append_access_line(std::string& out, const access_record& r, config::log_fo
         w.put('.');
         w.put_padded(nano % 1'000'000'000, 9);
         text(" count=", r.token_count);
+        if (!r.usage_flag.empty()) {
+            text(" usage=", r.usage_flag);
+        }
     }
     const auto micros = static_cast<std::uint64_t>(r.latency.count());
     number(" ms=", micros / 1000);

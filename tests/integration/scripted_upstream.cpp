@@ -26,9 +26,20 @@ scripted_upstream::scripted_upstream(script s) : script_(std::move(s)) {
 scripted_upstream::~scripted_upstream() {
     ::shutdown(fd_, SHUT_RDWR);  // wakes accept()
     thread_.join();
+    {
+        std::lock_guard lock(m_);
+        for (const int c : open_) {
+            ::shutdown(c, SHUT_RDWR);  // wakes a script blocked on its connection
+        }
+    }
+    for (auto& t : connections_) {
+        t.join();
+    }
     ::close(fd_);
 }
 
+// Each connection on its own thread: a gateway's workers each keep their own pooled
+// connection, and one must not wait for another's to close.
 void scripted_upstream::serve() {
     for (;;) {
         const int c = ::accept(fd_, nullptr, nullptr);
@@ -36,8 +47,14 @@ void scripted_upstream::serve() {
             return;
         }
         ++accepted_;
-        script_(c);
-        ::close(c);
+        std::lock_guard lock(m_);
+        open_.insert(c);
+        connections_.emplace_back([this, c] {
+            script_(c);
+            std::lock_guard done(m_);
+            open_.erase(c);
+            ::close(c);
+        });
     }
 }
 

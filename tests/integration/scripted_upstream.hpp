@@ -7,15 +7,18 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <mutex>
+#include <set>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 namespace tollgate::testing {
 
 class scripted_upstream {
 public:
-    /// Runs `script(fd)` for each accepted connection, one after another, on its own thread;
-    /// the connection is closed when the script returns.
+    /// Runs `script(fd)` for each accepted connection, each on its own thread (so it must be
+    /// safe to run at once for several); the connection is closed when the script returns.
     using script = std::function<void(int fd)>;
     explicit scripted_upstream(script s);
     ~scripted_upstream();
@@ -40,6 +43,9 @@ private:
     int fd_ = -1;
     std::uint16_t port_ = 0;
     std::atomic<unsigned> accepted_{0};
+    std::mutex m_;
+    std::set<int> open_;  // connections whose script runs
+    std::vector<std::thread> connections_;
     std::thread thread_;
 };
 

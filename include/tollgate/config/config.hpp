@@ -223,6 +223,10 @@ struct quota_config {
     // dropped (a dropped settlement's reservation still expires charged in full).
     std::size_t backlog_limit = 100'000;
     milliseconds backlog_retry{500};
+    // Reported completion tokens above this many times those granted (the limit written into
+    // the body) are charged at that bound, and flagged: a buggy or hostile upstream cannot
+    // bill more than the request could produce (docs/METERING.md).
+    double max_usage_ratio = 1.5;
     // Redis store: each worker reserves a lease of up to `requests` requests' worth (at most
     // 1/`share` of what a limit has left) and serves the consumer's next requests from it for
     // `max_age`, without a Redis round trip. requests: 1 turns leasing off (docs/METERING.md).

@@ -19,7 +19,7 @@
 
 namespace tollgate::metering {
 
-/// Reported numbers above this are absurd for one request: clamped and flagged.
+/// Reported numbers above this are absurd for one request: invalid, counted locally instead.
 inline constexpr std::int64_t max_reported_tokens = 50'000'000;
 
 struct usage {
@@ -27,7 +27,9 @@ struct usage {
     std::optional<std::int64_t> completion_tokens;  // as reported
     std::int64_t cached_tokens = 0;                 // prompt tokens served from a cache
     std::int64_t reasoning_tokens = 0;              // part of completion_tokens
-    bool clamped = false;  // a reported number was negative or absurd and was clamped
+    // A reported number was no count (negative, fractional, absurd, not a number): that field
+    // is left unset, so the settlement counts it locally, and the access log flags it.
+    bool invalid = false;
 
     bool complete() const noexcept { return prompt_tokens && completion_tokens; }
 };

@@ -45,6 +45,9 @@ struct meter {
     // Where the settled numbers came from, for the access log: "upstream" (reported usage),
     // "local" (counted here with the tokenizer), "estimate" (bytes / 4).
     std::string_view count_source;
+    // "invalid": a reported number was no count (that field counted here); "clamped": more
+    // than quota.max_usage_ratio times the reservation was reported; empty: neither.
+    std::string_view usage_flag;
     std::optional<std::int64_t> asked_completion;  // max_tokens × n; nullopt: none named
     bool clamp = false;                            // the store may grant fewer than asked
     std::int64_t granted_completion = 0;

@@ -31,6 +31,7 @@ struct access_record {
     std::int64_t reserved_tokens = -1;    // held at admission (prompt estimate + allowance)
     std::int64_t cost_pico_usd = -1;      // settled, 1e-12 USD
     std::string_view token_count;         // upstream | local (our tokenizer) | estimate (bytes / 4)
+    std::string_view usage_flag;          // invalid | clamped | invalid,clamped; empty: none
     std::chrono::microseconds latency{0};
     std::string error;  // empty when none
 };

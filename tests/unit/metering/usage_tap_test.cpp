@@ -141,12 +141,33 @@ TEST(UsageTap, DetailsCacheAndReasoning) {
     EXPECT_EQ(anthropic.reported().completion_tokens, 42);
 }
 
-TEST(UsageTap, AbsurdNumbersAreClampedErrorsAndHugeBodiesIgnored) {
+TEST(UsageTap, NumbersThatAreNoCountAreLeftToTheLocalCountErrorsAndHugeBodiesIgnored) {
     const auto absurd =
         feed(200, "application/json", R"({"usage":{"prompt_tokens":-5,"completion_tokens":1e12}})");
-    EXPECT_TRUE(absurd.reported().clamped);
-    EXPECT_EQ(absurd.reported().prompt_tokens, 0);
-    EXPECT_EQ(absurd.reported().completion_tokens, max_reported_tokens);
+    EXPECT_TRUE(absurd.reported().invalid);
+    EXPECT_FALSE(absurd.reported().prompt_tokens);
+    EXPECT_FALSE(absurd.reported().completion_tokens);
+    for (const char* bad :
+         {"\"10\"", "1e400", "9223372036854775807", "1.5", "null", "true", "-1"}) {
+        const auto u =
+            feed(200,
+                 "application/json",
+                 std::string(R"({"usage":{"prompt_tokens":7,"completion_tokens":)") + bad + "}}");
+        EXPECT_TRUE(u.reported().invalid) << bad;
+        EXPECT_EQ(u.reported().prompt_tokens, 7) << bad;
+        EXPECT_FALSE(u.reported().completion_tokens) << bad;
+    }
+    const auto fine = feed(
+        200, "application/json", R"({"usage":{"prompt_tokens":7,"completion_tokens":50000000}})");
+    EXPECT_FALSE(fine.reported().invalid);
+    EXPECT_EQ(fine.reported().completion_tokens, max_reported_tokens);
+    const auto anthropic = feed(
+        200,
+        "application/json",
+        R"({"type":"message","usage":{"input_tokens":10,"cache_read_input_tokens":-1,"output_tokens":3}})");
+    EXPECT_TRUE(anthropic.reported().invalid);
+    EXPECT_FALSE(anthropic.reported().prompt_tokens);
+    EXPECT_EQ(anthropic.reported().completion_tokens, 3);
     const auto error =
         feed(500, "application/json", R"({"usage":{"prompt_tokens":5,"completion_tokens":5}})");
     EXPECT_FALSE(error.reported().prompt_tokens);
@@ -180,9 +201,9 @@ TEST(UsageTap, DecodesEscapedTextAndIgnoresWhatIsNotJson) {
     stream.on_body("data: {\"usage\":{\"prompt_tokens\":-3,\"completion_tokens\":1e12}}\n\n");
     stream.on_body("data: not json\n\ndata: [DONE]\n\n");
     stream.on_end(true);
-    EXPECT_EQ(stream.reported().prompt_tokens, 0);
-    EXPECT_EQ(stream.reported().completion_tokens, max_reported_tokens);
-    EXPECT_TRUE(stream.reported().clamped);
+    EXPECT_FALSE(stream.reported().prompt_tokens);
+    EXPECT_FALSE(stream.reported().completion_tokens);
+    EXPECT_TRUE(stream.reported().invalid);
 }
 
 TEST(UsageTap, KeepsTheProducedTextPerChoiceUpToItsCap) {
