@@ -37,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     const std::string_view body(reinterpret_cast<const char*>(data + 1), size - 1);
-    switch (data[0] % 5) {
+    switch (data[0] % 6) {
         case 0: {
             const auto made = admin::parse_new_consumer(body, cfg(), now);
             if (const auto* c = accepted(made)) {
@@ -70,6 +70,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             const auto rotate = admin::parse_rotate_request(body);
             if (const auto* grace = accepted(rotate)) {
                 TG_FUZZ_CHECK(*grace >= 0 && *grace <= admin::max_grace_seconds);
+            }
+            break;
+        }
+        case 4: {
+            const auto adjustment = admin::parse_usage_adjustment(body);
+            if (const auto* a = accepted(adjustment)) {
+                TG_FUZZ_CHECK(admin::is_valid_id(a->id));
+                const auto& m = a->amounts;
+                TG_FUZZ_CHECK(m.prompt_tokens != 0 || m.completion_tokens != 0 || m.requests != 0 ||
+                              m.cost != 0);
+                const std::int64_t most = static_cast<std::int64_t>(config::max_limit_count);
+                TG_FUZZ_CHECK(m.prompt_tokens >= -most && m.prompt_tokens <= most);
+                TG_FUZZ_CHECK(m.completion_tokens >= -most && m.completion_tokens <= most);
+                TG_FUZZ_CHECK(a->reason.size() <= admin::max_name_length);
             }
             break;
         }

@@ -215,6 +215,61 @@ task<reply> usage(const std::string& id, const config::config& cfg, store::store
     co_return json_reply(200, {{"consumer", id}, {"windows", windows}});
 }
 
+// A credit or a correction: added to the consumer's usage in the windows current at its time,
+// once per adjustment id (a replay changes nothing and says so), logged.
+task<reply> adjust_usage(const request& req,
+                         const std::string& id,
+                         const config::config& cfg,
+                         store::store& st) {
+    auto parsed = parse_usage_adjustment(req.body);
+    if (auto* b = std::get_if<bad_input>(&parsed)) {
+        co_return bad(*b);
+    }
+    const auto& a = std::get<usage_adjustment>(parsed);
+    auto c = co_await st.get_consumer(id);
+    if (!c) {
+        co_return failed(c.error(), "consumer");
+    }
+    auto limits = quota::limits_of(cfg, c->plan, c->limits);
+    if (!a.model.empty()) {
+        std::erase_if(limits, [&](const config::limit& l) { return !quota::applies(l, a.model); });
+    }
+    if (limits.empty()) {
+        co_return bad(bad_input{a.model.empty() ? "" : "model",
+                                "no limit of this consumer applies: nothing to adjust"});
+    }
+    const std::int64_t at = a.at.value_or(unix_now());
+    auto applied = co_await st.charge(id, "adjust:" + a.id, limits, at, a.amounts);
+    if (!applied) {
+        co_return failed(applied.error(), "consumer");
+    }
+    const double usd =
+        static_cast<double>(a.amounts.cost) / static_cast<double>(quota::pico_per_usd);
+    if (*applied) {
+        spdlog::info(
+            "admin: usage adjustment {} for consumer {} at {}: prompt_tokens {:+} "
+            "completion_tokens {:+} requests {:+} cost_usd {:+.9f}{}{}",
+            a.id,
+            id,
+            format_rfc3339(at),
+            a.amounts.prompt_tokens,
+            a.amounts.completion_tokens,
+            a.amounts.requests,
+            usd,
+            a.reason.empty() ? "" : "; reason: ",
+            a.reason);
+    }
+    co_return json_reply(*applied ? 201 : 200,
+                         {{"id", a.id},
+                          {"consumer", id},
+                          {"applied", *applied},
+                          {"at", format_rfc3339(at)},
+                          {"prompt_tokens", a.amounts.prompt_tokens},
+                          {"completion_tokens", a.amounts.completion_tokens},
+                          {"requests", a.amounts.requests},
+                          {"cost_usd", usd}});
+}
+
 task<reply> readyz(store::store& st) {
     auto ok = co_await st.ping();
     if (!ok) {
@@ -243,6 +298,8 @@ task<reply> dispatch(const request& req,
                 501, "not_implemented", "metrics arrive with the rest of token metering");
         case route::usage:
             co_return co_await usage(id, cfg, st);
+        case route::adjust_usage:
+            co_return co_await adjust_usage(req, id, cfg, st);
         case route::create_consumer:
             co_return co_await create_consumer(req, cfg, st);
         case route::list_consumers:

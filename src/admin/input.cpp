@@ -5,7 +5,9 @@
 #include "tollgate/core/rfc3339.hpp"
 #include "tollgate/tokens/json_scan.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <set>
 
 namespace tollgate::admin {
@@ -325,6 +327,96 @@ std::variant<std::pair<std::size_t, std::string>, bad_input> parse_page(std::str
         cursor = *text;
     }
     return std::pair{limit, cursor};
+}
+
+std::variant<usage_adjustment, bad_input> parse_usage_adjustment(std::string_view body) {
+    auto parsed = object_of(body);
+    if (auto* bad = std::get_if<bad_input>(&parsed)) {
+        return *bad;
+    }
+    const json& j = std::get<json>(parsed);
+    if (auto bad = only_known(j,
+                              {"id",
+                               "prompt_tokens",
+                               "completion_tokens",
+                               "requests",
+                               "cost_usd",
+                               "at",
+                               "model",
+                               "reason"})) {
+        return *bad;
+    }
+    usage_adjustment a;
+    if (!j.contains("id") || !j["id"].is_string() ||
+        !is_valid_id(j["id"].get_ref<const std::string&>())) {
+        return bad_input{"id",
+                         "is required: 1 to 128 characters of A-Z a-z 0-9 . _ : @ - (an "
+                         "adjustment is applied once per id)"};
+    }
+    a.id = j["id"].get<std::string>();
+    // Counts: integers within the range of a limit, either sign.
+    const auto count = [&](const char* field, std::int64_t& out) -> failure {
+        if (!j.contains(field)) {
+            return std::nullopt;
+        }
+        const auto& v = j[field];
+        const double most = config::max_limit_count;
+        if (!v.is_number_integer() || v.get<double>() < -most || v.get<double>() > most) {
+            return bad_input{field, "must be an integer from -1e15 to 1e15"};
+        }
+        out = v.get<std::int64_t>();
+        return std::nullopt;
+    };
+    if (auto bad = count("prompt_tokens", a.amounts.prompt_tokens)) {
+        return *bad;
+    }
+    if (auto bad = count("completion_tokens", a.amounts.completion_tokens)) {
+        return *bad;
+    }
+    if (auto bad = count("requests", a.amounts.requests)) {
+        return *bad;
+    }
+    if (j.contains("cost_usd")) {
+        const auto& v = j["cost_usd"];
+        if (!v.is_number() || std::abs(v.get<double>()) > config::max_limit_usd) {
+            return bad_input{"cost_usd", "must be a number from -9e6 to 9e6 (USD)"};
+        }
+        a.amounts.cost = static_cast<quota::pico_usd>(
+            std::llround(v.get<double>() * static_cast<double>(quota::pico_per_usd)));
+    }
+    if (a.amounts.prompt_tokens == 0 && a.amounts.completion_tokens == 0 &&
+        a.amounts.requests == 0 && a.amounts.cost == 0) {
+        return bad_input{"",
+                         "name at least one of prompt_tokens, completion_tokens, requests, "
+                         "cost_usd, not zero"};
+    }
+    if (j.contains("at")) {
+        const auto& v = j["at"];
+        const auto t =
+            v.is_string() ? parse_rfc3339(v.get_ref<const std::string&>()) : std::nullopt;
+        if (!t) {
+            return bad_input{"at", "must be an RFC 3339 time, e.g. 2027-01-31T00:00:00Z"};
+        }
+        a.at = *t;
+    }
+    if (j.contains("model")) {
+        if (!j["model"].is_string() || j["model"].get_ref<const std::string&>().empty() ||
+            j["model"].get_ref<const std::string&>().size() > max_name_length) {
+            return bad_input{"model", "must be a model name of 1 to 256 bytes"};
+        }
+        a.model = j["model"].get<std::string>();
+    }
+    if (j.contains("reason")) {
+        const auto& v = j["reason"];
+        if (!v.is_string() || v.get_ref<const std::string&>().size() > max_name_length ||
+            std::any_of(v.get_ref<const std::string&>().begin(),
+                        v.get_ref<const std::string&>().end(),
+                        [](char c) { return c < 0x20 || c > 0x7e; })) {
+            return bad_input{"reason", "must be printable ASCII of at most 256 bytes"};
+        }
+        a.reason = v.get<std::string>();
+    }
+    return a;
 }
 
 }  // namespace tollgate::admin

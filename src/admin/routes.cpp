@@ -7,7 +7,7 @@
 namespace tollgate::admin {
 namespace {
 
-constexpr std::array<route_info, 13> table{{
+constexpr std::array<route_info, 14> table{{
     {route::healthz, "GET", "/healthz"},
     {route::readyz, "GET", "/readyz"},
     {route::metrics, "GET", "/metrics"},
@@ -21,6 +21,7 @@ constexpr std::array<route_info, 13> table{{
     {route::revoke_key, "DELETE", "/v1/keys/{key_id}"},
     {route::rotate_key, "POST", "/v1/keys/{key_id}/rotate"},
     {route::usage, "GET", "/v1/consumers/{id}/usage"},
+    {route::adjust_usage, "POST", "/v1/consumers/{id}/usage/adjustments"},
 }};
 
 std::vector<std::string_view> segments(std::string_view path) {

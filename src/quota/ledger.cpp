@@ -212,7 +212,9 @@ bool ledger::add(const std::string& consumer,
     account& a = accounts_[consumer];
     for (const auto& l : limits) {
         const span w = window_at(l.per, at);
-        bucket_in(a, l, w.start, w.end).b.used += amount_of(actual, l.what);
+        // An adjustment may take usage off, never below nothing.
+        auto& used = bucket_in(a, l, w.start, w.end).b.used;
+        used = std::max<std::int64_t>(0, used + amount_of(actual, l.what));
     }
     return true;
 }

@@ -269,13 +269,16 @@ end
 return out
 )LUA";
 
-// A request served without a reservation (fail_open), charged once per request id.
-// KEYS: the buckets of the windows at its time. ARGV: request id, then per key the amount
-// and the window's end. Returns 1, or 0 when this id was charged before (a replay).
+// A request served without a reservation (fail_open), or an Admin API usage adjustment,
+// charged once per id. KEYS: the buckets of the windows at its time. ARGV: the id, then per
+// key the amount (negative for a credit: usage never goes below 0) and the window's end.
+// Returns 1, or 0 when this id was charged before (a replay).
 inline constexpr const char* charge_script = R"LUA(
 if redis.call('HSETNX', KEYS[1], 'c:' .. ARGV[1], '1') == 0 then return 0 end
 for i = 1, #KEYS do
-  redis.call('HINCRBY', KEYS[i], 'used', ARGV[2 * i])
+  if redis.call('HINCRBY', KEYS[i], 'used', ARGV[2 * i]) < 0 then
+    redis.call('HSET', KEYS[i], 'used', 0)
+  end
   redis.call('EXPIREAT', KEYS[i], tonumber(ARGV[2 * i + 1]) + 86400)
 end
 return 1

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "tollgate/config/config.hpp"
+#include "tollgate/quota/limits.hpp"
 #include "tollgate/store/records.hpp"
 
 #include <cstdint>
@@ -57,6 +58,17 @@ std::variant<key_request, bad_input> parse_key_request(std::string_view body, st
 
 /// The body of POST /v1/keys/{id}/rotate (may be empty): the grace in seconds.
 std::variant<std::int64_t, bad_input> parse_rotate_request(std::string_view body);
+
+/// POST /v1/consumers/{id}/usage/adjustments: amounts added to (negative: taken off) the
+/// consumer's usage in the windows current at `at`, once per `id`.
+struct usage_adjustment {
+    std::string id;  // the client's idempotency id
+    quota::amounts amounts{0, 0, 0, 0};
+    std::optional<std::int64_t> at;  // Unix seconds; absent: now
+    std::string model;               // only the limits that apply to it; empty: every limit
+    std::string reason;              // for the log, printable ASCII
+};
+std::variant<usage_adjustment, bad_input> parse_usage_adjustment(std::string_view body);
 
 /// ?limit= and ?cursor= of GET /v1/consumers.
 std::variant<std::pair<std::size_t, std::string>, bad_input> parse_page(std::string_view target);

@@ -24,6 +24,7 @@ enum class route {
     revoke_key,
     rotate_key,
     usage,
+    adjust_usage,
 };
 
 struct route_info {

@@ -132,8 +132,9 @@ public:
         return std::nullopt;
     }
     /// Charges `actual` for a request served without a reservation (fail_open while the store
-    /// was down) to the windows current at `at` (Unix seconds), once per request id: a
-    /// replay finds it charged and changes nothing (false). `limits`: those for its model.
+    /// was down), or an Admin API adjustment (amounts of either sign; usage stays >= 0), to
+    /// the windows current at `at` (Unix seconds), once per request id: a replay finds it
+    /// charged and changes nothing (false). `limits`: those for its model.
     virtual task<result<bool>> charge(std::string consumer,
                                       std::string request_id,
                                       std::vector<config::limit> limits,

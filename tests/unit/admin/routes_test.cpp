@@ -1,5 +1,7 @@
 #include "tollgate/admin/routes.hpp"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 namespace tollgate::admin {
@@ -28,7 +30,25 @@ TEST(AdminRoutes, UnknownPathsAndWrongMethodsAreTold) {
 }
 
 TEST(AdminRoutes, TableHasEveryRouteOnce) {
-    EXPECT_EQ(route_table().size(), 13u);
+    // Every value of the enum (adjust_usage is its last) once, and no method and path twice.
+    const auto last = static_cast<int>(route::adjust_usage);
+    EXPECT_EQ(route_table().size(), static_cast<std::size_t>(last + 1));
+    for (int r = 0; r <= last; ++r) {
+        EXPECT_EQ(std::count_if(route_table().begin(),
+                                route_table().end(),
+                                [&](const route_info& i) { return static_cast<int>(i.id) == r; }),
+                  1)
+            << r;
+    }
+    for (const auto& a : route_table()) {
+        EXPECT_EQ(std::count_if(route_table().begin(),
+                                route_table().end(),
+                                [&](const route_info& b) {
+                                    return a.method == b.method && a.path == b.path;
+                                }),
+                  1)
+            << a.method << " " << a.path;
+    }
 }
 
 TEST(AdminRoutes, QueryParametersArePercentDecoded) {
