@@ -7,8 +7,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <poll.h>
-#include <sys/socket.h>
 #include <thread>
 #include <vector>
 
@@ -29,43 +27,9 @@ public:
     std::uint16_t port() const { return up_.port(); }
 
 private:
-    // One request's head and Content-Length body; false when the connection ended.
-    static bool read_one(int c, std::string& pending) {
-        std::size_t end;
-        while ((end = pending.find("\r\n\r\n")) == std::string::npos) {
-            if (!more(c, pending)) {
-                return false;
-            }
-        }
-        std::size_t length = 0;
-        const auto at = pending.find("Content-Length: ");
-        if (at != std::string::npos && at < end) {
-            length = std::stoul(pending.substr(at + 16));
-        }
-        while (pending.size() < end + 4 + length) {
-            if (!more(c, pending)) {
-                return false;
-            }
-        }
-        pending.erase(0, end + 4 + length);
-        return true;
-    }
-    static bool more(int c, std::string& pending) {
-        pollfd p{c, POLLIN, 0};
-        char buf[65536];
-        if (::poll(&p, 1, 10000) <= 0) {
-            return false;
-        }
-        const auto k = ::recv(c, buf, sizeof buf, 0);
-        if (k <= 0) {
-            return false;
-        }
-        pending.append(buf, static_cast<std::size_t>(k));
-        return true;
-    }
     void serve(int c) {
         std::string pending;
-        while (read_one(c, pending)) {
+        while (scripted_upstream::read_request(c, pending)) {
             const std::size_t i = next_++;
             const std::string& usage = usages_.at(std::min(i, usages_.size() - 1));
             std::string body =

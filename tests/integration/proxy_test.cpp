@@ -1,5 +1,6 @@
 // The data plane end to end: the real gateway in front of the real mock backend.
 #include "harness.hpp"
+#include "scripted_upstream.hpp"
 
 #include <arpa/inet.h>
 #include <atomic>
@@ -322,59 +323,18 @@ public:
                                   "HTTP/1.1 200 OK\r\nContent-Type: "
                                   "application/json\r\nContent-Length: " +
                                   std::to_string(small_answer.size()) + "\r\n\r\n" + small_answer)
-        : answer_(std::move(answer)) {
-        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-        socklen_t len = sizeof a;
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-        port_ = ntohs(a.sin_port);
-        ::listen(fd_, 64);
-        thread_ = std::thread([this] { serve(); });
-    }
-    ~closing_upstream() {
-        ::shutdown(fd_, SHUT_RDWR);
-        thread_.join();
-        ::close(fd_);
-    }
-    std::uint16_t port() const { return port_; }
+        : answer_(std::move(answer)), up_([this](int c) {
+              scripted_upstream::read_request(c);
+              scripted_upstream::send_all(c, answer_);
+              ++answered_;
+          }) {}
+    std::uint16_t port() const { return up_.port(); }
     int answered() const { return answered_; }
 
 private:
-    void serve() {
-        for (;;) {
-            const int c = ::accept(fd_, nullptr, nullptr);
-            if (c < 0) {
-                return;
-            }
-            std::string in;
-            char buf[4096];
-            std::size_t need = std::string::npos;
-            while (need == std::string::npos || in.size() < need) {
-                const auto n = ::recv(c, buf, sizeof buf, 0);
-                if (n <= 0) {
-                    break;
-                }
-                in.append(buf, static_cast<std::size_t>(n));
-                const auto end = in.find("\r\n\r\n");
-                if (need == std::string::npos && end != std::string::npos) {
-                    const auto cl = in.find("Content-Length: ");
-                    need = end + 4 + (cl == std::string::npos ? 0 : std::stoul(in.substr(cl + 16)));
-                }
-            }
-            ::send(c, answer_.data(), answer_.size(), MSG_NOSIGNAL);
-            ++answered_;
-            ::close(c);
-        }
-    }
-
     std::string answer_;
-    int fd_ = -1;
-    std::uint16_t port_ = 0;
     std::atomic<int> answered_{0};
-    std::thread thread_;
+    scripted_upstream up_;  // last: its thread starts once the rest exists
 };
 
 TEST(ProxyPool, AnUpstreamThatClosesAfterEachAnswerIsRetriedOnAFreshConnection) {

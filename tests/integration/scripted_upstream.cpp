@@ -77,20 +77,48 @@ bool scripted_upstream::send_chunk(int fd, std::string_view data) {
     return send_all(fd, out);
 }
 
-void scripted_upstream::read_request(int fd) {
-    std::string got;
-    char buf[65536];
-    while (got.find("\r\n\r\n") == std::string::npos) {
-        pollfd p{fd, POLLIN, 0};
-        if (::poll(&p, 1, 5000) <= 0) {
-            return;
-        }
-        const auto k = ::recv(fd, buf, sizeof buf, 0);
-        if (k <= 0) {
-            return;
-        }
-        got.append(buf, static_cast<std::size_t>(k));
+namespace {
+
+// More bytes of the connection into `pending`; false at its end (or after 10 s of silence).
+bool receive(int fd, std::string& pending) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 10000) <= 0) {
+        return false;
     }
+    char buf[65536];
+    const auto k = ::recv(fd, buf, sizeof buf, 0);
+    if (k <= 0) {
+        return false;
+    }
+    pending.append(buf, static_cast<std::size_t>(k));
+    return true;
+}
+
+}  // namespace
+
+bool scripted_upstream::read_request(int fd, std::string& pending) {
+    std::size_t end;
+    while ((end = pending.find("\r\n\r\n")) == std::string::npos) {
+        if (!receive(fd, pending)) {
+            return false;
+        }
+    }
+    std::size_t length = 0;
+    if (const auto at = pending.find("Content-Length: "); at != std::string::npos && at < end) {
+        length = std::stoul(pending.substr(at + 16));
+    }
+    while (pending.size() < end + 4 + length) {
+        if (!receive(fd, pending)) {
+            return false;
+        }
+    }
+    pending.erase(0, end + 4 + length);
+    return true;
+}
+
+bool scripted_upstream::read_request(int fd) {
+    std::string pending;
+    return read_request(fd, pending);
 }
 
 }  // namespace tollgate::testing

@@ -9,6 +9,7 @@
 #include <functional>
 #include <mutex>
 #include <set>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -33,8 +34,12 @@ public:
     static bool send_all(int fd, std::string_view bytes);
     /// Sends `data` as one chunk of a chunked body.
     static bool send_chunk(int fd, std::string_view data);
-    /// Reads the request (its head and whatever of the body came with it; bodies are small).
-    static void read_request(int fd);
+    /// Reads one request, its head and its Content-Length body, taking it off the front of
+    /// `pending` (what the connection sent beyond it stays there, for the next call). False
+    /// when the connection ended (or was silent for 10 s) first.
+    static bool read_request(int fd, std::string& pending);
+    /// The same for a connection that carries one request.
+    static bool read_request(int fd);
 
 private:
     void serve();
