@@ -469,7 +469,9 @@ task<void> relay(stream& client,
                 cec = wec;
             }
             if (cec) {
-                out.ec = cec;  // the client went away
+                // The client went away, or read nothing for send_timeout (then the cancelled
+                // write's "Operation canceled" would tell the log nothing).
+                out.ec = entry.client.fired ? error_code(error::client_timeout) : cec;
                 out.keep_alive = false;
                 break;
             }
