@@ -18,7 +18,7 @@ using json = nlohmann::json;
 using error_code = boost::system::error_code;
 
 reply json_reply(unsigned status, const json& body) {
-    return {status, body.dump(), "application/json"};
+    return {status, body.dump(), "application/json", {}};
 }
 
 reply bad(const bad_input& b) {
@@ -315,7 +315,7 @@ task<reply> dispatch(const request& req,
             if (done) {
                 spdlog::info("admin: deleted consumer {} and its keys", id);
             }
-            co_return done ? reply{204, "", "application/json"} : failed(done.error(), "consumer");
+            co_return done ? reply{204, "", "application/json", {}} : failed(done.error(), "consumer");
         }
         case route::mint_key:
             co_return co_await mint_key(req, id, st);
@@ -326,7 +326,7 @@ task<reply> dispatch(const request& req,
             if (done) {
                 spdlog::info("admin: revoked key {}", id);
             }
-            co_return done ? reply{204, "", "application/json"} : failed(done.error(), "key");
+            co_return done ? reply{204, "", "application/json", {}} : failed(done.error(), "key");
         }
         case route::rotate_key:
             co_return co_await rotate_key(req, id, st);
@@ -358,12 +358,16 @@ bool token_matches(std::string_view authorization, std::string_view token) noexc
 task<reply> handle(const request& req, const config::config& cfg, store::store& st) {
     const auto m = match(req.method, req.target);
     if (!m.found) {
-        co_return m.path_known
-            ? error_reply(405, "method_not_allowed", "this path does not take this method")
-            : error_reply(404, "not_found", "no such route");
+        if (!m.path_known) {
+            co_return error_reply(404, "not_found", "no such route");
+        }
+        reply r = error_reply(405, "method_not_allowed", "this path does not take this method");
+        r.allow = m.allow;
+        co_return r;
     }
-    const bool open =
-        *m.found == route::healthz || (cfg.admin.token.empty() && cfg.admin.token_explicitly_empty);
+    const bool probe = *m.found == route::healthz || *m.found == route::readyz;
+    const bool open = (probe && cfg.admin.open_probes) ||
+                      (cfg.admin.token.empty() && cfg.admin.token_explicitly_empty);
     if (!open && !token_matches(req.authorization, cfg.admin.token)) {
         co_return error_reply(
             401, "unauthorized", "missing or wrong admin token (Authorization: Bearer ...)");

@@ -93,6 +93,8 @@ match_result match(std::string_view method, std::string_view target) {
             return out;
         }
         out.path_known = true;
+        out.allow += out.allow.empty() ? "" : ", ";
+        out.allow += r.method;
     }
     return out;
 }

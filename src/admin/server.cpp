@@ -41,6 +41,9 @@ task<void> write_reply(admin_stream& s, reply r, bool keep_alive, unsigned versi
     if (!r.body.empty()) {
         res.set(http::field::content_type, r.content_type);
     }
+    if (!r.allow.empty()) {
+        res.set(http::field::allow, r.allow);
+    }
     res.body() = std::move(r.body);
     res.keep_alive(keep_alive);
     res.prepare_payload();

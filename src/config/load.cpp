@@ -82,7 +82,9 @@ void parse_server(yaml_reader& r, const node& n, server_config& out) {
 
 void parse_admin(yaml_reader& r, const node& n, admin_config& out) {
     if (!r.expect_map(
-            n, "admin", {"listen", "token", "max_body_bytes", "timeout", "max_connections"})) {
+            n,
+            "admin",
+            {"listen", "token", "max_body_bytes", "timeout", "max_connections", "open_probes"})) {
         return;
     }
     r.get_endpoint(n, "admin", "listen", out.listen);
@@ -92,6 +94,7 @@ void parse_admin(yaml_reader& r, const node& n, admin_config& out) {
     r.get_size(n, "admin", "max_body_bytes", out.max_body_bytes);
     r.get_duration(n, "admin", "timeout", out.timeout);
     r.get_size(n, "admin", "max_connections", out.max_connections);
+    r.get(n, "admin", "open_probes", out.open_probes);
 }
 
 void parse_auth(yaml_reader& r, const node& n, auth_config& out) {

@@ -39,10 +39,12 @@ protected:
 };
 stack* Admin::stack_ = nullptr;
 
-TEST_F(Admin, HealthNeedsNoTokenEverythingElseDoes) {
-    auto health = request(stack_->admin_port(), "GET", "/healthz", "");
-    ASSERT_TRUE(health);
-    EXPECT_EQ(health->status, 200);
+TEST_F(Admin, ProbesNeedNoTokenEverythingElseDoes) {
+    for (const char* probe : {"/healthz", "/readyz"}) {  // load balancers send no token
+        auto r = request(stack_->admin_port(), "GET", probe, "");
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->status, 200) << probe;
+    }
     for (const auto& headers : std::vector<std::vector<std::string>>{
              {}, {"Authorization: Bearer wrong"}, {"Authorization: test-admin-token"}}) {
         auto r = request(stack_->admin_port(), "GET", "/v1/consumers", "", headers);
@@ -183,7 +185,9 @@ TEST_F(Admin, OversizedBodiesAndUnknownRoutes) {
     auto big = admin("POST", "/v1/consumers", R"({"name":")" + std::string(2 << 20, 'a') + "\"}");
     EXPECT_EQ(big.status, 413);
     EXPECT_EQ(admin("GET", "/v1/nothing").status, 404);
-    EXPECT_EQ(admin("PUT", "/v1/consumers/x").status, 405);
+    const auto put = admin("PUT", "/v1/consumers/x");
+    EXPECT_EQ(put.status, 405);
+    EXPECT_EQ(put.header("allow"), "GET, PATCH, DELETE");
     EXPECT_EQ(admin("GET", "/v1/metrics").status, 404);
     EXPECT_EQ(admin("GET", "/metrics").status, 501);
 }
@@ -215,6 +219,24 @@ TEST_F(Admin, UsageShowsEveryWindowOfThePlanOrTheConsumersOwnLimits) {
     EXPECT_DOUBLE_EQ(own["windows"][0]["limit"].get<double>(), 2.5);
     EXPECT_EQ(own["windows"][0]["models"], json::array({"gpt-*"}));
     EXPECT_EQ(admin("GET", "/v1/consumers/nobody/usage").status, 404);
+}
+
+// admin.open_probes: false puts the probes behind the token too.
+TEST(AdminProbes, ClosedByConfigTheyNeedTheToken) {
+    stack s("", "", "", "auth: { enabled: false }\n", false);
+    // The config is rewritten with the real ports; switch the probes off and restart.
+    int code = 0;
+    std::string text = run_output("cat " + s.config_path(), code);
+    const std::string token_line = std::string("  token: ") + stack::admin_token + "\n";
+    text.replace(text.find(token_line), token_line.size(), token_line + "  open_probes: false\n");
+    write_file(s.config_path(), text);
+    s.restart_gateway();
+    for (const char* probe : {"/healthz", "/readyz"}) {
+        auto r = request(s.admin_port(), "GET", probe, "");
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->status, 401) << probe;
+        EXPECT_EQ(s.admin("GET", probe)->status, 200) << probe;
+    }
 }
 
 }  // namespace

@@ -22,6 +22,7 @@ struct reply {
     unsigned status = 200;
     std::string body;  // JSON, or Prometheus text for /metrics; empty for 204
     std::string_view content_type = "application/json";
+    std::string allow;  // a 405's Allow header: the methods the path takes
 };
 
 /// Answers one admin request. Never throws for bad input; store failures become 503.

@@ -39,6 +39,7 @@ std::span<const route_info> route_table();
 struct match_result {
     std::optional<route> found;       // empty: no route
     bool path_known = false;          // the path exists with another method (405)
+    std::string allow;                // then: its methods, for the Allow header ("GET, POST")
     std::vector<std::string> params;  // the {parameters} in order
 };
 

@@ -67,6 +67,9 @@ struct admin_config {
     std::size_t max_body_bytes = 1024 * 1024;
     milliseconds timeout{10'000};      // one admin request: read, handle, write
     std::size_t max_connections = 64;  // open at once; more are answered 503 and closed
+    // /healthz and /readyz answer without the token (load-balancer probes cannot send one;
+    // the answers reveal nothing secret). false: they need it too.
+    bool open_probes = true;
 };
 
 /// Edge authentication of proxied requests by API key.
