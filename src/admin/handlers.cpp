@@ -315,7 +315,8 @@ task<reply> dispatch(const request& req,
             if (done) {
                 spdlog::info("admin: deleted consumer {} and its keys", id);
             }
-            co_return done ? reply{204, "", "application/json", {}} : failed(done.error(), "consumer");
+            co_return done ? reply{204, "", "application/json", {}}
+                           : failed(done.error(), "consumer");
         }
         case route::mint_key:
             co_return co_await mint_key(req, id, st);
