@@ -29,7 +29,7 @@ reading read(const std::vector<std::string_view>& parts, bool stream) {
 bool same(const metering::usage& a, const metering::usage& b) {
     return a.prompt_tokens == b.prompt_tokens && a.completion_tokens == b.completion_tokens &&
            a.cached_tokens == b.cached_tokens && a.reasoning_tokens == b.reasoning_tokens &&
-           a.clamped == b.clamped;
+           a.invalid == b.invalid;
 }
 
 }  // namespace
