@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+scripts/promtool.sh  # the metrics test checks /metrics with Prometheus' own parser
 build_dir=${BUILD_DIR:-build}
 # The shipped example configuration must stay valid.
 OPENAI_API_KEY=x ANTHROPIC_API_KEY=x TOLLGATE_ADMIN_TOKEN=x \

@@ -294,8 +294,7 @@ task<reply> dispatch(const request& req,
         case route::readyz:
             co_return co_await readyz(st);
         case route::metrics:
-            co_return error_reply(
-                501, "not_implemented", "metrics arrive with the rest of token metering");
+            co_return error_reply(404, "not_found", "no metrics on this listener");
         case route::usage:
             co_return co_await usage(id, cfg, st);
         case route::adjust_usage:
@@ -322,6 +321,13 @@ task<reply> dispatch(const request& req,
             co_return co_await mint_key(req, id, st);
         case route::list_keys:
             co_return co_await list_keys(id, st);
+        case route::get_key: {
+            auto key = co_await st.get_key(id);
+            if (!key) {
+                co_return failed(key.error(), "key");
+            }
+            co_return json_reply(200, store::to_json(*key, false));
+        }
         case route::revoke_key: {
             auto done = co_await st.revoke_key(id);
             if (done) {
@@ -356,7 +362,10 @@ bool token_matches(std::string_view authorization, std::string_view token) noexc
     return CRYPTO_memcmp(given.data(), want.data(), given.size()) == 0;
 }
 
-task<reply> handle(const request& req, const config::config& cfg, store::store& st) {
+task<reply> handle(const request& req,
+                   const config::config& cfg,
+                   store::store& st,
+                   const metrics_text& metrics) {
     const auto m = match(req.method, req.target);
     if (!m.found) {
         if (!m.path_known) {
@@ -367,11 +376,15 @@ task<reply> handle(const request& req, const config::config& cfg, store::store& 
         co_return r;
     }
     const bool probe = *m.found == route::healthz || *m.found == route::readyz;
-    const bool open = (probe && cfg.admin.open_probes) ||
+    const bool scrape = *m.found == route::metrics;
+    const bool open = (probe && cfg.admin.open_probes) || (scrape && cfg.metrics.open) ||
                       (cfg.admin.token.empty() && cfg.admin.token_explicitly_empty);
     if (!open && !token_matches(req.authorization, cfg.admin.token)) {
         co_return error_reply(
             401, "unauthorized", "missing or wrong admin token (Authorization: Bearer ...)");
+    }
+    if (scrape && metrics) {
+        co_return reply{200, metrics(), "text/plain; version=0.0.4; charset=utf-8", {}};
     }
     co_return co_await dispatch(req, *m.found, m.params, cfg, st);
 }

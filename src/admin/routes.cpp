@@ -7,7 +7,7 @@
 namespace tollgate::admin {
 namespace {
 
-constexpr std::array<route_info, 14> table{{
+constexpr std::array<route_info, 15> table{{
     {route::healthz, "GET", "/healthz"},
     {route::readyz, "GET", "/readyz"},
     {route::metrics, "GET", "/metrics"},
@@ -18,6 +18,7 @@ constexpr std::array<route_info, 14> table{{
     {route::delete_consumer, "DELETE", "/v1/consumers/{id}"},
     {route::mint_key, "POST", "/v1/consumers/{id}/keys"},
     {route::list_keys, "GET", "/v1/consumers/{id}/keys"},
+    {route::get_key, "GET", "/v1/keys/{key_id}"},
     {route::revoke_key, "DELETE", "/v1/keys/{key_id}"},
     {route::rotate_key, "POST", "/v1/keys/{key_id}/rotate"},
     {route::usage, "GET", "/v1/consumers/{id}/usage"},

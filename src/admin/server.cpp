@@ -52,7 +52,8 @@ task<void> write_reply(admin_stream& s, reply r, bool keep_alive, unsigned versi
 
 task<void> session(tcp_socket socket,
                    std::function<std::shared_ptr<const config::config>()> current,
-                   std::shared_ptr<store::store> st) {
+                   std::shared_ptr<store::store> st,
+                   const metrics_text& metrics) {
     admin_stream s(std::move(socket));
     beast::flat_buffer buf;
     for (;;) {
@@ -79,7 +80,7 @@ task<void> session(tcp_socket socket,
         auto& msg = parser.get();
         const request req{
             msg.method_string(), msg.target(), msg[http::field::authorization], msg.body()};
-        reply r = co_await handle(req, *cfg, *st);
+        reply r = co_await handle(req, *cfg, *st, metrics);
         const bool keep_alive = msg.keep_alive();
         s.expires_after(cfg->admin.timeout);
         co_await write_reply(s, std::move(r), keep_alive, msg.version());
@@ -96,8 +97,12 @@ task<void> session(tcp_socket socket,
 struct listener::impl {
     impl(net::io_context& ioc,
          std::function<std::shared_ptr<const config::config>()> cur,
-         std::shared_ptr<store::store> s)
-        : acceptor(ioc.get_executor()), current(std::move(cur)), st(std::move(s)) {
+         std::shared_ptr<store::store> s,
+         metrics_text m)
+        : acceptor(ioc.get_executor()),
+          current(std::move(cur)),
+          st(std::move(s)),
+          metrics(std::move(m)) {
         const auto cfg = current();
         const tcp::endpoint ep(net::ip::make_address(cfg->admin.listen.host),
                                cfg->admin.listen.port);
@@ -145,7 +150,7 @@ struct listener::impl {
             }
             ++open;
             net::co_spawn(acceptor.get_executor(),
-                          session(std::move(socket), current, st),
+                          session(std::move(socket), current, st, metrics),
                           [this](std::exception_ptr e) {
                               --open;
                               if (e) {
@@ -162,14 +167,16 @@ struct listener::impl {
     net::basic_socket_acceptor<tcp, executor> acceptor;
     std::function<std::shared_ptr<const config::config>()> current;
     std::shared_ptr<store::store> st;
+    metrics_text metrics;  // outlives every session: the listener outlives the control thread
     server::accept_backoff backoff;
     std::size_t open = 0;  // admin connections being served (control thread only)
 };
 
 listener::listener(net::io_context& ioc,
                    std::function<std::shared_ptr<const config::config>()> current,
-                   std::shared_ptr<store::store> st)
-    : impl_(std::make_unique<impl>(ioc, std::move(current), std::move(st))) {}
+                   std::shared_ptr<store::store> st,
+                   std::function<std::string()> metrics)
+    : impl_(std::make_unique<impl>(ioc, std::move(current), std::move(st), std::move(metrics))) {}
 
 listener::~listener() = default;
 

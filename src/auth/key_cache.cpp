@@ -5,8 +5,10 @@ namespace tollgate::auth {
 std::optional<key_cache::hit> key_cache::find(const key_digest& digest) {
     const auto it = index_.find(digest);
     if (it == index_.end()) {
+        ++misses_;
         return std::nullopt;
     }
+    ++hits_;
     lru_.splice(lru_.begin(), lru_, it->second);
     return it->second->value;
 }

@@ -325,6 +325,14 @@ void parse_log(yaml_reader& r, const node& n, log_config& out) {
     r.get_size(n, "log", "access_buffer_bytes", out.access_buffer_bytes);
 }
 
+void parse_metrics(yaml_reader& r, const node& n, metrics_config& out) {
+    if (!r.expect_map(n, "metrics", {"open", "max_series"})) {
+        return;
+    }
+    r.get(n, "metrics", "open", out.open);
+    r.get_size(n, "metrics", "max_series", out.max_series);
+}
+
 void parse_root(yaml_reader& r, const node& root, config& c) {
     if (!r.expect_map(root,
                       "",
@@ -338,7 +346,8 @@ void parse_root(yaml_reader& r, const node& root, config& c) {
                        "default_plan",
                        "quota",
                        "tokenizer",
-                       "log"})) {
+                       "log",
+                       "metrics"})) {
         return;
     }
     if (root["server"].IsDefined()) {
@@ -379,6 +388,9 @@ void parse_root(yaml_reader& r, const node& root, config& c) {
     }
     if (root["log"].IsDefined()) {
         parse_log(r, root["log"], c.log);
+    }
+    if (root["metrics"].IsDefined()) {
+        parse_metrics(r, root["metrics"], c.metrics);
     }
 }
 

@@ -127,6 +127,9 @@ std::vector<problem> validate(const config& c, const std::string& file) {
     if (c.auth.cache_size == 0) {
         add("auth.cache_size", "must be > 0");
     }
+    if (c.metrics.max_series == 0 || c.metrics.max_series > 100'000) {
+        add("metrics.max_series", "must be 1..100000");
+    }
     return out;
 }
 

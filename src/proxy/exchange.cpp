@@ -330,7 +330,13 @@ task<exchange_result> forward(stream& client,
                             ep.cfg);
         upstream::connection_ptr conn;
         failure kind = failure::none;
+        const auto sent = std::chrono::steady_clock::now();
         out.ec = co_await open_exchange(w, ep, req, conn, entry, kind);
+        const auto answered = std::chrono::steady_clock::now();
+        if (!out.ec) {
+            out.upstream_ttfb =
+                std::chrono::duration_cast<std::chrono::microseconds>(answered - sent);
+        }
         const unsigned status = out.ec ? 0 : scratch.response->status();
         const auto now = watchdog::coarse_now();
         if (kind != failure::none || status >= 500) {
@@ -344,9 +350,12 @@ task<exchange_result> forward(stream& client,
         if (kind == failure::none && !retry && !keep_back) {
             co_await relay(client, w, ep, req, tap, entry, std::move(conn), out);
             up.traffic.release(up.index, i);
+            out.upstream_time += std::chrono::duration_cast<std::chrono::microseconds>(
+                std::chrono::steady_clock::now() - sent);
             co_return out;
         }
         // Not relayed: nothing of this answer reaches the client (its connection is closed).
+        out.upstream_time += std::chrono::duration_cast<std::chrono::microseconds>(answered - sent);
         conn.reset();
         end_upstream_phase(entry);
         up.traffic.release(up.index, i);

@@ -10,6 +10,24 @@ std::string_view path_of(std::string_view target) noexcept {
     return target.substr(0, target.find('?'));
 }
 
+std::string_view name_of(api a) noexcept {
+    switch (a) {
+        case api::chat_completions:
+            return "chat_completions";
+        case api::completions:
+            return "completions";
+        case api::embeddings:
+            return "embeddings";
+        case api::responses:
+            return "responses";
+        case api::messages:
+            return "messages";
+        case api::list_models:
+            return "list_models";
+    }
+    return "unknown";
+}
+
 std::optional<api> classify(std::string_view method, std::string_view target) {
     const auto path = path_of(target);
     if (method == "GET") {

@@ -61,6 +61,24 @@ std::span<const header_view> overload_headers(const error_code& ec) {
     return {};
 }
 
+// How a metered request's admission ended, for /metrics.
+metrics::admission admission_of(const error_code& refused, const meter& m) {
+    if (refused == error::rate_limit_exceeded) {
+        return metrics::admission::quota_exceeded;
+    }
+    if (refused == error::store_unavailable) {
+        return metrics::admission::store_unavailable;
+    }
+    if (refused) {
+        return metrics::admission::refused;
+    }
+    if (!m.active) {
+        return metrics::admission::none;  // the consumer's limits do not count this model
+    }
+    const bool clamped = m.asked_completion && m.granted_completion < *m.asked_completion;
+    return clamped ? metrics::admission::clamped : metrics::admission::admitted;
+}
+
 // The client's X-Request-ID when it is usable, else a fresh one; written into `id`.
 void request_id_of(const incoming_request* in, server::worker& w, std::string& id) {
     if (in) {
@@ -224,6 +242,9 @@ task<bool> connection::serve_one() {
     if (!ec) {
         r.keep_alive = r.in.head().keep_alive() && !w_.draining();
         kind = classify(r.in.head().method_string(), r.in.head().target());
+        if (kind) {
+            r.log.route = name_of(*kind);
+        }
         if (!kind) {
             refused = error::no_route;
             r.log.error = "no route";
@@ -473,10 +494,14 @@ task<exchange_result> connection::exchange_with(request& r,
             refused =
                 co_await reserve_quota(w_, *r.caller, fields_, k, reservation_id_, r.in.body, *m);
         }
+        r.log.admission = admission_of(*refused, *m);
         if (*refused) {
             r.log.error = refused->message();
             served = !co_await reply_error(r, *refused, m->header_views) && r.keep_alive;
             co_return exchange_result{};
+        }
+        if (m->active) {
+            w_.metrics().reservations_open.add();
         }
     }
     body_tap* const tap = prepare_exchange(r, m);
@@ -490,18 +515,24 @@ task<exchange_result> connection::exchange_with(request& r,
     entry_.watch.disarm();
     r.log.attempts += result.attempts;
     r.log.endpoint = result.endpoint;
+    r.log.upstream_time += result.upstream_time;
+    r.log.upstream_ttfb = result.upstream_ttfb;
     if (m && m->active) {  // exactly once, whatever happened to the client or upstream
         m->superseded = result.may_fall_back && keep_back != nullptr;
         if (!settle_quota_now(
                 w_, *r.caller, reservation_id_, result.head_sent ? result.status : 0, *m)) {
             co_await settle_quota(w_, *r.caller, reservation_id_, *m);
         }
+        w_.metrics().reservations_open.sub();
         r.log.prompt_tokens = m->settled.prompt_tokens;
         r.log.completion_tokens = m->settled.completion_tokens;
         r.log.reserved_tokens = m->prompt_estimate + m->granted_completion;
         r.log.cost_pico_usd = m->settled.cost;
         r.log.token_count = m->count_source;
         r.log.usage_flag = m->usage_flag;
+        const auto& reported = m->usage.reported();
+        r.log.cached_tokens = reported.prompt_tokens ? reported.cached_tokens : -1;
+        r.log.reasoning_tokens = reported.completion_tokens ? reported.reasoning_tokens : -1;
     }
     co_return result;
 }

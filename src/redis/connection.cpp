@@ -57,6 +57,7 @@ struct connection::state : std::enable_shared_from_this<connection::state> {
     bool writing = false;
     bool closed = false;
     bool was_down = false;
+    connection::counts counted;
     // Subscriber mode.
     std::string channel;
     std::function<void(std::string_view)> on_message;
@@ -349,6 +350,10 @@ std::uint64_t connection::session() const noexcept {
     return s_->ready ? s_->sessions : 0;
 }
 
+const connection::counts& connection::stats() const noexcept {
+    return s_->counted;
+}
+
 void connection::subscribe(std::string channel,
                            std::function<void(std::string_view)> on_message,
                            std::function<void()> on_connect) {
@@ -359,12 +364,16 @@ void connection::subscribe(std::string channel,
 
 task<result<std::vector<value>>> connection::run(std::vector<command> batch) {
     auto self = s_;  // the state outlives this call even if the connection handle goes
+    ++self->counted.batches;
     if (self->closed || !self->ready) {
+        ++self->counted.errors;
         co_return error::store_unavailable;
     }
     if (self->in_flight + batch.size() > self->cfg.max_pending) {
+        ++self->counted.errors;
         co_return error::store_overloaded;
     }
+    const auto sent = std::chrono::steady_clock::now();
     auto p = std::make_shared<pending>(self->ex, batch.size());
     p->wake.expires_after(self->cfg.command_timeout);
     for (const auto& cmd : batch) {
@@ -377,11 +386,15 @@ task<result<std::vector<value>>> connection::run(std::vector<command> batch) {
     if (!p->done) {
         // The deadline passed. The replies may still come: the batch stays queued so the
         // replies after it are matched correctly, but nobody waits for it any more.
+        ++self->counted.timeouts;
         co_return error::store_timeout;
     }
     if (p->ec) {
+        ++self->counted.errors;
         co_return p->ec;
     }
+    self->counted.latency.observe(std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - sent));
     co_return std::move(p->replies);
 }
 

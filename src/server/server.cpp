@@ -2,6 +2,7 @@
 
 #include "tollgate/admin/server.hpp"
 #include "tollgate/config/load.hpp"
+#include "tollgate/metrics/exposition.hpp"
 #include "tollgate/proxy/session.hpp"
 #include "tollgate/server/accept_backoff.hpp"
 #include "tollgate/server/connection_gate.hpp"
@@ -191,6 +192,9 @@ std::vector<std::string_view> unreloadable_changes(const config::config& was,
     if (was.tokenizer.count_threads != now.tokenizer.count_threads) {
         out.push_back("tokenizer.count_threads");
     }
+    if (was.metrics.max_series != now.metrics.max_series) {
+        out.push_back("metrics.max_series");
+    }
     if (was.store.kind != now.store.kind || was.store.path != now.store.path ||
         was.store.url != now.store.url) {
         out.push_back("store");
@@ -307,8 +311,18 @@ int run_server(const std::string& config_path, std::shared_ptr<const runtime> rt
     auto backend = store::open_backend(cfg.store);
     net::io_context control_ioc{1};
     config_holder holder(std::shared_ptr<const config::config>(rt, &rt->cfg));
+    // GET /metrics sums the workers' counters (filled in below, before the control thread
+    // starts).
+    std::vector<const metrics::worker_metrics*> metric_sources;
+    const metrics::process_facts facts{
+        TOLLGATE_VERSION,
+        cfg.store.kind == config::store_kind::redis ? "redis" : "memory",
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count()};
     admin::listener admin_api(
-        control_ioc, [&holder] { return holder.get(); }, backend->open(control_ioc));
+        control_ioc,
+        [&holder] { return holder.get(); },
+        backend->open(control_ioc),
+        [&metric_sources, facts] { return metrics::render(metric_sources, facts); });
 
     // Under fail_open, quotas are kept in-process while Redis is down (docs/METERING.md).
     std::unique_ptr<store::backend> fallback;
@@ -325,6 +339,7 @@ int run_server(const std::string& config_path, std::shared_ptr<const runtime> rt
         workers.push_back(std::make_unique<worker>(rt));
         workers.back()->use_count_pool(&counting);
         workers.back()->start(*backend, fallback.get());
+        metric_sources.push_back(&workers.back()->metrics());
     }
     backend->watch(control_ioc, [&workers](const store::invalidation& inv) {
         for (auto& w : workers) {

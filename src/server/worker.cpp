@@ -16,6 +16,7 @@ worker::worker(std::shared_ptr<const runtime> rt)
       runtime_(std::move(rt)),
       keys_(runtime_->cfg.auth.cache_size),
       counts_(runtime_->cfg.tokenizer.count_cache_entries),
+      metrics_(runtime_->cfg.metrics.max_series),
       random_(std::random_device{}()) {}
 
 void worker::next_request_id(std::string& id) {
@@ -61,6 +62,20 @@ void worker::start(store::backend& backend, store::backend* fallback) {
 }
 
 void worker::log_access(const access_record& r) {
+    metrics_.record({r.route,
+                     r.status,
+                     r.upstream,
+                     r.consumer,
+                     r.model,
+                     r.prompt_tokens,
+                     r.completion_tokens,
+                     r.cached_tokens,
+                     r.reasoning_tokens,
+                     r.cost_pico_usd,
+                     r.admission,
+                     r.latency,
+                     r.upstream_time,
+                     r.upstream_ttfb});
     const auto& log = runtime_->cfg.log;
     if (!log.access_log) {
         return;
@@ -131,6 +146,26 @@ void worker::schedule_tick() {
     });
 }
 
+// What the objects of this thread keep, copied where the scrape can read it.
+void worker::publish_gauges() {
+    metrics_.client_connections.set(sessions_.size());
+    metrics_.upstream_idle_connections.set(pool_.idle_total());
+    metrics_.charge_backlog.set(backlog_.size());
+    metrics_.key_cache_entries.set(keys_.size());
+    metrics_.key_cache_hits.set(keys_.hits());
+    metrics_.key_cache_misses.set(keys_.misses());
+    if (store_) {
+        const auto s = store_->stats();
+        metrics_.store_commands.set(s.commands);
+        metrics_.store_errors.set(s.errors);
+        metrics_.store_timeouts.set(s.timeouts);
+        if (s.latency) {
+            metrics_.store_latency.copy_from(*s.latency);
+        }
+        metrics_.leases_held.set(s.leases_held);
+    }
+}
+
 void worker::tick() {
     const auto now = watchdog::refresh_coarse_now();
     for (auto* s : sessions_) {
@@ -157,6 +192,7 @@ void worker::tick() {
     // Idle upstream connections past their keep-alive limit are closed by us, in a lull too,
     // before the upstream closes them.
     pool_.sweep(now);
+    publish_gauges();
     if (!(draining_ && sessions_.empty())) {
         schedule_tick();  // when the last session of a drain is gone, let run() return
     } else if (store_) {

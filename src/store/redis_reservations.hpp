@@ -35,6 +35,7 @@ public:
     task<result<bool>> settle(settlement s);
     /// Gives the leases back once their requests have settled (store::drain).
     void drain();
+    std::size_t leases() const noexcept { return book_.leases(); }
 
 private:
     task<result<reservation_result>> reserve_leased(reservation_request r);

@@ -231,6 +231,11 @@ public:
 
     void drain() override { quota_->drain(); }
 
+    store_stats stats() const override {
+        const auto& c = c_->stats();
+        return {c.batches, c.errors, c.timeouts, &c.latency, quota_->leases()};
+    }
+
     task<result<bool>> charge(std::string consumer,
                               std::string request_id,
                               std::vector<config::limit> limits,

@@ -132,6 +132,12 @@ TEST_F(Admin, KeysMintListRevokeRotate) {
     EXPECT_EQ(listed.body.find(key), std::string::npos) << "the secret appears only once";
     EXPECT_EQ(listed.body.find("digest"), std::string::npos);
     ASSERT_EQ(body(listed)["data"].size(), 1u);
+    // One key by id: what the list shows, never the secret.
+    auto one = admin("GET", "/v1/keys/" + m["id"].get<std::string>());
+    ASSERT_EQ(one.status, 200) << one.body;
+    EXPECT_EQ(body(one), body(listed)["data"][0]);
+    EXPECT_EQ(one.body.find(key), std::string::npos);
+    EXPECT_EQ(admin("GET", "/v1/keys/key_nope").status, 404);
 
     auto rotated = admin(
         "POST", "/v1/keys/" + m["id"].get<std::string>() + "/rotate", R"({"grace_seconds":60})");
@@ -143,6 +149,7 @@ TEST_F(Admin, KeysMintListRevokeRotate) {
 
     EXPECT_EQ(admin("DELETE", "/v1/keys/" + m["id"].get<std::string>()).status, 204);
     EXPECT_EQ(admin("DELETE", "/v1/keys/" + m["id"].get<std::string>()).status, 404);
+    EXPECT_EQ(admin("GET", "/v1/keys/" + m["id"].get<std::string>()).status, 404);
     EXPECT_EQ(admin("POST", "/v1/keys/key_nope/rotate").status, 404);
     EXPECT_EQ(admin("POST", "/v1/consumers/nobody/keys", "{}").status, 404);
     EXPECT_EQ(admin("GET", "/v1/consumers/nobody/keys").status, 404);
@@ -189,7 +196,8 @@ TEST_F(Admin, OversizedBodiesAndUnknownRoutes) {
     EXPECT_EQ(put.status, 405);
     EXPECT_EQ(put.header("allow"), "GET, PATCH, DELETE");
     EXPECT_EQ(admin("GET", "/v1/metrics").status, 404);
-    EXPECT_EQ(admin("GET", "/metrics").status, 501);
+    EXPECT_EQ(admin("GET", "/metrics").status, 200);
+    EXPECT_EQ(admin("PATCH", "/v1/keys/k").header("allow"), "GET, DELETE");
 }
 
 TEST_F(Admin, UsageShowsEveryWindowOfThePlanOrTheConsumersOwnLimits) {

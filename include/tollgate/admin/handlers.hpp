@@ -6,6 +6,7 @@
 #include "tollgate/core/net.hpp"
 #include "tollgate/store/store.hpp"
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -25,8 +26,15 @@ struct reply {
     std::string allow;  // a 405's Allow header: the methods the path takes
 };
 
+/// The body of GET /metrics (Prometheus text), made at scrape time.
+using metrics_text = std::function<std::string()>;
+
 /// Answers one admin request. Never throws for bad input; store failures become 503.
-task<reply> handle(const request& req, const config::config& cfg, store::store& st);
+/// Without `metrics`, GET /metrics answers 404.
+task<reply> handle(const request& req,
+                   const config::config& cfg,
+                   store::store& st,
+                   const metrics_text& metrics = {});
 
 /// {"error":{"message":...,"code":...}}
 reply error_reply(unsigned status, std::string_view code, std::string_view message);

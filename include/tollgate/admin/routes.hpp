@@ -25,6 +25,7 @@ enum class route {
     rotate_key,
     usage,
     adjust_usage,
+    get_key,
 };
 
 struct route_info {

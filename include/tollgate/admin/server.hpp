@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 namespace tollgate::admin {
 
@@ -16,9 +17,11 @@ class listener {
 public:
     /// Binds admin.listen now (throws std::system_error when it cannot). `current` returns
     /// the live config (it changes on reload); `st` is the control thread's store.
+    /// `metrics` makes GET /metrics' body (on the control thread).
     listener(net::io_context& ioc,
              std::function<std::shared_ptr<const config::config>()> current,
-             std::shared_ptr<store::store> st);
+             std::shared_ptr<store::store> st,
+             std::function<std::string()> metrics = {});
     ~listener();
     listener(const listener&) = delete;
     listener& operator=(const listener&) = delete;

@@ -70,6 +70,9 @@ public:
     void drop_consumer(std::string_view consumer_id);
     void clear();
     std::size_t size() const noexcept { return index_.size(); }
+    /// find() calls that found an entry, and that did not (for /metrics).
+    std::uint64_t hits() const noexcept { return hits_; }
+    std::uint64_t misses() const noexcept { return misses_; }
 
 private:
     struct digest_hash {
@@ -88,6 +91,8 @@ private:
 
     std::size_t capacity_;
     std::uint64_t generation_ = 0;
+    std::uint64_t hits_ = 0;
+    std::uint64_t misses_ = 0;
     std::list<entry> lru_;  // front = most recent
     std::unordered_map<key_digest, std::list<entry>::iterator, digest_hash> index_;
 };

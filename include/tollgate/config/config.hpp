@@ -287,6 +287,14 @@ struct log_config {
     std::size_t access_buffer_bytes = 16 * 1024 * 1024;
 };
 
+/// GET /metrics on the admin listener.
+struct metrics_config {
+    bool open = false;  // true: /metrics answers without the admin token
+    // Label sets kept per labelled family and worker (consumer x model, route x status x
+    // upstream); past it new ones are folded into "other". Read at start.
+    std::size_t max_series = 1'000;
+};
+
 struct config {
     server_config server;
     admin_config admin;
@@ -299,6 +307,7 @@ struct config {
     quota_config quota;
     tokenizer_config tokenizer;
     log_config log;
+    metrics_config metrics;
 };
 
 }  // namespace tollgate::config

@@ -76,6 +76,8 @@ struct exchange_result {
     unsigned attempts = 0;         // tries on the upstream's endpoints
     std::string_view endpoint;     // the URL of the endpoint that served, or failed last
     bool may_fall_back = false;    // failed before anything was relayed, as keep_back names
+    std::chrono::microseconds upstream_time{0};   // from the first try's start to the relay's end
+    std::chrono::microseconds upstream_ttfb{-1};  // the last try's: sent to response head
 };
 
 /// Forwards `req` to an endpoint of `up` and relays the answer to `client`. `tap` may be

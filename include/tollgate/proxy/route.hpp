@@ -20,6 +20,9 @@ enum class api {
     list_models,       // GET /v1/models, answered by the gateway
 };
 
+/// The API's name in metrics: "chat_completions", "messages", ...
+std::string_view name_of(api a) noexcept;
+
 /// The API a method and path (query string ignored) address; nullopt: 404.
 std::optional<api> classify(std::string_view method, std::string_view target);
 

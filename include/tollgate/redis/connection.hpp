@@ -11,6 +11,7 @@
 
 #include "tollgate/core/net.hpp"
 #include "tollgate/core/result.hpp"
+#include "tollgate/metrics/counter.hpp"
 #include "tollgate/redis/resp.hpp"
 #include "tollgate/redis/url.hpp"
 
@@ -66,6 +67,15 @@ public:
     /// Which connection this is: 1 for the first, +1 per reconnect; 0 while none is up.
     /// What was agreed with Redis on one session may be gone on the next (a restarted Redis).
     std::uint64_t session() const noexcept;
+
+    /// Batches run on this connection (its thread only; for /metrics).
+    struct counts {
+        std::uint64_t batches = 0;
+        std::uint64_t errors = 0;    // not connected, dropped, overloaded
+        std::uint64_t timeouts = 0;  // past command_timeout
+        metrics::histogram latency;  // of the batches answered
+    };
+    const counts& stats() const noexcept;
 
     struct state;  // private; public for the coroutines in the .cpp
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "tollgate/config/config.hpp"
+#include "tollgate/metrics/worker_metrics.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -14,7 +15,8 @@ namespace tollgate::server {
 struct access_record {
     std::string_view request_id;  // owned by the session for the request's life
     std::string_view method;
-    std::string_view path;  // without the query string
+    std::string_view path;   // without the query string
+    std::string_view route;  // the API the path named (metrics); empty: none
     std::string model;
     std::string_view upstream;
     std::string_view endpoint;    // the URL of the endpoint that served (or failed last)
@@ -30,10 +32,15 @@ struct access_record {
     std::int64_t completion_tokens = -1;  // settled
     std::int64_t reserved_tokens = -1;    // held at admission (prompt estimate + allowance)
     std::int64_t cost_pico_usd = -1;      // settled, 1e-12 USD
-    std::string_view token_count;         // upstream | local (our tokenizer) | estimate (bytes / 4)
-    std::string_view usage_flag;          // invalid | clamped | invalid,clamped; empty: none
+    std::int64_t cached_tokens = -1;      // reported: part of prompt_tokens (metrics)
+    std::int64_t reasoning_tokens = -1;   // reported: part of completion_tokens (metrics)
+    metrics::admission admission = metrics::admission::none;
+    std::string_view token_count;  // upstream | local (our tokenizer) | estimate (bytes / 4)
+    std::string_view usage_flag;   // invalid | clamped | invalid,clamped; empty: none
     std::chrono::microseconds latency{0};
-    std::string error;  // empty when none
+    std::chrono::microseconds upstream_time{0};   // in upstream exchanges (metrics)
+    std::chrono::microseconds upstream_ttfb{-1};  // the last try's time to the response head
+    std::string error;                            // empty when none
 };
 
 /// Appends the line for `r` to `out` (text: key=value pairs; json: one object).

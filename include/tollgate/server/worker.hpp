@@ -8,6 +8,7 @@
 #include "tollgate/core/stream.hpp"
 #include "tollgate/core/watchdog.hpp"
 #include "tollgate/metering/count_cache.hpp"
+#include "tollgate/metrics/worker_metrics.hpp"
 #include "tollgate/proxy/client_watch.hpp"
 #include "tollgate/server/access_batch.hpp"
 #include "tollgate/server/charge_backlog.hpp"
@@ -83,6 +84,9 @@ public:
     count_pool* counting() const noexcept { return counting_; }
     void use_count_pool(count_pool* p) noexcept { counting_ = p; }
     bool draining() const noexcept { return draining_; }
+    /// This worker's counters: written on its thread, read by the scrape on any.
+    metrics::worker_metrics& metrics() noexcept { return metrics_; }
+    const metrics::worker_metrics& metrics() const noexcept { return metrics_; }
 
     /// Writes a fresh 32-hex-digit request id into `id` (its capacity is reused).
     void next_request_id(std::string& id);
@@ -108,6 +112,7 @@ public:
 private:
     void schedule_tick();
     void tick();
+    void publish_gauges();
 
     // One thread runs this context and does all I/O on its sockets, registration included:
     // the acceptor hands over raw descriptors and this thread wraps them (server.cpp,
@@ -124,6 +129,7 @@ private:
     charge_backlog backlog_{ioc_};
     auth::key_cache keys_;
     metering::count_cache counts_;
+    metrics::worker_metrics metrics_;
     count_pool* counting_ = nullptr;
     std::unordered_set<session_entry*> sessions_;
     bool draining_ = false;

@@ -68,6 +68,13 @@ public:
 
     bool empty() const noexcept { return leases_.empty(); }
     std::size_t in_flight() const noexcept { return draws_.size(); }
+    std::size_t leases() const noexcept {
+        std::size_t n = 0;
+        for (const auto& [consumer, held] : leases_) {
+            n += held.size();
+        }
+        return n;
+    }
 
 private:
     struct lease {

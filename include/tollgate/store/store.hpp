@@ -10,6 +10,7 @@
 #include "tollgate/auth/api_key.hpp"
 #include "tollgate/core/net.hpp"
 #include "tollgate/core/result.hpp"
+#include "tollgate/metrics/counter.hpp"
 #include "tollgate/quota/limits.hpp"
 #include "tollgate/store/records.hpp"
 
@@ -56,6 +57,16 @@ struct reservation_request {
     quota::token_price price;
     std::int64_t ttl_seconds = 900;  // unsettled after this: charged in full
     lease_terms lease;               // the memory store, shared by nobody, ignores it
+};
+
+/// Commands one store handle sent (Redis; the memory store sends none) and the leases it
+/// holds. Counters only grow.
+struct store_stats {
+    std::uint64_t commands = 0;                   // command batches sent
+    std::uint64_t errors = 0;                     // failed: not connected, dropped, overloaded
+    std::uint64_t timeouts = 0;                   // past store.command_timeout
+    const metrics::histogram* latency = nullptr;  // of the batches answered; null: none kept
+    std::size_t leases_held = 0;
 };
 
 struct reservation_result {
@@ -143,6 +154,8 @@ public:
     /// Gives back what the store holds on this instance's behalf (leases) once the requests
     /// drawing on it have settled, and stops retrying soon after: the worker is shutting down.
     virtual void drain() {}
+    /// What this handle's connection counted, for /metrics (the caller's thread only).
+    virtual store_stats stats() const { return {}; }
     /// The consumer's buckets for `limits` in the current windows (expired reservations
     /// charged first), with the store's clock.
     virtual task<result<std::pair<std::vector<quota::bucket>, std::int64_t>>> usage(

@@ -54,6 +54,14 @@ public:
 
     /// Idle connections to `key` (tests and stats).
     std::size_t idle(const std::string& key) const;
+    /// Idle connections to every key.
+    std::size_t idle_total() const noexcept {
+        std::size_t n = 0;
+        for (const auto& [key, list] : idle_) {
+            n += list.size();
+        }
+        return n;
+    }
 
     /// Closes every idle connection (shutdown).
     void clear() { idle_.clear(); }

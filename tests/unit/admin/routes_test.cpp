@@ -30,8 +30,8 @@ TEST(AdminRoutes, UnknownPathsAndWrongMethodsAreTold) {
 }
 
 TEST(AdminRoutes, TableHasEveryRouteOnce) {
-    // Every value of the enum (adjust_usage is its last) once, and no method and path twice.
-    const auto last = static_cast<int>(route::adjust_usage);
+    // Every value of the enum (get_key is its last) once, and no method and path twice.
+    const auto last = static_cast<int>(route::get_key);
     EXPECT_EQ(route_table().size(), static_cast<std::size_t>(last + 1));
     for (int r = 0; r <= last; ++r) {
         EXPECT_EQ(std::count_if(route_table().begin(),
