@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config
-  libboost1.81-dev nlohmann-json3-dev libhiredis-dev libspdlog-dev libssl-dev libyaml-cpp-dev libpcre2-dev
+  libboost1.81-dev nlohmann-json3-dev libhiredis-dev libspdlog-dev libssl-dev libyaml-cpp-dev libpcre2-dev zlib1g-dev
   googletest libgtest-dev
   redis-server openssl curl ca-certificates
 )

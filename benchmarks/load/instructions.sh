@@ -4,7 +4,8 @@
 # (under valgrind), mints a key, warms up, then counts what `wrk -t1 -c4` costs and divides
 # by the requests of that window (access-log lines). Kernel time is not counted.
 #
-#   benchmarks/load/instructions.sh [metered|auth]   (default: metered, memory store)
+#   benchmarks/load/instructions.sh [metered|auth|durable]   (default: metered, memory store;
+#   durable: metered with store.path, so every reservation and settlement goes to the usage log)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 kind=${1:-metered}
@@ -18,7 +19,7 @@ mock_port=$(port) tg_port=$(port) admin_port=$(port)
 "$build/src/mock_backend/tollgate-mock" --listen "127.0.0.1:$mock_port" --threads 2 >"$dir/mock.log" 2>&1 &
 pids+=($!)
 plan=""
-[ "$kind" = metered ] && plan="plans:
+[ "$kind" != auth ] && plan="plans:
   bench: { limits: [ { window: minute, tokens: 1000000000000 }, { window: day, requests: 1000000000000 } ] }
 default_plan: bench"
 cat >"$dir/tollgate.yaml" <<YAML
@@ -29,6 +30,7 @@ upstreams:
   - { name: mock, url: "http://127.0.0.1:$mock_port", api_key: sk-upstream, models: ["*"], max_idle_connections: 128 }
 $plan
 YAML
+[ "$kind" = durable ] && echo "store: { kind: memory, path: $dir/journal }" >>"$dir/tollgate.yaml"
 valgrind --tool=callgrind --callgrind-out-file="$dir/cg.out" "$build/src/tollgate" \
   --config "$dir/tollgate.yaml" >"$dir/access.log" 2>"$dir/tollgate.log" &
 tg=$!

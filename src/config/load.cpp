@@ -116,6 +116,8 @@ void parse_store(yaml_reader& r, const node& n, store_config& out) {
                        "on_error",
                        "fsync",
                        "compact_after",
+                       "usage_commit_interval",
+                       "usage_compact_bytes",
                        "connect_timeout",
                        "command_timeout",
                        "max_pending",
@@ -139,6 +141,8 @@ void parse_store(yaml_reader& r, const node& n, store_config& out) {
         {{"fail_closed", on_store_error::fail_closed}, {"fail_open", on_store_error::fail_open}});
     r.get(n, "store", "fsync", out.fsync);
     r.get_size(n, "store", "compact_after", out.compact_after);
+    r.get_duration(n, "store", "usage_commit_interval", out.usage_commit_interval);
+    r.get_size(n, "store", "usage_compact_bytes", out.usage_compact_bytes);
     r.get_duration(n, "store", "connect_timeout", out.connect_timeout);
     r.get_duration(n, "store", "command_timeout", out.command_timeout);
     r.get_size(n, "store", "max_pending", out.max_pending);

@@ -127,6 +127,13 @@ std::vector<problem> validate(const config& c, const std::string& file) {
     if (c.auth.cache_size == 0) {
         add("auth.cache_size", "must be > 0");
     }
+    if (c.store.usage_commit_interval.count() < 1 ||
+        c.store.usage_commit_interval.count() > 10'000) {
+        add("store.usage_commit_interval", "must be 1ms..10s");
+    }
+    if (c.store.usage_compact_bytes < 64 * 1024) {
+        add("store.usage_compact_bytes", "must be at least 64KiB");
+    }
     if (c.metrics.max_series == 0 || c.metrics.max_series > 100'000) {
         add("metrics.max_series", "must be 1..100000");
     }

@@ -7,14 +7,14 @@
 
 namespace tollgate::quota {
 
-namespace {
-
 void append_limit_id(std::string& out, const config::limit& l) {
     out.append(window_name(l.per)).append(":").append(metric_name(l.what));
     for (std::size_t i = 0; i < l.models.size(); ++i) {
         out.append(i == 0 ? ":" : ",").append(l.models[i]);
     }
 }
+
+namespace {
 
 // How often expire() forgets the buckets of ended windows: they cost memory, not correctness.
 constexpr std::int64_t sweep_every_seconds = 60;
@@ -161,6 +161,12 @@ decision ledger::reserve(const std::string& consumer,
         ++at.at_[i]->holders;
         r.lines.push_back({at.at_[i], l.what, held});
     }
+    insert(o, std::move(r));
+    return d;
+}
+
+// Files `r` under o.key (the reservation's key, just looked up).
+void ledger::insert(owner_state& o, reservation r) {
     o.earliest_deadline =
         o.reservations.empty() ? r.deadline : std::min(o.earliest_deadline, r.deadline);
     earliest_deadline_ = std::min(earliest_deadline_, r.deadline);
@@ -171,7 +177,6 @@ decision ledger::reserve(const std::string& consumer,
     } else {
         o.reservations.emplace(o.key, std::move(r));
     }
-    return d;
 }
 
 void ledger::charge(const reservation& r, const amounts* actual) {
@@ -281,6 +286,161 @@ void ledger::forget_windows_before(std::int64_t before) {
         it = it->second.empty() ? accounts_.erase(it) : std::next(it);
     }
     std::erase_if(added_, [before](const auto& kv) { return kv.second <= before; });
+}
+
+std::optional<config::limit> limit_of_id(std::string_view id) {
+    const auto first = id.find(':');
+    if (first == std::string_view::npos) {
+        return std::nullopt;
+    }
+    const auto second = id.find(':', first + 1);
+    const auto per = id.substr(0, first);
+    const auto what =
+        id.substr(first + 1, second == std::string_view::npos ? id.npos : second - first - 1);
+    config::limit l;
+    bool per_ok = false;
+    bool what_ok = false;
+    for (const auto w : {config::window::second,
+                         config::window::minute,
+                         config::window::hour,
+                         config::window::day,
+                         config::window::week,
+                         config::window::month}) {
+        if (window_name(w) == per) {
+            l.per = w;
+            per_ok = true;
+        }
+    }
+    for (const auto m : {config::metric::tokens,
+                         config::metric::prompt_tokens,
+                         config::metric::completion_tokens,
+                         config::metric::requests,
+                         config::metric::cost_usd}) {
+        if (metric_name(m) == what) {
+            l.what = m;
+            what_ok = true;
+        }
+    }
+    if (!per_ok || !what_ok) {
+        return std::nullopt;
+    }
+    if (second != std::string_view::npos) {
+        std::string_view models = id.substr(second + 1);
+        for (;;) {
+            const auto comma = models.find(',');
+            l.models.emplace_back(models.substr(0, comma));
+            if (comma == std::string_view::npos) {
+                break;
+            }
+            models.remove_prefix(comma + 1);
+        }
+    }
+    return l;
+}
+
+void ledger::hold(const std::string& consumer,
+                  const std::string& request_id,
+                  std::span<const config::limit> limits,
+                  const amounts& want,
+                  std::int64_t now,
+                  std::int64_t deadline) {
+    owner_state& o = *owners_.front();
+    if (o.reservations.contains(reservation_key(o, consumer, request_id))) {
+        return;
+    }
+    const auto at = buckets_at(consumer, limits, now);
+    reservation r{{}, deadline};
+    for (std::size_t i = 0; i < limits.size(); ++i) {
+        const std::int64_t held = amount_of(want, limits[i].what);
+        at.at_[i]->b.reserved += held;
+        ++at.at_[i]->holders;
+        r.lines.push_back({at.at_[i], limits[i].what, held});
+    }
+    reservation_key(o, consumer, request_id);  // buckets_at() may not touch o.key; be sure
+    insert(o, std::move(r));
+}
+
+std::size_t ledger::charge_open() {
+    std::size_t n = 0;
+    for (const auto& owner : owners_) {
+        for (const auto& [key, r] : owner->reservations) {
+            charge(r, nullptr);
+            ++n;
+        }
+        owner->reservations.clear();
+        owner->earliest_deadline = 0;
+    }
+    earliest_deadline_ = std::numeric_limits<std::int64_t>::max();
+    return n;
+}
+
+void ledger::visit(visitor& v) const {
+    for (const auto& [consumer, a] : accounts_) {
+        for (const auto& b : a) {
+            const config::limit l{b.per, b.what, 0, b.models};
+            v.used(consumer, l, b.window_start, b.at->b.used);
+        }
+    }
+    std::vector<held_line> lines;
+    for (const auto& owner : owners_) {
+        for (const auto& [key, r] : owner->reservations) {
+            const auto nl = key.find('\n');
+            const std::string_view consumer(key.data(), nl);
+            const auto owned = accounts_.find(std::string(consumer));
+            lines.clear();
+            for (const auto& held : r.lines) {
+                if (owned == accounts_.end()) {
+                    break;
+                }
+                for (const auto& b : owned->second) {
+                    if (b.at.get() == held.at) {
+                        lines.push_back({{b.per, b.what, 0, b.models}, b.window_start, held.held});
+                    }
+                }
+            }
+            v.open(consumer, std::string_view(key).substr(nl + 1), r.deadline, lines);
+        }
+    }
+    for (const auto& [key, end] : added_) {
+        const auto nl = key.find('\n');
+        v.added(std::string_view(key).substr(0, nl), std::string_view(key).substr(nl + 1), end);
+    }
+}
+
+void ledger::restore_used(const std::string& consumer,
+                          const config::limit& l,
+                          std::int64_t window_start,
+                          std::int64_t used) {
+    const span w = window_at(l.per, window_start);
+    bucket_in(accounts_[consumer], l, w.start, w.end).b.used += used;
+}
+
+void ledger::restore_open(const std::string& consumer,
+                          const std::string& request_id,
+                          std::int64_t deadline,
+                          std::span<const held_line> lines) {
+    owner_state& o = *owners_.front();
+    if (o.reservations.contains(reservation_key(o, consumer, request_id))) {
+        return;
+    }
+    account& a = accounts_[consumer];
+    reservation r{{}, deadline};
+    for (const auto& h : lines) {
+        const span w = window_at(h.limit.per, h.window_start);
+        stored_bucket& b = bucket_in(a, h.limit, w.start, w.end);
+        b.b.reserved += h.held;
+        ++b.holders;
+        r.lines.push_back({&b, h.limit.what, h.held});
+    }
+    reservation_key(o, consumer, request_id);
+    insert(o, std::move(r));
+}
+
+void ledger::restore_added(const std::string& consumer,
+                           const std::string& request_id,
+                           std::int64_t window_end) {
+    owner_state& o = *owners_.front();
+    added_.emplace(reservation_key(o, consumer, request_id), window_end);
 }
 
 }  // namespace tollgate::quota

@@ -6,6 +6,7 @@
 #include "tollgate/quota/ledger.hpp"
 #include "tollgate/quota/window.hpp"
 #include "tollgate/store/journal.hpp"
+#include "tollgate/store/usage_log.hpp"
 
 #include <map>
 #include <mutex>
@@ -42,6 +43,11 @@ public:
         spdlog::info(
             "store journal {}: {} consumers, {} keys", cfg.path, consumers_.size(), keys_.size());
         journal_.emplace(std::move(file));
+        usage_.emplace(
+            usage_log::options{
+                cfg.path + ".usage", cfg.fsync, cfg.usage_commit_interval, cfg.usage_compact_bytes},
+            ledger_,
+            quota_lock);
     }
 
     // Journals `ops` and applies them; false (nothing changed) when the journal write fails.
@@ -68,10 +74,11 @@ public:
 
     mutable std::shared_mutex lock;
     invalidation_handler on_change_;
-    // Quota accounts (not journaled: a restart forgets them), under their own lock: every
-    // metered request takes it twice, the consumers and keys above rarely.
+    // Quota accounts, under their own lock: every metered request takes it twice, the
+    // consumers and keys above rarely. Made durable by the usage log (with store.path).
     adaptive_mutex quota_lock;
     quota::ledger ledger_;
+    std::optional<usage_log> usage_;  // null without store.path; goes before the ledger
     std::map<std::string, consumer> consumers_;
     std::unordered_map<std::string, key_record> keys_;        // by key id
     std::unordered_map<std::string, std::string> by_digest_;  // digest hex -> key id
@@ -334,17 +341,26 @@ public:
                                                         r.completion_cap,
                                                         r.price,
                                                         r.model);
-        const auto d =
-            ledger.reserve(r.consumer,
-                           r.request_id,
-                           r.limits,
-                           at,
-                           before,
-                           quota::charge_for(r.prompt_tokens, out.completion_tokens, r.price),
-                           r.model,
-                           out.now,
-                           out.now + r.ttl_seconds,
-                           owner_);
+        const auto want = quota::charge_for(r.prompt_tokens, out.completion_tokens, r.price);
+        const auto d = ledger.reserve(r.consumer,
+                                      r.request_id,
+                                      r.limits,
+                                      at,
+                                      before,
+                                      want,
+                                      r.model,
+                                      out.now,
+                                      out.now + r.ttl_seconds,
+                                      owner_);
+        if (d.fits && s_->usage_) {
+            usage_records::reserved(s_->usage_->pending(),
+                                    r.consumer,
+                                    r.request_id,
+                                    r.limits,
+                                    want,
+                                    out.now,
+                                    out.now + r.ttl_seconds);
+        }
         out.fits = d.fits;
         out.blocking = d.blocking;
         out.retry_after = d.retry_after;
@@ -372,7 +388,11 @@ public:
                                            const quota::amounts& actual) override {
         std::lock_guard lock(s_->quota_lock);
         s_->ledger_.expire(unix_now());  // past its deadline: charged in full, not settled
-        return s_->ledger_.settle(consumer, request_id, actual, owner_);
+        const bool settled = s_->ledger_.settle(consumer, request_id, actual, owner_);
+        if (settled && s_->usage_) {
+            usage_records::settled(s_->usage_->pending(), consumer, request_id, actual);
+        }
+        return settled;
     }
 
     task<result<bool>> settle(std::string consumer,
@@ -389,7 +409,11 @@ public:
                               std::int64_t at,
                               quota::amounts actual) override {
         std::lock_guard lock(s_->quota_lock);
-        co_return s_->ledger_.add(consumer, request_id, limits, actual, at);
+        const bool added = s_->ledger_.add(consumer, request_id, limits, actual, at);
+        if (added && s_->usage_) {
+            usage_records::added(s_->usage_->pending(), consumer, request_id, limits, actual, at);
+        }
+        co_return added;
     }
 
     task<result<std::pair<std::vector<quota::bucket>, std::int64_t>>> usage(

@@ -449,8 +449,8 @@ void redis_server::restart() {
     start();
 }
 
-void stack::restart_gateway() {
-    gateway_->stop(SIGTERM);
+void stack::restart_gateway(int signo) {
+    gateway_->stop(signo);
     gateway_.reset();
     gateway_.emplace(std::vector<std::string>{TOLLGATE_BIN, "--config", config_path_},
                      dir_ + "/gateway-restarted.log");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -113,8 +114,9 @@ public:
                                   std::string_view body = "");
     std::uint16_t mock_port() const { return mock_port_; }
     process& gateway() { return *gateway_; }
-    /// Stops the gateway (SIGTERM) and starts it again on the same config and ports.
-    void restart_gateway();
+    /// Stops the gateway (SIGTERM, or `signo`: SIGKILL for a crash) and starts it again on the
+    /// same config and ports.
+    void restart_gateway(int signo = SIGTERM);
     /// The mock's /mock/stats as raw JSON text.
     std::string mock_stats();
     std::string config_path() const { return config_path_; }

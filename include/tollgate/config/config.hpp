@@ -91,6 +91,10 @@ struct store_config {
     // memory: the journal
     bool fsync = true;                   // fsync after every journal record (admin writes)
     std::size_t compact_after = 10'000;  // records appended since the last compaction
+    // The usage log beside the journal (path + ".usage"): one group commit this often, and a
+    // compaction once it is this large.
+    milliseconds usage_commit_interval{10};
+    std::size_t usage_compact_bytes = 64 * 1024 * 1024;
     // redis
     milliseconds connect_timeout{2'000};
     milliseconds command_timeout{1'000};  // every command's deadline

@@ -30,6 +30,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -43,6 +44,10 @@ namespace tollgate::quota {
 /// A stable name for a limit ("minute:tokens" or "day:cost_usd:gpt-4o*,o1*"): its buckets
 /// survive a reload that keeps the limit, and a changed limit starts fresh.
 std::string limit_id(const config::limit& l);
+/// limit_id(l) appended to `out` (no string of its own).
+void append_limit_id(std::string& out, const config::limit& l);
+/// The limit a limit_id() names (its amount unknown: 0); nullopt when `id` names none.
+std::optional<config::limit> limit_of_id(std::string_view id);
 
 class ledger {
 public:
@@ -130,6 +135,55 @@ public:
     std::size_t reservations() const noexcept;
     std::size_t buckets() const noexcept;
 
+    // Recovery (store/usage_log.hpp): the ledger rebuilt from what was logged, and its state
+    // written out whole for compaction.
+
+    /// A reservation made before, replayed: held as it was, whatever the limits say now.
+    void hold(const std::string& consumer,
+              const std::string& request_id,
+              std::span<const config::limit> limits,
+              const amounts& want,
+              std::int64_t now,
+              std::int64_t deadline);
+    /// Charges every open reservation in full (a restart after a crash: the same rule as one
+    /// whose gateway died). Returns how many there were.
+    std::size_t charge_open();
+
+    /// What a reservation holds of one bucket, by the bucket's identity.
+    struct held_line {
+        config::limit limit;  // per, what, models
+        std::int64_t window_start = 0;
+        std::int64_t held = 0;
+    };
+    /// Every bucket's settled amount, every open reservation and every charged request id, in
+    /// a form restore_*() takes back.
+    struct visitor {
+        virtual ~visitor() = default;
+        virtual void used(std::string_view consumer,
+                          const config::limit& l,
+                          std::int64_t window_start,
+                          std::int64_t used) = 0;
+        virtual void open(std::string_view consumer,
+                          std::string_view request_id,
+                          std::int64_t deadline,
+                          std::span<const held_line> lines) = 0;
+        virtual void added(std::string_view consumer,
+                           std::string_view request_id,
+                           std::int64_t window_end) = 0;
+    };
+    void visit(visitor& v) const;
+    void restore_used(const std::string& consumer,
+                      const config::limit& l,
+                      std::int64_t window_start,
+                      std::int64_t used);
+    void restore_open(const std::string& consumer,
+                      const std::string& request_id,
+                      std::int64_t deadline,
+                      std::span<const held_line> lines);
+    void restore_added(const std::string& consumer,
+                       const std::string& request_id,
+                       std::int64_t window_end);
+
     struct stored_bucket {
         bucket b;
         std::int64_t window_end = 0;
@@ -184,6 +238,7 @@ private:
                                               std::string_view consumer,
                                               std::string_view request_id);
     void charge(const reservation& r, const amounts* actual);
+    void insert(owner_state& o, reservation r);
 
     std::unordered_map<std::string, account> accounts_;    // by consumer id
     std::unordered_map<std::string, std::int64_t> added_;  // request ids add()ed -> window end
