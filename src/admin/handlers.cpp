@@ -1,5 +1,6 @@
 #include "tollgate/admin/handlers.hpp"
 
+#include "tollgate/admin/audit.hpp"
 #include "tollgate/admin/input.hpp"
 #include "tollgate/admin/routes.hpp"
 #include "tollgate/auth/api_key.hpp"
@@ -362,11 +363,19 @@ bool token_matches(std::string_view authorization, std::string_view token) noexc
     return CRYPTO_memcmp(given.data(), want.data(), given.size()) == 0;
 }
 
-task<reply> handle(const request& req,
+namespace {
+
+// The request path without its query string.
+std::string_view path_only(std::string_view target) noexcept {
+    return target.substr(0, target.find('?'));
+}
+
+task<reply> answer(const request& req,
+                   const match_result& m,
+                   const std::optional<admin_caller>& who,
                    const config::config& cfg,
                    store::store& st,
                    const metrics_text& metrics) {
-    const auto m = match(req.method, req.target);
     if (!m.found) {
         if (!m.path_known) {
             co_return error_reply(404, "not_found", "no such route");
@@ -377,16 +386,60 @@ task<reply> handle(const request& req,
     }
     const bool probe = *m.found == route::healthz || *m.found == route::readyz;
     const bool scrape = *m.found == route::metrics;
-    const bool open = (probe && cfg.admin.open_probes) || (scrape && cfg.metrics.open) ||
-                      (cfg.admin.token.empty() && cfg.admin.token_explicitly_empty);
-    if (!open && !token_matches(req.authorization, cfg.admin.token)) {
+    const bool unguarded = cfg.admin.token.empty() && cfg.admin.token_explicitly_empty;
+    const bool open = (probe && cfg.admin.open_probes) || (scrape && cfg.metrics.open) || unguarded;
+    if (!open && !who) {
         co_return error_reply(
             401, "unauthorized", "missing or wrong admin token (Authorization: Bearer ...)");
+    }
+    if (!unguarded && who && !who->write && req.method != "GET") {
+        co_return error_reply(
+            403,
+            "forbidden",
+            "admin token '" + std::string(who->name) + "' has scope read: it may only GET");
     }
     if (scrape && metrics) {
         co_return reply{200, metrics(), "text/plain; version=0.0.4; charset=utf-8", {}};
     }
     co_return co_await dispatch(req, *m.found, m.params, cfg, st);
+}
+
+}  // namespace
+
+std::optional<admin_caller> identify(std::string_view authorization,
+                                     const config::admin_config& cfg) {
+    std::optional<admin_caller> found;
+    // No early exit: how long this takes does not say which token matched, or how many.
+    if (!cfg.token.empty() && token_matches(authorization, cfg.token)) {
+        found = admin_caller{"admin", true};
+    }
+    for (const auto& t : cfg.tokens) {
+        if (token_matches(authorization, t.token) && !found) {
+            found = admin_caller{t.name, t.write};
+        }
+    }
+    return found;
+}
+
+task<reply> handle(const request& req,
+                   const config::config& cfg,
+                   store::store& st,
+                   const metrics_text& metrics,
+                   audit_log* audit) {
+    const auto m = match(req.method, req.target);
+    const bool change = req.method != "GET" && req.method != "HEAD";
+    const std::optional<admin_caller> who =
+        m.found ? identify(req.authorization, cfg.admin) : std::nullopt;
+    reply r = co_await answer(req, m, who, cfg, st, metrics);
+    if (audit && change && m.found) {
+        audit->append({who ? who->name : std::string_view(),
+                       name_of(*m.found),
+                       req.method,
+                       path_only(req.target),
+                       m.params,
+                       r.status});
+    }
+    co_return r;
 }
 
 }  // namespace tollgate::admin

@@ -25,6 +25,46 @@ constexpr std::array<route_info, 15> table{{
     {route::adjust_usage, "POST", "/v1/consumers/{id}/usage/adjustments"},
 }};
 
+}  // namespace
+
+std::string_view name_of(route r) noexcept {
+    switch (r) {
+        case route::healthz:
+            return "healthz";
+        case route::readyz:
+            return "readyz";
+        case route::metrics:
+            return "metrics";
+        case route::create_consumer:
+            return "create_consumer";
+        case route::list_consumers:
+            return "list_consumers";
+        case route::get_consumer:
+            return "get_consumer";
+        case route::update_consumer:
+            return "update_consumer";
+        case route::delete_consumer:
+            return "delete_consumer";
+        case route::mint_key:
+            return "mint_key";
+        case route::list_keys:
+            return "list_keys";
+        case route::revoke_key:
+            return "revoke_key";
+        case route::rotate_key:
+            return "rotate_key";
+        case route::usage:
+            return "usage";
+        case route::adjust_usage:
+            return "adjust_usage";
+        case route::get_key:
+            return "get_key";
+    }
+    return "unknown";
+}
+
+namespace {
+
 std::vector<std::string_view> segments(std::string_view path) {
     std::vector<std::string_view> out;
     while (!path.empty()) {

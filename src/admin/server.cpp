@@ -1,5 +1,6 @@
 #include "tollgate/admin/server.hpp"
 
+#include "tollgate/admin/audit.hpp"
 #include "tollgate/admin/handlers.hpp"
 #include "tollgate/server/accept_backoff.hpp"
 
@@ -53,7 +54,8 @@ task<void> write_reply(admin_stream& s, reply r, bool keep_alive, unsigned versi
 task<void> session(tcp_socket socket,
                    std::function<std::shared_ptr<const config::config>()> current,
                    std::shared_ptr<store::store> st,
-                   const metrics_text& metrics) {
+                   const metrics_text& metrics,
+                   audit_log* audit) {
     admin_stream s(std::move(socket));
     beast::flat_buffer buf;
     for (;;) {
@@ -80,7 +82,7 @@ task<void> session(tcp_socket socket,
         auto& msg = parser.get();
         const request req{
             msg.method_string(), msg.target(), msg[http::field::authorization], msg.body()};
-        reply r = co_await handle(req, *cfg, *st, metrics);
+        reply r = co_await handle(req, *cfg, *st, metrics, audit);
         const bool keep_alive = msg.keep_alive();
         s.expires_after(cfg->admin.timeout);
         co_await write_reply(s, std::move(r), keep_alive, msg.version());
@@ -104,6 +106,7 @@ struct listener::impl {
           st(std::move(s)),
           metrics(std::move(m)) {
         const auto cfg = current();
+        audit = std::make_unique<audit_log>(cfg->admin.audit_log);
         const tcp::endpoint ep(net::ip::make_address(cfg->admin.listen.host),
                                cfg->admin.listen.port);
         acceptor.open(ep.protocol());
@@ -150,7 +153,7 @@ struct listener::impl {
             }
             ++open;
             net::co_spawn(acceptor.get_executor(),
-                          session(std::move(socket), current, st, metrics),
+                          session(std::move(socket), current, st, metrics, audit.get()),
                           [this](std::exception_ptr e) {
                               --open;
                               if (e) {
@@ -168,6 +171,7 @@ struct listener::impl {
     std::function<std::shared_ptr<const config::config>()> current;
     std::shared_ptr<store::store> st;
     metrics_text metrics;  // outlives every session: the listener outlives the control thread
+    std::unique_ptr<audit_log> audit;  // admin.audit_log, opened at start
     server::accept_backoff backoff;
     std::size_t open = 0;  // admin connections being served (control thread only)
 };

@@ -98,7 +98,30 @@ std::vector<problem> validate(const config& c, const std::string& file) {
         !c.store.url.starts_with("rediss://")) {
         add("store.url", "must start with redis:// or rediss://");
     }
-    if (c.admin.token.empty()) {
+    std::set<std::string> token_names{"admin"};
+    std::set<std::string> token_values{c.admin.token};
+    for (std::size_t i = 0; i < c.admin.tokens.size(); ++i) {
+        const auto& named = c.admin.tokens[i];
+        const std::string at = "admin.tokens[" + std::to_string(i) + "]";
+        const bool name_ok = !named.name.empty() && named.name.size() <= 64 &&
+                             std::all_of(named.name.begin(), named.name.end(), [](char ch) {
+                                 return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' ||
+                                        ch == '_' || ch == '.';
+                             });
+        if (!name_ok) {
+            add(at + ".name", "must be 1 to 64 characters of A-Z a-z 0-9 . _ -");
+        } else if (!token_names.insert(named.name).second) {
+            add(at + ".name", "'" + named.name + "' is used twice (\"admin\" is admin.token's)");
+        }
+        if (named.token.size() < 16) {
+            add(at + ".token", "must be at least 16 characters (e.g. ${TOLLGATE_BILLING_TOKEN})");
+        } else if (!token_values.insert(named.token).second) {
+            add(at + ".token", "is the same as another admin token: each must be its own");
+        }
+    }
+    if (c.admin.token.empty() && !c.admin.tokens.empty() && !c.admin.token_explicitly_empty) {
+        // Named tokens only: admin.token may be left out.
+    } else if (c.admin.token.empty()) {
         if (!c.admin.token_explicitly_empty) {
             add("admin.token",
                 "is missing or empty: set a token (e.g. ${TOLLGATE_ADMIN_TOKEN}), or write "

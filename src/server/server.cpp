@@ -192,6 +192,9 @@ std::vector<std::string_view> unreloadable_changes(const config::config& was,
     if (was.tokenizer.count_threads != now.tokenizer.count_threads) {
         out.push_back("tokenizer.count_threads");
     }
+    if (was.admin.audit_log != now.admin.audit_log) {
+        out.push_back("admin.audit_log");
+    }
     if (was.metrics.max_series != now.metrics.max_series) {
         out.push_back("metrics.max_series");
     }

@@ -7,6 +7,7 @@
 #include "tollgate/store/store.hpp"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,12 +30,26 @@ struct reply {
 /// The body of GET /metrics (Prometheus text), made at scrape time.
 using metrics_text = std::function<std::string()>;
 
+class audit_log;
+
 /// Answers one admin request. Never throws for bad input; store failures become 503.
-/// Without `metrics`, GET /metrics answers 404.
+/// Without `metrics`, GET /metrics answers 404. Every change (made or refused) is appended to
+/// `audit` when there is one.
 task<reply> handle(const request& req,
                    const config::config& cfg,
                    store::store& st,
-                   const metrics_text& metrics = {});
+                   const metrics_text& metrics = {},
+                   audit_log* audit = nullptr);
+
+/// The admin token `authorization` ("Bearer <token>") presents: its name and whether it may
+/// write; nullopt when it is none of them. Every configured token is compared, each in
+/// constant time.
+struct admin_caller {
+    std::string_view name;
+    bool write = false;
+};
+std::optional<admin_caller> identify(std::string_view authorization,
+                                     const config::admin_config& cfg);
 
 /// {"error":{"message":...,"code":...}}
 reply error_reply(unsigned status, std::string_view code, std::string_view message);

@@ -34,6 +34,9 @@ struct route_info {
     std::string_view path;  // OpenAPI style: /v1/consumers/{id}
 };
 
+/// The route's name ("create_consumer", ...), for the audit log.
+std::string_view name_of(route r) noexcept;
+
 /// Every route the Admin API serves.
 std::span<const route_info> route_table();
 

@@ -58,9 +58,19 @@ struct server_config {
     milliseconds drain_timeout{30'000};  // SIGTERM: finish in-flight requests this long
 };
 
+/// A named Admin API token: `read` may only GET; `write` may do everything.
+struct admin_token {
+    std::string name;
+    std::string token;
+    bool write = false;
+};
+
 struct admin_config {
     endpoint listen{"127.0.0.1", 9091};
-    std::string token;
+    std::string token;  // named "admin", scope write
+    std::vector<admin_token> tokens;
+    // Where every admin change is appended as a JSON line; empty: the diagnostics (stderr).
+    std::string audit_log;
     // The file set `token: ""` literally (not through an empty ${VAR}): the only way to run
     // the admin API without a token, and only on loopback.
     bool token_explicitly_empty = false;

@@ -230,6 +230,43 @@ TEST(LoadConfig, AdminTokenMustBeSetOrExplicitlyEmptyOnLoopback) {
     EXPECT_EQ(explicit_public.problems[0].key_path, "admin.token");
 }
 
+TEST(LoadConfig, NamedAdminTokensHaveAScopeAndAreEachTheirOwn) {
+    auto r = parse(std::string(R"(
+admin:
+  tokens:
+    - { name: billing, token: billing-token-0123456789, scope: read }
+    - { name: backend, token: backend-token-0123456789, scope: write }
+  audit_log: /var/log/tollgate/audit.jsonl
+)") + upstream_only);
+    ASSERT_TRUE(r.problems.empty()) << to_string(r.problems.front());  // no admin.token needed
+    ASSERT_EQ(r.value.admin.tokens.size(), 2u);
+    EXPECT_FALSE(r.value.admin.tokens[0].write);
+    EXPECT_TRUE(r.value.admin.tokens[1].write);
+    EXPECT_EQ(r.value.admin.audit_log, "/var/log/tollgate/audit.jsonl");
+
+    const auto bad = parse(std::string(R"(
+admin:
+  token: admin-token-0123456789
+  tokens:
+    - { name: admin, token: other-token-0123456789, scope: read }
+    - { name: "a b", token: short, scope: write }
+    - { name: c, token: admin-token-0123456789, scope: read }
+    - { name: d, token: fourth-token-0123456789, scope: all }
+    - { name: e, token: fifth-token-0123456789 }
+)") + upstream_only);
+    std::vector<std::string> paths;
+    for (const auto& p : bad.problems) {
+        paths.push_back(p.key_path);
+    }
+    EXPECT_EQ(paths,
+              (std::vector<std::string>{"admin.tokens[3].scope",
+                                        "admin.tokens[4]",
+                                        "admin.tokens[0].name",
+                                        "admin.tokens[1].name",
+                                        "admin.tokens[1].token",
+                                        "admin.tokens[2].token"}));
+}
+
 TEST(LoadConfig, ReadsAuthAdminAndStoreKeys) {
     auto r = parse(std::string(minimal) + R"(
 auth: { enabled: false, cache_size: 5, cache_ttl: 2s, negative_ttl: 1s }
