@@ -10,6 +10,10 @@ build_dir=${BUILD_DIR:-build}
 OPENAI_API_KEY=x ANTHROPIC_API_KEY=x TOLLGATE_ADMIN_TOKEN=x \
   "$build_dir/src/tollgate" --check-config --config config/tollgate.example.yaml
 "$build_dir/src/tollgate" --check-config --config config/tollgate.yaml
+# So must the configs the package and the image ship.
+for shipped in packaging/tollgate.yaml docker/tollgate.docker.yaml; do
+  OPENAI_API_KEY=x TOLLGATE_ADMIN_TOKEN=x "$build_dir/src/tollgate" --check-config --config "$shipped"
+done
 cd "$build_dir"
 ctest --output-on-failure --timeout 300 "$@"
 # The fault catalogue (docs/RELIABILITY.md): every fault played against the real binaries;

@@ -1,5 +1,7 @@
 #include "tollgate/server/runtime.hpp"
 
+#include "tollgate/server/cpu_limit.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 #include <thread>
@@ -47,8 +49,7 @@ std::shared_ptr<ssl::context> make_server_tls(const config::tls_files& files) {
 }  // namespace
 
 unsigned worker_count(const config::config& cfg) {
-    const unsigned threads =
-        cfg.server.threads ? cfg.server.threads : std::thread::hardware_concurrency();
+    const unsigned threads = cfg.server.threads ? cfg.server.threads : usable_cores();
     return std::max(1u, threads);
 }
 
