@@ -81,19 +81,50 @@ task<reply> list_consumers(const request& req, store::store& st) {
     if (auto* b = std::get_if<bad_input>(&page)) {
         co_return bad(*b);
     }
-    auto [limit, cursor] = std::get<0>(std::move(page));
-    auto got = co_await st.list_consumers(cursor, limit);
-    if (!got) {
-        co_return failed(got.error(), "consumer");
+    auto filter = parse_consumer_filter(req.target);
+    if (auto* b = std::get_if<bad_input>(&filter)) {
+        co_return bad(*b);
     }
+    auto [limit, cursor] = std::get<0>(std::move(page));
+    const auto& f = std::get<consumer_filter>(filter);
+    // Filtered: pages of the store are read until `limit` match or a bounded number of
+    // consumers (100 pages' worth) was looked at; the cursor goes on from the last one seen.
     json data = json::array();
-    for (const auto& c : got->items) {
-        data.push_back(store::to_json(c));
+    std::string from = cursor;
+    std::string next;  // where the next page starts; empty: this is the last
+    std::size_t scanned = 0;
+    for (bool full = false; !full;) {
+        auto got = co_await st.list_consumers(from, limit);
+        if (!got) {
+            co_return failed(got.error(), "consumer");
+        }
+        for (std::size_t i = 0; i < got->items.size() && !full; ++i) {
+            const auto& c = got->items[i];
+            ++scanned;
+            if (matches(f, c)) {
+                data.push_back(store::to_json(c));
+            }
+            if (data.size() == limit) {
+                full = true;
+                const bool more = i + 1 < got->items.size() || !got->next_cursor.empty();
+                next = more ? c.id : std::string();
+            }
+        }
+        if (full) {
+            break;
+        }
+        if (got->next_cursor.empty()) {
+            next.clear();  // the end of the list
+            break;
+        }
+        from = got->next_cursor;
+        if (scanned >= 100 * limit) {
+            next = from;  // bounded: the client goes on from here
+            break;
+        }
     }
     co_return json_reply(
-        200,
-        {{"data", data},
-         {"next_cursor", got->next_cursor.empty() ? json(nullptr) : json(got->next_cursor)}});
+        200, {{"data", data}, {"next_cursor", next.empty() ? json(nullptr) : json(next)}});
 }
 
 task<reply> update_consumer(const request& req,

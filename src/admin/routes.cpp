@@ -140,6 +140,25 @@ match_result match(std::string_view method, std::string_view target) {
     return out;
 }
 
+std::vector<std::pair<std::string, std::string>> query_params(std::string_view target) {
+    std::vector<std::pair<std::string, std::string>> out;
+    const auto q = target.find('?');
+    if (q == std::string_view::npos) {
+        return out;
+    }
+    std::string_view rest = target.substr(q + 1);
+    while (!rest.empty()) {
+        const auto amp = rest.find('&');
+        const std::string_view pair = rest.substr(0, amp);
+        rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+        const auto eq = pair.find('=');
+        out.emplace_back(
+            percent_decode(pair.substr(0, eq)),
+            eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1)));
+    }
+    return out;
+}
+
 std::optional<std::string> query_param(std::string_view target, std::string_view name) {
     const auto q = target.find('?');
     if (q == std::string_view::npos) {

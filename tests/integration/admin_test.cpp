@@ -113,6 +113,52 @@ TEST_F(Admin, ListingIsPaged) {
     EXPECT_EQ(admin("GET", "/v1/consumers?limit=0").status, 400);
 }
 
+TEST_F(Admin, ListingFiltersByPlanDisabledAndMetadataAcrossPages) {
+    for (int i = 0; i < 7; ++i) {
+        const std::string id = "filt-" + std::to_string(i);
+        const std::string plan = i % 2 ? "pro" : "free";
+        const std::string disabled = i == 3 ? "true" : "false";
+        ASSERT_EQ(admin("POST",
+                        "/v1/consumers",
+                        R"({"id":")" + id + R"(","plan":")" + plan + R"(","disabled":)" + disabled +
+                            R"(,"metadata":{"team":"t)" + std::to_string(i % 3) + R"(","tier":)" +
+                            std::to_string(i % 2) + "}}")
+                      .status,
+                  201);
+    }
+    // Walks every page of a filtered listing, one at a time.
+    const auto walk = [&](const std::string& query) {
+        std::vector<std::string> ids;
+        std::string cursor;
+        for (int guard = 0; guard < 50; ++guard) {
+            auto r = admin(
+                "GET",
+                "/v1/consumers?limit=1&" + query + (cursor.empty() ? "" : "&cursor=" + cursor));
+            EXPECT_EQ(r.status, 200) << r.body;
+            const auto j = body(r);
+            for (const auto& c : j["data"]) {
+                if (c["id"].get<std::string>().starts_with("filt-")) {
+                    ids.push_back(c["id"]);
+                }
+            }
+            if (j["next_cursor"].is_null()) {
+                break;
+            }
+            cursor = j["next_cursor"];
+        }
+        return ids;
+    };
+    using ids = std::vector<std::string>;
+    EXPECT_EQ(walk("plan=pro"), (ids{"filt-1", "filt-3", "filt-5"}));
+    EXPECT_EQ(walk("plan=pro&disabled=false"), (ids{"filt-1", "filt-5"}));
+    EXPECT_EQ(walk("disabled=true"), (ids{"filt-3"}));
+    EXPECT_EQ(walk("metadata.team=t0"), (ids{"filt-0", "filt-3", "filt-6"}));
+    EXPECT_EQ(walk("metadata.tier=1&metadata.team=t2"), (ids{"filt-5"}));  // a number, as JSON
+    EXPECT_EQ(walk("metadata.nothing=x"), ids{});
+    EXPECT_EQ(admin("GET", "/v1/consumers?disabled=maybe").status, 400);
+    EXPECT_EQ(code(admin("GET", "/v1/consumers?color=red")), "invalid_request");
+}
+
 TEST_F(Admin, KeysMintListRevokeRotate) {
     ASSERT_EQ(admin("POST", "/v1/consumers", R"({"id":"keys"})").status, 201);
     auto minted = admin("POST",

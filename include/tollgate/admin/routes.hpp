@@ -52,5 +52,7 @@ match_result match(std::string_view method, std::string_view target);
 
 /// The value of `name` in the query string of `target`, percent-decoded; nullopt if absent.
 std::optional<std::string> query_param(std::string_view target, std::string_view name);
+/// Every query parameter of `target`, names and values percent-decoded, in order.
+std::vector<std::pair<std::string, std::string>> query_params(std::string_view target);
 
 }  // namespace tollgate::admin
