@@ -463,11 +463,21 @@ task<reply> handle(const request& req,
         m.found ? identify(req.authorization, cfg.admin) : std::nullopt;
     reply r = co_await answer(req, m, who, cfg, st, metrics);
     if (audit && change && m.found) {
+        // The target: the path's ids, then what the change made (a new consumer's or key's
+        // id, from the answer; never its secret).
+        std::vector<std::string> ids = m.params;
+        if (r.status / 100 == 2) {
+            const auto made = json::parse(r.body, nullptr, false);
+            if (made.is_object() && made.contains("id") && made["id"].is_string() &&
+                std::find(ids.begin(), ids.end(), made["id"].get<std::string>()) == ids.end()) {
+                ids.push_back(made["id"].get<std::string>());
+            }
+        }
         audit->append({who ? who->name : std::string_view(),
                        name_of(*m.found),
                        req.method,
                        path_only(req.target),
-                       m.params,
+                       ids,
                        r.status});
     }
     co_return r;

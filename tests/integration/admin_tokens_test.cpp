@@ -59,8 +59,9 @@ TEST(AdminTokens, ScopesAndAnAuditLineForEveryChange) {
     EXPECT_EQ(lines[0]["token"], "backend");
     EXPECT_EQ(lines[0]["action"], "create_consumer");
     EXPECT_EQ(lines[0]["status"], 201);
+    EXPECT_EQ(lines[0]["ids"], json::array({"acme"}));  // what it made
     EXPECT_EQ(lines[1]["action"], "mint_key");
-    EXPECT_EQ(lines[1]["ids"], json::array({"acme"}));
+    EXPECT_EQ(lines[1]["ids"], json::array({"acme", key_id}));
     EXPECT_EQ(lines[2]["token"], "billing");
     EXPECT_EQ(lines[2]["status"], 403);
     EXPECT_EQ(lines[2]["ids"], json::array({key_id}));
