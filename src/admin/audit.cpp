@@ -2,6 +2,7 @@
 
 #include "tollgate/core/rfc3339.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -13,6 +14,22 @@
 #include <spdlog/spdlog.h>
 
 namespace tollgate::admin {
+
+std::vector<std::string> audit_targets(const std::vector<std::string>& path_ids,
+                                       unsigned status,
+                                       std::string_view body) {
+    std::vector<std::string> ids = path_ids;
+    if (status / 100 == 2) {
+        const auto made = nlohmann::json::parse(body, nullptr, false);
+        if (made.is_object() && made.contains("id") && made["id"].is_string()) {
+            const auto& id = made["id"].get_ref<const std::string&>();
+            if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+                ids.push_back(id);
+            }
+        }
+    }
+    return ids;
+}
 
 std::string audit_line(const audit_entry& e, std::string_view time) {
     nlohmann::json ids = nlohmann::json::array();

@@ -1,6 +1,7 @@
 #include "tollgate/admin/handlers.hpp"
 
 #include "tollgate/admin/audit.hpp"
+#include "tollgate/admin/consumer_filter.hpp"
 #include "tollgate/admin/input.hpp"
 #include "tollgate/admin/routes.hpp"
 #include "tollgate/auth/api_key.hpp"
@@ -379,21 +380,6 @@ reply error_reply(unsigned status, std::string_view code, std::string_view messa
     return json_reply(status, {{"error", {{"message", message}, {"code", code}}}});
 }
 
-bool token_matches(std::string_view authorization, std::string_view token) noexcept {
-    constexpr std::string_view scheme = "Bearer ";
-    if (authorization.size() < scheme.size() ||
-        !std::equal(scheme.begin(), scheme.end(), authorization.begin(), [](char a, char b) {
-            return std::tolower(static_cast<unsigned char>(a)) ==
-                   std::tolower(static_cast<unsigned char>(b));
-        })) {
-        return false;
-    }
-    // Compare digests, so neither the length nor the content leaks through timing.
-    const auto given = auth::digest_of(authorization.substr(scheme.size()));
-    const auto want = auth::digest_of(token);
-    return CRYPTO_memcmp(given.data(), want.data(), given.size()) == 0;
-}
-
 namespace {
 
 // The request path without its query string.
@@ -437,21 +423,6 @@ task<reply> answer(const request& req,
 
 }  // namespace
 
-std::optional<admin_caller> identify(std::string_view authorization,
-                                     const config::admin_config& cfg) {
-    std::optional<admin_caller> found;
-    // No early exit: how long this takes does not say which token matched, or how many.
-    if (!cfg.token.empty() && token_matches(authorization, cfg.token)) {
-        found = admin_caller{"admin", true};
-    }
-    for (const auto& t : cfg.tokens) {
-        if (token_matches(authorization, t.token) && !found) {
-            found = admin_caller{t.name, t.write};
-        }
-    }
-    return found;
-}
-
 task<reply> handle(const request& req,
                    const config::config& cfg,
                    store::store& st,
@@ -463,16 +434,7 @@ task<reply> handle(const request& req,
         m.found ? identify(req.authorization, cfg.admin) : std::nullopt;
     reply r = co_await answer(req, m, who, cfg, st, metrics);
     if (audit && change && m.found) {
-        // The target: the path's ids, then what the change made (a new consumer's or key's
-        // id, from the answer; never its secret).
-        std::vector<std::string> ids = m.params;
-        if (r.status / 100 == 2) {
-            const auto made = json::parse(r.body, nullptr, false);
-            if (made.is_object() && made.contains("id") && made["id"].is_string() &&
-                std::find(ids.begin(), ids.end(), made["id"].get<std::string>()) == ids.end()) {
-                ids.push_back(made["id"].get<std::string>());
-            }
-        }
+        const auto ids = audit_targets(m.params, r.status, r.body);
         audit->append({who ? who->name : std::string_view(),
                        name_of(*m.found),
                        req.method,

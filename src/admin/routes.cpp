@@ -160,19 +160,9 @@ std::vector<std::pair<std::string, std::string>> query_params(std::string_view t
 }
 
 std::optional<std::string> query_param(std::string_view target, std::string_view name) {
-    const auto q = target.find('?');
-    if (q == std::string_view::npos) {
-        return std::nullopt;
-    }
-    std::string_view rest = target.substr(q + 1);
-    while (!rest.empty()) {
-        const auto amp = rest.find('&');
-        const std::string_view pair = rest.substr(0, amp);
-        rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
-        const auto eq = pair.find('=');
-        if (percent_decode(pair.substr(0, eq)) == name) {
-            return eq == std::string_view::npos ? std::string()
-                                                : percent_decode(pair.substr(eq + 1));
+    for (auto& [key, value] : query_params(target)) {
+        if (key == name) {
+            return std::move(value);
         }
     }
     return std::nullopt;

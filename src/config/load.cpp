@@ -80,50 +80,6 @@ void parse_server(yaml_reader& r, const node& n, server_config& out) {
     }
 }
 
-void parse_admin(yaml_reader& r, const node& n, admin_config& out) {
-    if (!r.expect_map(n,
-                      "admin",
-                      {"listen",
-                       "token",
-                       "tokens",
-                       "audit_log",
-                       "max_body_bytes",
-                       "timeout",
-                       "max_connections",
-                       "open_probes"})) {
-        return;
-    }
-    r.get_endpoint(n, "admin", "listen", out.listen);
-    r.get(n, "admin", "token", out.token);
-    const node token = n["token"];
-    out.token_explicitly_empty = token.IsDefined() && token.IsScalar() && token.Scalar().empty();
-    r.get_size(n, "admin", "max_body_bytes", out.max_body_bytes);
-    r.get_duration(n, "admin", "timeout", out.timeout);
-    r.get_size(n, "admin", "max_connections", out.max_connections);
-    r.get(n, "admin", "open_probes", out.open_probes);
-    r.get(n, "admin", "audit_log", out.audit_log);
-    if (const node tokens = n["tokens"]; tokens.IsDefined()) {
-        if (!tokens.IsSequence()) {
-            r.report(tokens, "admin.tokens", "must be a list of {name, token, scope}");
-            return;
-        }
-        for (std::size_t i = 0; i < tokens.size(); ++i) {
-            const std::string at = index("admin.tokens", i);
-            if (!r.expect_map(tokens[i], at, {"name", "token", "scope"})) {
-                continue;
-            }
-            admin_token t;
-            r.get(tokens[i], at, "name", t.name);
-            r.get(tokens[i], at, "token", t.token);
-            r.get_enum(tokens[i], at, "scope", t.write, {{"read", false}, {"write", true}});
-            if (!tokens[i]["scope"].IsDefined()) {
-                r.report(tokens[i], at, "needs a scope: read or write");
-            }
-            out.tokens.push_back(std::move(t));
-        }
-    }
-}
-
 void parse_auth(yaml_reader& r, const node& n, auth_config& out) {
     if (!r.expect_map(n, "auth", {"enabled", "cache_size", "cache_ttl", "negative_ttl"})) {
         return;
@@ -354,14 +310,6 @@ void parse_log(yaml_reader& r, const node& n, log_config& out) {
         n, "log", "format", out.format, {{"text", log_format::text}, {"json", log_format::json}});
     r.get(n, "log", "access_log", out.access_log);
     r.get_size(n, "log", "access_buffer_bytes", out.access_buffer_bytes);
-}
-
-void parse_metrics(yaml_reader& r, const node& n, metrics_config& out) {
-    if (!r.expect_map(n, "metrics", {"open", "max_series"})) {
-        return;
-    }
-    r.get(n, "metrics", "open", out.open);
-    r.get_size(n, "metrics", "max_series", out.max_series);
 }
 
 void parse_root(yaml_reader& r, const node& root, config& c) {

@@ -1,6 +1,7 @@
 #include "tollgate/store/journal.hpp"
 
 #include "tollgate/auth/api_key.hpp"
+#include "tollgate/core/file_io.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -18,25 +19,6 @@ std::string hex8(std::uint32_t v) {
     char out[9];
     std::snprintf(out, sizeof out, "%08x", v);
     return out;
-}
-
-bool write_all(int fd, std::string_view bytes) {
-    while (!bytes.empty()) {
-        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return false;
-        }
-        bytes.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return true;
-}
-
-std::string directory_of(const std::string& path) {
-    const auto slash = path.rfind('/');
-    return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
 }
 
 // Why a journal line is bad, or "" when it is good (and `ops` is filled).
@@ -188,11 +170,7 @@ bool journal_file::rewrite(const nlohmann::json& snapshot) {
         return false;
     }
     // The rename is durable once the directory is synced.
-    const int dir = ::open(directory_of(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir >= 0) {
-        ::fsync(dir);
-        ::close(dir);
-    }
+    sync_directory_of(path_);
     ::close(fd_);
     fd_ = ::open(path_.c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
     if (fd_ < 0) {

@@ -1,5 +1,7 @@
 #include "tollgate/store/usage_log.hpp"
 
+#include "tollgate/core/file_io.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -12,25 +14,6 @@
 namespace tollgate::store {
 
 namespace {
-
-bool write_all(int fd, std::string_view bytes) {
-    while (!bytes.empty()) {
-        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return false;
-        }
-        bytes.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return true;
-}
-
-std::string directory_of(const std::string& path) {
-    const auto slash = path.rfind('/');
-    return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-}
 
 std::string read_whole(const std::string& path) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -185,11 +168,7 @@ bool usage_log::compact() {
         return false;
     }
     ::close(fd);
-    if (const int dir = ::open(directory_of(o_.path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        dir >= 0) {
-        ::fsync(dir);
-        ::close(dir);
-    }
+    sync_directory_of(o_.path);
     const int next = ::open(o_.path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
     if (next < 0) {
         return false;

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tollgate::admin {
 
@@ -19,6 +20,12 @@ struct audit_entry {
     std::span<const std::string> ids;  // the path's ids (consumer, key)
     unsigned status = 0;
 };
+
+/// A change's targets: the path's ids, then what the change made (a new consumer's or key's
+/// id, read from a 2xx answer `body`; never its secret).
+std::vector<std::string> audit_targets(const std::vector<std::string>& path_ids,
+                                       unsigned status,
+                                       std::string_view body);
 
 /// The JSON line (with its newline) for `e` at `time` (RFC 3339).
 std::string audit_line(const audit_entry& e, std::string_view time);

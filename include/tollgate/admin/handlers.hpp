@@ -2,6 +2,7 @@
 // status and JSON body out, reading and writing the store. Runs on the admin thread.
 #pragma once
 
+#include "tollgate/admin/admin_tokens.hpp"
 #include "tollgate/config/config.hpp"
 #include "tollgate/core/net.hpp"
 #include "tollgate/store/store.hpp"
@@ -41,20 +42,7 @@ task<reply> handle(const request& req,
                    const metrics_text& metrics = {},
                    audit_log* audit = nullptr);
 
-/// The admin token `authorization` ("Bearer <token>") presents: its name and whether it may
-/// write; nullopt when it is none of them. Every configured token is compared, each in
-/// constant time.
-struct admin_caller {
-    std::string_view name;
-    bool write = false;
-};
-std::optional<admin_caller> identify(std::string_view authorization,
-                                     const config::admin_config& cfg);
-
 /// {"error":{"message":...,"code":...}}
 reply error_reply(unsigned status, std::string_view code, std::string_view message);
-
-/// Whether `authorization` is "Bearer <token>", compared in constant time.
-bool token_matches(std::string_view authorization, std::string_view token) noexcept;
 
 }  // namespace tollgate::admin

@@ -70,17 +70,6 @@ struct usage_adjustment {
 };
 std::variant<usage_adjustment, bad_input> parse_usage_adjustment(std::string_view body);
 
-/// The filters of GET /v1/consumers: ?plan=, ?disabled=true|false, ?metadata.KEY=VALUE (a
-/// string member equal to VALUE, or another member whose JSON text is VALUE); all must hold.
-struct consumer_filter {
-    std::optional<std::string> plan;
-    std::optional<bool> disabled;
-    std::vector<std::pair<std::string, std::string>> metadata;
-    bool empty() const noexcept { return !plan && !disabled && metadata.empty(); }
-};
-std::variant<consumer_filter, bad_input> parse_consumer_filter(std::string_view target);
-bool matches(const consumer_filter& f, const store::consumer& c);
-
 /// ?limit= and ?cursor= of GET /v1/consumers.
 std::variant<std::pair<std::size_t, std::string>, bad_input> parse_page(std::string_view target);
 
