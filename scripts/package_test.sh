@@ -12,7 +12,14 @@ build_dir=${BUILD_DIR:-build}
 deb=$(ls -t "$build_dir"/tollgate_*.deb | head -1)
 echo "package: $deb ($(du -h "$deb" | cut -f1))"
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "./$deb" >/dev/null
-trap 'pkill -u tollgate tollgate 2>/dev/null || true; kill $mock 2>/dev/null || true; DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq tollgate >/dev/null || true' EXIT
+daemon="" mock=""
+cleanup() {
+  set +e  # every step, whatever the one before did
+  [ -n "$daemon" ] && { kill "$daemon"; wait "$daemon"; } 2>/dev/null
+  [ -n "$mock" ] && { kill "$mock"; wait "$mock"; } 2>/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq tollgate >/dev/null
+}
+trap cleanup EXIT
 test -x /usr/bin/tollgate && test -x /usr/bin/tollgate-mock
 test -f /etc/tollgate/tollgate.yaml && test -f /lib/systemd/system/tollgate.service
 test -d /var/lib/tollgate && getent passwd tollgate >/dev/null
@@ -29,8 +36,12 @@ OPENAI_API_KEY=sk-test
 export OPENAI_API_KEY
 # As the unit does: its user, its working directory, config check first.
 cd /var/lib/tollgate
-runuser -u tollgate -- /usr/bin/tollgate --check-config --config /etc/tollgate/test.yaml
-runuser -u tollgate -- /usr/bin/tollgate --config /etc/tollgate/test.yaml >/tmp/tollgate-pkg.out 2>/tmp/tollgate-pkg.err &
+as_unit() { setpriv --reuid=tollgate --regid=tollgate --init-groups "$@"; }
+as_unit /usr/bin/tollgate --check-config --config /etc/tollgate/test.yaml
+# setpriv execs the daemon: $! is its pid (a function in the background would be a subshell).
+setpriv --reuid=tollgate --regid=tollgate --init-groups \
+  /usr/bin/tollgate --config /etc/tollgate/test.yaml >/tmp/tollgate-pkg.out 2>/tmp/tollgate-pkg.err &
+daemon=$!
 for _ in $(seq 100); do curl -sf localhost:9091/healthz >/dev/null && break; sleep 0.1; done
 T="Authorization: Bearer $TOLLGATE_ADMIN_TOKEN"
 curl -sf -H "$T" -X POST localhost:9091/v1/consumers -d '{"id":"pkg"}' >/dev/null
