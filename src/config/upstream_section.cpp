@@ -58,6 +58,26 @@ void get_failures(
     }
 }
 
+// An endpoint URL: http(s)://host[:port][/prefix]. The client's whole path (/v1/...) is
+// appended to the prefix, so a prefix ending in /v1 (the habit of SDK base URLs) would send
+// every request to .../v1/v1/... and get a 404 back: refused with the reason.
+bool check_url(yaml_reader& r, const node& at, const std::string& path, const std::string& url) {
+    const auto t = upstream::parse_target(url);
+    if (!t) {
+        r.report(at, path, "must be http://host[:port][/path] or https://...");
+        return false;
+    }
+    if (t->base_path == "/v1" || t->base_path.ends_with("/v1")) {
+        r.report(at,
+                 path,
+                 "ends in /v1, but the gateway forwards the client's whole path "
+                 "(/v1/chat/completions), so requests would go to .../v1/v1/...; drop the "
+                 "trailing /v1");
+        return false;
+    }
+    return true;
+}
+
 void parse_endpoints(yaml_reader& r, const node& n, const std::string& path, upstream_config& u) {
     if (!n.IsSequence() || n.size() == 0) {
         r.report(n, path, "must be a list of at least one {url, api_key?, weight?}");
@@ -78,8 +98,8 @@ void parse_endpoints(yaml_reader& r, const node& n, const std::string& path, ups
         r.get(n[i], at, "weight", e.weight);
         if (!n[i]["url"].IsDefined()) {
             r.report(n[i], at + ".url", "is required");
-        } else if (!upstream::parse_target(e.url)) {
-            r.report(n[i]["url"], at + ".url", "must be http://host[:port][/path] or https://...");
+        } else {
+            check_url(r, n[i]["url"], at + ".url", e.url);
         }
         if (e.weight < 1 || e.weight > 1000) {
             r.report(n[i]["weight"], at + ".weight", "must be 1 to 1000");
@@ -231,9 +251,7 @@ upstream_config parse_upstream(yaml_reader& r, const node& n, const std::string&
         parse_endpoints(r, e, path + ".endpoints", u);
     } else if (!n["url"].IsDefined()) {
         r.report(n, path + ".url", "is required (or endpoints)");
-    } else if (!upstream::parse_target(u.url)) {
-        r.report(n["url"], path + ".url", "must be http://host[:port][/path] or https://...");
-    } else {
+    } else if (check_url(r, n["url"], path + ".url", u.url)) {
         u.endpoints.push_back({u.url, std::nullopt, 1});
     }
     if (u.models.empty()) {

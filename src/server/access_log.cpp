@@ -58,34 +58,49 @@ private:
     }
 };
 
+// The JSON object: the text line's keys, absent values null.
+void append_access_json(std::string& out, const access_record& r) {
+    using nlohmann::json;
+    const auto known = [](std::int64_t n) {
+        return n >= 0 ? json(n) : json(nullptr);
+    };
+    const bool metered = r.prompt_tokens >= 0;
+    json j = {{"request_id", r.request_id},
+              {"method", r.method},
+              {"path", r.path},
+              {"model", r.model},
+              {"upstream", r.upstream},
+              {"consumer", r.consumer},
+              {"key", r.key_prefix},
+              {"status", r.status},
+              {"bytes_in", r.bytes_in},
+              {"bytes_out", r.bytes_out},
+              {"sse_events", r.sse_events},
+              {"endpoint", r.attempts > 0 ? json(r.endpoint) : json(nullptr)},
+              {"attempts", r.attempts},
+              {"prompt_tokens", known(r.prompt_tokens)},
+              {"completion_tokens", metered ? known(r.completion_tokens) : json(nullptr)},
+              {"cached_tokens", metered ? known(r.cached_tokens) : json(nullptr)},
+              {"reasoning_tokens", metered ? known(r.reasoning_tokens) : json(nullptr)},
+              {"reserved_tokens", metered ? known(r.reserved_tokens) : json(nullptr)},
+              {"cost_usd",
+               metered && r.cost_pico_usd >= 0 ? json(static_cast<double>(r.cost_pico_usd) / 1e12)
+                                               : json(nullptr)},
+              {"token_count", metered ? json(r.token_count) : json(nullptr)},
+              {"usage_flag", r.usage_flag.empty() ? json(nullptr) : json(r.usage_flag)},
+              {"latency_ms", static_cast<double>(r.latency.count()) / 1000.0},
+              {"error", r.error.empty() ? json(nullptr) : json(r.error)}};
+    out += j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 }  // namespace
 
+// One vocabulary: the text line's keys are the JSON object's. A value that does not exist
+// (an unmetered request's tokens, a count the upstream did not report) is left out of the text
+// line and null in JSON, never a number that would sum wrongly.
 void append_access_line(std::string& out, const access_record& r, config::log_format format) {
-    const double ms = static_cast<double>(r.latency.count()) / 1000.0;
     if (format == config::log_format::json) {
-        nlohmann::json j = {
-            {"request_id", r.request_id},
-            {"method", r.method},
-            {"path", r.path},
-            {"model", r.model},
-            {"upstream", r.upstream},
-            {"endpoint", r.endpoint},
-            {"attempts", r.attempts},
-            {"consumer", r.consumer},
-            {"key", r.key_prefix},
-            {"status", r.status},
-            {"bytes_in", r.bytes_in},
-            {"bytes_out", r.bytes_out},
-            {"sse_events", r.sse_events},
-            {"prompt_tokens", r.prompt_tokens},
-            {"completion_tokens", r.completion_tokens},
-            {"reserved_tokens", r.reserved_tokens},
-            {"cost_usd", r.cost_pico_usd < 0 ? -1.0 : static_cast<double>(r.cost_pico_usd) / 1e12},
-            {"token_count", r.token_count},
-            {"usage_flag", r.usage_flag},
-            {"latency_ms", ms},
-            {"error", r.error}};
-        out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        append_access_json(out, r);
         return;
     }
     // The longest the line can be, but for quoted text (which reopens the writer).
@@ -100,7 +115,7 @@ void append_access_line(std::string& out, const access_record& r, config::log_fo
                                       r.token_count,
                                       r.usage_flag,
                                       r.error};
-    std::size_t most = 256 + 8 * 24;  // the keys, separators and numbers
+    std::size_t most = 320 + 10 * 24;  // the keys, separators and numbers
     for (const auto t : texts) {
         most += t.size() + 1;
     }
@@ -113,7 +128,7 @@ void append_access_line(std::string& out, const access_record& r, config::log_fo
         w.put_literal(key);
         w.put_number(n);
     };
-    text("rid=", r.request_id);
+    text("request_id=", r.request_id);
     text(" method=", r.method);
     text(" path=", r.path);
     text(" model=", r.model);
@@ -132,21 +147,27 @@ void append_access_line(std::string& out, const access_record& r, config::log_fo
         const auto count = [](std::int64_t n) {
             return static_cast<std::uint64_t>(std::max<std::int64_t>(0, n));
         };
-        number(" prompt=", count(r.prompt_tokens));
-        number(" completion=", count(r.completion_tokens));
-        number(" reserved=", count(r.reserved_tokens));
+        number(" prompt_tokens=", count(r.prompt_tokens));
+        number(" completion_tokens=", count(r.completion_tokens));
+        if (r.cached_tokens >= 0) {
+            number(" cached_tokens=", count(r.cached_tokens));
+        }
+        if (r.reasoning_tokens >= 0) {
+            number(" reasoning_tokens=", count(r.reasoning_tokens));
+        }
+        number(" reserved_tokens=", count(r.reserved_tokens));
         // USD with nine decimals, rounded half up to the nano-dollar; integers only.
         const std::uint64_t nano = (count(r.cost_pico_usd) + 500) / 1000;
         number(" cost_usd=", nano / 1'000'000'000);
         w.put('.');
         w.put_padded(nano % 1'000'000'000, 9);
-        text(" count=", r.token_count);
+        text(" token_count=", r.token_count);
         if (!r.usage_flag.empty()) {
-            text(" usage=", r.usage_flag);
+            text(" usage_flag=", r.usage_flag);
         }
     }
     const auto micros = static_cast<std::uint64_t>(r.latency.count());
-    number(" ms=", micros / 1000);
+    number(" latency_ms=", micros / 1000);
     w.put('.');
     w.put_padded(micros % 1000, 3);
     text(" error=", r.error);

@@ -259,7 +259,7 @@ TEST_F(CutShort, AClientThatLeavesPaysForWhatWasProduced) {
         EXPECT_EQ(charged.prompt, prompt_tokens);
     }
     std::this_thread::sleep_for(300ms);  // access lines are batched
-    EXPECT_NE(s_->gateway().log().find("count=local"), std::string::npos)
+    EXPECT_NE(s_->gateway().log().find("token_count=local"), std::string::npos)
         << "the access log says the completion was counted here";
     for (int pieces : {1, 10}) {
         leave_after("/v1/messages", chat_body(40, true, "claude-3-5-haiku"), pieces);

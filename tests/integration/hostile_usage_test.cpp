@@ -73,13 +73,13 @@ std::vector<settled> settlements(const std::string& log) {
             const auto v = k + key.size() + 2;
             return line.substr(v, line.find(' ', v) - v);
         };
-        if (field("prompt").empty()) {
+        if (field("prompt_tokens").empty()) {
             continue;  // not metered
         }
-        out.push_back({std::stol(field("prompt")),
-                       std::stol(field("completion")),
-                       field("count"),
-                       field("usage")});
+        out.push_back({std::stol(field("prompt_tokens")),
+                       std::stol(field("completion_tokens")),
+                       field("token_count"),
+                       field("usage_flag")});
     }
     return out;
 }

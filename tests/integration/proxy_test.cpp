@@ -271,7 +271,7 @@ TEST_F(Proxy, AccessLogHasOneLinePerRequestWithoutSecrets) {
     ASSERT_TRUE(r);
     std::this_thread::sleep_for(1500ms);  // the access log flushes every second
     const auto log = stack_->gateway().log();
-    const auto at = log.find("rid=log-check-1 ");
+    const auto at = log.find("request_id=log-check-1 ");
     ASSERT_NE(at, std::string::npos) << log;
     const auto line = log.substr(at, log.find('\n', at) - at);
     EXPECT_NE(line.find("model=gpt-4o-mini upstream=mock-openai consumer=- key=- status=200"),

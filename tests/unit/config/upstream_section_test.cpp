@@ -154,5 +154,22 @@ TEST(UpstreamSection, StreamLimitsHaveDefaultsAndMustBePositive) {
     }
 }
 
+TEST(UpstreamSection, AUrlEndingInV1IsRefusedWithTheReason) {
+    for (const char* url : {"http://h:1/v1", "https://h/openai/v1", "http://h:1/v1/"}) {
+        for (const bool listed : {false, true}) {
+            const std::string entry =
+                listed ? std::string("  - { name: a, models: [\"*\"], endpoints: [ { url: ") + url +
+                             " } ] }\n"
+                       : std::string("  - { name: a, models: [\"*\"], url: ") + url + " }\n";
+            const auto r = parse(entry);
+            const auto text = all_problems(r);
+            EXPECT_NE(text.find("drop the trailing /v1"), std::string::npos) << url << ": " << text;
+        }
+    }
+    EXPECT_TRUE(
+        parse("  - { name: a, url: \"http://h:1/openai\", models: [\"*\"] }\n").problems.empty())
+        << "a prefix that is not /v1 is a prefix";
+}
+
 }  // namespace
 }  // namespace tollgate::config
