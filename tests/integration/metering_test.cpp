@@ -71,12 +71,14 @@ TEST_F(Metering, SettlesTheReportedUsageAndSaysWhatIsLeft) {
     EXPECT_EQ(w[0]["reserved"], 0);
     EXPECT_EQ(w[1]["used"], 1);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // access lines are batched
-    EXPECT_NE(s_->gateway().log().find(
-                  "prompt_tokens=" + std::to_string(reported["prompt_tokens"].get<long>()) +
-                  " completion_tokens=" + std::to_string(reported["completion_tokens"].get<long>())),
-              std::string::npos)
+    EXPECT_NE(
+        s_->gateway().log().find(
+            "prompt_tokens=" + std::to_string(reported["prompt_tokens"].get<long>()) +
+            " completion_tokens=" + std::to_string(reported["completion_tokens"].get<long>())),
+        std::string::npos)
         << s_->gateway().log();
-    EXPECT_NE(s_->gateway().log().find("token_count=upstream"), std::string::npos) << s_->gateway().log();
+    EXPECT_NE(s_->gateway().log().find("token_count=upstream"), std::string::npos)
+        << s_->gateway().log();
 }
 
 TEST_F(Metering, ARequestThatDoesNotFitIs429AndNeverReachesTheUpstream) {

@@ -26,7 +26,8 @@ TEST(AccessBatch, TextLinesCarryTheirUtcTime) {
     const auto text = b.take();
     EXPECT_TRUE(b.empty());
     EXPECT_EQ(text.find("2026-11-24T10:22:34.000789Z access request_id=a "), 0u) << text;
-    EXPECT_NE(text.find("\n2026-11-24T10:22:35.000789Z access request_id=b "), std::string::npos) << text;
+    EXPECT_NE(text.find("\n2026-11-24T10:22:35.000789Z access request_id=b "), std::string::npos)
+        << text;
     EXPECT_NE(text.find(" latency_ms=2.042 "), std::string::npos) << text;
     EXPECT_EQ(text.back(), '\n');
 }
